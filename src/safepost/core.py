@@ -1,0 +1,93 @@
+"""Plain data passed between pipeline stages, and the error family.
+
+This module imports nothing else from safepost.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+
+
+class SafepostError(Exception):
+    """Base of every error safepost raises on purpose; the message is for the user."""
+
+    exit_code = 1
+
+
+class InputError(SafepostError):
+    """The input cannot be read: missing, empty, truncated, corrupt or not an image."""
+
+    exit_code = 3
+
+
+class UnsupportedFormatError(InputError):
+    """The input is a real file of a kind safepost does not handle."""
+
+    exit_code = 4
+
+
+class TooLargeError(InputError):
+    """The input is larger than the documented limit (decompression-bomb guard)."""
+
+    exit_code = 5
+
+
+class DetectionError(SafepostError):
+    """A detector failed or its model could not be loaded; nothing is written."""
+
+    exit_code = 6
+
+
+class OutputError(SafepostError):
+    """The output cannot be written where asked (or would overwrite the input)."""
+
+    exit_code = 7
+
+
+class RegionsFileError(SafepostError):
+    """A manual regions file is malformed."""
+
+    exit_code = 8
+
+
+@dataclass
+class Region:
+    """An axis-aligned area of one image frame, in pixels of the upright (EXIF-rotated) image.
+
+    ``kind`` says what it is ("face", "manual"); ``source`` says who found it (a detector
+    name, or "user"); ``score`` is the detector confidence (1.0 for user regions).
+    """
+
+    id: str
+    kind: str
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    score: float = 1.0
+    source: str = ""
+    frame: int = 0
+    label: str = ""
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def width(self) -> float:
+        return self.x1 - self.x0
+
+    @property
+    def height(self) -> float:
+        return self.y1 - self.y0
+
+    @property
+    def size(self) -> float:
+        """Geometric mean side, the usual face-size measure."""
+        return math.sqrt(max(self.width, 0.0) * max(self.height, 0.0))
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        for key in ("x0", "y0", "x1", "y1", "score"):
+            d[key] = round(d[key], 3)
+        if not d["extra"]:
+            d.pop("extra")
+        return d
