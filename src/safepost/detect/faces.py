@@ -1,0 +1,260 @@
+"""Face detection: three shipped detectors, run as an ensemble of passes.
+
+Each *pass* runs one detector on the image at one scale, optionally mirrored, and returns
+boxes (x0, y0, x1, y1, score) in the image's own pixel coordinates. A mode is a list of
+passes plus the rule that fuses their boxes; ``thorough`` favours recall (photos),
+``fast`` favours speed. Figures for each mode are in docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from safepost.core import DetectionError, Region
+from safepost.detect import models
+
+#: No pass feeds a detector more than this many pixels on the long side; bigger images are
+#: scaled down for that pass (a face of 10 px at this size is at the detectors' limit anyway).
+MAX_INPUT_LONG_SIDE = 4096
+
+
+@dataclass(frozen=True)
+class Pass:
+    """One detector run: which model, at what scale, mirrored or not, and its score floor."""
+
+    detector: str
+    threshold: float
+    scale: float = 1.0
+    flip: bool = False
+    #: skip the pass when the scaled image would be longer than this (upscaling big photos
+    #: costs much and gains nothing: their faces are already large in pixels)
+    max_long_side: int = MAX_INPUT_LONG_SIDE
+
+    @property
+    def name(self) -> str:
+        flip = "-flip" if self.flip else ""
+        return f"{self.detector}@{self.scale:g}x{flip}"
+
+
+@dataclass(frozen=True)
+class Mode:
+    """A detection recipe: passes, and how their boxes are fused."""
+
+    name: str
+    passes: tuple[Pass, ...]
+    #: boxes from different passes overlapping at least this much are one face
+    merge_iou: float = 0.4
+    #: a face seen by only one pass must score at least this; faces seen by two or more
+    #: passes are kept at their passes' own thresholds
+    single_pass_threshold: float = 0.0
+
+
+def _pad_to_multiple(image: np.ndarray, multiple: int = 32) -> np.ndarray:
+    h, w = image.shape[:2]
+    ph, pw = -h % multiple, -w % multiple
+    if ph or pw:
+        image = cv2.copyMakeBorder(image, 0, ph, 0, pw, cv2.BORDER_CONSTANT, value=0)
+    return image
+
+
+def nms(boxes: np.ndarray, iou: float) -> np.ndarray:
+    """Indices kept by greedy non-maximum suppression of (x0, y0, x1, y1, score) rows."""
+    if len(boxes) == 0:
+        return np.empty(0, dtype=int)
+    xywh = np.column_stack([boxes[:, 0], boxes[:, 1], boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]])
+    keep = cv2.dnn.NMSBoxes(xywh.tolist(), boxes[:, 4].tolist(), 0.0, iou)
+    return np.asarray(keep, dtype=int).reshape(-1)
+
+
+def _centerface(rgb: np.ndarray, threshold: float) -> np.ndarray:
+    session = models.centerface_session()
+    h, w = rgb.shape[:2]
+    blob = _pad_to_multiple(rgb).astype(np.float32).transpose(2, 0, 1)[None]
+    heatmap, scale, offset, _ = session.run(None, {"input.1": blob})
+    heat = heatmap[0, 0]
+    ys, xs = np.nonzero(heat > threshold)
+    if len(ys) == 0:
+        return np.empty((0, 5), np.float32)
+    bh = np.exp(scale[0, 0, ys, xs]) * 4
+    bw = np.exp(scale[0, 1, ys, xs]) * 4
+    cy = (ys + offset[0, 0, ys, xs] + 0.5) * 4
+    cx = (xs + offset[0, 1, ys, xs] + 0.5) * 4
+    x0 = np.clip(cx - bw / 2, 0, w)
+    y0 = np.clip(cy - bh / 2, 0, h)
+    boxes = np.column_stack([x0, y0, np.minimum(x0 + bw, w), np.minimum(y0 + bh, h), heat[ys, xs]])
+    return boxes[nms(boxes, 0.3)].astype(np.float32)
+
+
+_RETINA_STEPS = (8, 16, 32)
+_RETINA_SIZES = ((16, 32), (64, 128), (256, 512))
+_retina_anchor_cache: dict[tuple[int, int], np.ndarray] = {}
+
+
+def _retina_anchors(h: int, w: int) -> np.ndarray:
+    """Prior boxes (cx, cy, w, h) in pixels, in the network's output order."""
+    key = (h, w)
+    if key not in _retina_anchor_cache:
+        parts = []
+        for step, sizes in zip(_RETINA_STEPS, _RETINA_SIZES, strict=True):
+            ny, nx = -(-h // step), -(-w // step)
+            yy, xx = np.meshgrid(np.arange(ny), np.arange(nx), indexing="ij")
+            centres = np.column_stack([(xx.ravel() + 0.5) * step, (yy.ravel() + 0.5) * step])
+            for_cell = [np.column_stack([centres, np.full((len(centres), 2), s)]) for s in sizes]
+            parts.append(np.stack(for_cell, axis=1).reshape(-1, 4))
+        _retina_anchor_cache[key] = np.concatenate(parts).astype(np.float32)
+    return _retina_anchor_cache[key]
+
+
+def _retinaface(rgb: np.ndarray, threshold: float) -> np.ndarray:
+    session = models.retinaface_session()
+    h, w = rgb.shape[:2]
+    padded = _pad_to_multiple(rgb)
+    ph, pw = padded.shape[:2]
+    bgr = padded[:, :, ::-1].astype(np.float32) - np.array([104, 117, 123], np.float32)
+    loc, conf, _ = session.run(None, {"input": bgr.transpose(2, 0, 1)[None]})
+    scores = conf[0, :, 1]
+    idx = np.nonzero(scores > threshold)[0]
+    if len(idx) == 0:
+        return np.empty((0, 5), np.float32)
+    priors = _retina_anchors(ph, pw)[idx]
+    d = loc[0, idx]
+    cxy = priors[:, :2] + d[:, :2] * 0.1 * priors[:, 2:]
+    wh = priors[:, 2:] * np.exp(d[:, 2:] * 0.2)
+    x0y0 = np.clip(cxy - wh / 2, 0, [w, h])
+    x1y1 = np.clip(cxy + wh / 2, 0, [w, h])
+    boxes = np.column_stack([x0y0, x1y1, scores[idx]])
+    return boxes[nms(boxes, 0.4)].astype(np.float32)
+
+
+def _yunet(rgb: np.ndarray, threshold: float) -> np.ndarray:
+    detect = models.yunet_detect_function()
+    result = np.asarray(detect(np.ascontiguousarray(rgb[:, :, ::-1])))
+    if result.size == 0:
+        return np.empty((0, 5), np.float32)
+    result = result.reshape(len(result), -1).astype(np.float32)
+    scores = result[:, 0] / 100.0
+    keep = scores > threshold
+    x, y, bw, bh = (result[keep, i] for i in range(1, 5))
+    return np.column_stack([x, y, x + bw, y + bh, scores[keep]]).astype(np.float32)
+
+
+_DETECTORS = {"centerface": _centerface, "retinaface": _retinaface, "yunet": _yunet}
+
+
+def run_pass(rgb: np.ndarray, spec: Pass, threshold: float | None = None) -> np.ndarray:
+    """Boxes of one pass in the coordinates of ``rgb`` (rows of x0, y0, x1, y1, score)."""
+    h, w = rgb.shape[:2]
+    scale = min(spec.scale, MAX_INPUT_LONG_SIDE / max(h, w))
+    if spec.scale > 1 and max(h, w) * spec.scale > spec.max_long_side:
+        return np.empty((0, 5), np.float32)
+    image = rgb
+    if abs(scale - 1.0) > 1e-6:
+        size = (max(1, round(w * scale)), max(1, round(h * scale)))
+        interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+        image = cv2.resize(rgb, size, interpolation=interp)
+    if spec.flip:
+        image = image[:, ::-1]
+    image = np.ascontiguousarray(image)
+    try:
+        boxes = _DETECTORS[spec.detector](image, spec.threshold if threshold is None else threshold)
+    except DetectionError:
+        raise
+    except Exception as exc:  # a model failure must never let an image through unmasked
+        raise DetectionError(f"face detector {spec.name} failed: {exc}") from exc
+    boxes = boxes.copy()
+    if spec.flip:
+        iw = image.shape[1]
+        boxes[:, [0, 2]] = iw - boxes[:, [2, 0]]
+    boxes[:, :4] /= np.array([image.shape[1] / w, image.shape[0] / h] * 2, np.float32)
+    return boxes
+
+
+def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Pairwise IoU of two arrays of (x0, y0, x1, y1, ...) rows."""
+    x0 = np.maximum(a[:, None, 0], b[None, :, 0])
+    y0 = np.maximum(a[:, None, 1], b[None, :, 1])
+    x1 = np.minimum(a[:, None, 2], b[None, :, 2])
+    y1 = np.minimum(a[:, None, 3], b[None, :, 3])
+    inter = np.clip(x1 - x0, 0, None) * np.clip(y1 - y0, 0, None)
+    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
+    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+    return inter / np.maximum(area_a[:, None] + area_b[None, :] - inter, 1e-9)
+
+
+def fuse(per_pass: list[np.ndarray], mode: Mode) -> list[tuple[np.ndarray, int, list[int]]]:
+    """Cluster boxes from all passes; return (box, support, pass indices) per kept face.
+
+    A cluster's box is the score-weighted mean of its members, its score the highest member
+    score. A face seen by a single pass must reach ``mode.single_pass_threshold``.
+    """
+    rows = [np.column_stack([b, np.full(len(b), i)]) for i, b in enumerate(per_pass) if len(b)]
+    if not rows:
+        return []
+    allb = np.concatenate(rows)
+    allb = allb[np.argsort(-allb[:, 4])]
+    taken = np.zeros(len(allb), bool)
+    ious = iou_matrix(allb, allb)
+    faces = []
+    for i in range(len(allb)):
+        if taken[i]:
+            continue
+        members = np.nonzero((ious[i] >= mode.merge_iou) & ~taken)[0]
+        taken[members] = True
+        group = allb[members]
+        passes = sorted({int(p) for p in group[:, 5]})
+        score = float(group[:, 4].max())
+        if len(passes) < 2 and score < mode.single_pass_threshold:
+            continue
+        weights = group[:, 4:5]
+        box = (group[:, :4] * weights).sum(0) / weights.sum()
+        faces.append((np.append(box, score), len(passes), passes))
+    return faces
+
+
+THOROUGH = Mode(
+    name="thorough",
+    passes=(
+        Pass("centerface", 0.07),
+        Pass("centerface", 0.07, flip=True),
+    ),
+)
+FAST = Mode(name="fast", passes=(Pass("centerface", 0.2),))
+MODES = {m.name: m for m in (THOROUGH, FAST)}
+
+
+class FaceDetector:
+    """Finds faces in RGB images with one of the MODES."""
+
+    def __init__(self, mode: str | Mode = "thorough"):
+        if isinstance(mode, str):
+            if mode not in MODES:
+                raise DetectionError(f"unknown detection mode '{mode}'; choose one of {', '.join(MODES)}")
+            mode = MODES[mode]
+        self.mode = mode
+
+    def detect(self, rgb: np.ndarray, frame: int = 0, first_id: int = 1) -> list[Region]:
+        """Faces in one upright RGB frame, as Regions numbered from ``first_id``."""
+        if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
+            raise DetectionError("face detection needs an 8-bit RGB image")
+        per_pass = [run_pass(rgb, p) for p in self.mode.passes]
+        regions = []
+        for n, (box, support, passes) in enumerate(fuse(per_pass, self.mode), start=first_id):
+            x0, y0, x1, y1, score = (float(v) for v in box)
+            regions.append(
+                Region(
+                    id=f"f{n}",
+                    kind="face",
+                    x0=x0,
+                    y0=y0,
+                    x1=x1,
+                    y1=y1,
+                    score=score,
+                    source="+".join(self.mode.passes[p].name for p in passes),
+                    frame=frame,
+                    extra={"support": support},
+                )
+            )
+        return regions
