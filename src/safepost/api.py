@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from safepost.anonymize.masks import MaskSpec, apply_masks
-from safepost.core import OutputError, Region, RegionsFileError
+from safepost.core import OutputError, Region, RegionsFileError, SafepostError
 from safepost.detect.faces import FaceDetector
 from safepost.media.images import format_for_extension, load_image, output_extension, save_image
 from safepost.regions import ManualEdits
@@ -68,7 +68,17 @@ class RedactResult:
 
 def default_output_path(path: Path, fmt: str) -> Path:
     """``photo.jpg`` -> ``photo.redacted.jpg`` beside it (HEIC stays HEIC, MPO becomes JPEG)."""
-    return path.with_name(path.stem + OUTPUT_SUFFIX + output_extension(fmt))
+    return path.with_name(path.stem + OUTPUT_SUFFIX + _extension(path, fmt))
+
+
+def _extension(path: Path, fmt: str) -> str:
+    """The input's own extension when it names the output format, else the format's usual one."""
+    try:
+        if format_for_extension(path.suffix) == fmt:
+            return path.suffix
+    except SafepostError:
+        pass
+    return output_extension(fmt)
 
 
 def resolve_output(path: Path, fmt: str, output: Path | None, in_place: bool) -> tuple[Path, str]:
@@ -80,7 +90,7 @@ def resolve_output(path: Path, fmt: str, output: Path | None, in_place: bool) ->
     elif output is None:
         target = default_output_path(path, fmt)
     elif output.is_dir():
-        target = output / (path.stem + output_extension(fmt))
+        target = output / (path.stem + _extension(path, fmt))
     else:
         target = output
     out_fmt = format_for_extension(target.suffix) if target.suffix else fmt
