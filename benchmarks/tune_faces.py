@@ -63,8 +63,11 @@ def build_cache(data: Path, entries: list, cache_path: Path) -> dict:
             t = time.perf_counter()
             boxes.append(run_pass(rgb, spec, thr))
             times.append(time.perf_counter() - t)
-        cache[name] = {"boxes": boxes, "ms_median": 1000 * float(np.median(times)),
-                       "ms_mean": 1000 * float(np.mean(times))}
+        cache[name] = {
+            "boxes": boxes,
+            "ms_median": 1000 * float(np.median(times)),
+            "ms_mean": 1000 * float(np.mean(times)),
+        }
         print(f"cached {name}: median {cache[name]['ms_median']:.0f} ms", file=sys.stderr)
         cache_path.write_bytes(pickle.dumps(cache))
     return cache
@@ -72,10 +75,18 @@ def build_cache(data: Path, entries: list, cache_path: Path) -> dict:
 
 def evaluate(recipe: dict, cache: dict, data: Path, entries: list, scorer, originals: list) -> dict:
     names = list(recipe["passes"])
-    mode = Mode("tune", tuple(CANDIDATES[n][0] for n in names), merge_iou=recipe.get("merge_iou", 0.4),
-                single_pass_threshold=recipe.get("single", 0.0))
-    spec = MaskSpec(shape=recipe.get("shape", "ellipse"), margin=recipe["m"], margin_top=recipe["mt"],
-                    margin_bottom=recipe["mb"])
+    mode = Mode(
+        "tune",
+        tuple(CANDIDATES[n][0] for n in names),
+        merge_iou=recipe.get("merge_iou", 0.4),
+        single_pass_threshold=recipe.get("single", 0.0),
+    )
+    spec = MaskSpec(
+        shape=recipe.get("shape", "ellipse"),
+        margin=recipe["m"],
+        margin_top=recipe["mt"],
+        margin_bottom=recipe["mb"],
+    )
     totals = {"small": [0, 0], "medium": [0, 0], "large": [0, 0]}
     ge = [0, 0]
     changed_out = eligible = 0
@@ -84,8 +95,10 @@ def evaluate(recipe: dict, cache: dict, data: Path, entries: list, scorer, origi
         for n in names:
             b = cache[n]["boxes"][k]
             per_pass.append(b[b[:, 4] >= recipe["passes"][n]])
-        regions = [Region(id="x", kind="face", x0=b[0], y0=b[1], x1=b[2], y1=b[3])
-                   for b, _, _ in fuse(per_pass, mode)]
+        regions = [
+            Region(id="x", kind="face", x0=b[0], y0=b[1], x1=b[2], y1=b[3])
+            for b, _, _ in fuse(per_pass, mode)
+        ]
         orig = originals[k]
         out = apply_masks(orig, regions, spec)
         o16, n16 = orig.astype(np.int16), out.astype(np.int16)
