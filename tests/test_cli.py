@@ -51,7 +51,9 @@ def test_bad_input_gets_one_error_line_its_exit_code_and_no_output(bad, tmp_path
     assert result.exit_code == code, result.output
     assert "error:" in result.output and len(result.output.strip().splitlines()) == 1
     assert not out.exists()
-    assert sorted(p.name for p in path.parent.iterdir()) == sorted(p.name for p, _ in bad.values() if p.exists())
+    assert sorted(p.name for p in path.parent.iterdir()) == sorted(
+        p.name for p, _ in bad.values() if p.exists()
+    )
 
 
 def test_summary_json_and_regions_file(astronaut, tmp_path):
@@ -61,7 +63,9 @@ def test_summary_json_and_regions_file(astronaut, tmp_path):
 
     regions = tmp_path / "regions.json"
     regions.write_text(json.dumps({"regions": [{"x": 0, "y": 0, "width": 50, "height": 50}]}))
-    result = _run("redact", astronaut, "-o", tmp_path / "b.png", "--json", "--regions", regions, "--mode", "fast")
+    result = _run(
+        "redact", astronaut, "-o", tmp_path / "b.png", "--json", "--regions", regions, "--mode", "fast"
+    )
     assert result.exit_code == 0
     data = json.loads(result.stdout)
     assert {r["kind"] for r in data["regions"]} == {"face", "manual"}
@@ -104,7 +108,8 @@ def test_installed_command_exit_codes(tmp_path):
     exe = Path(sys.executable).with_name("safepost")
     empty = tmp_path / "e.jpg"
     empty.write_bytes(b"")
-    proc = subprocess.run([str(exe), "redact", str(empty)], capture_output=True, text=True,
-                          env={**os.environ, "COLUMNS": "200"})
+    proc = subprocess.run(
+        [str(exe), "redact", str(empty)], capture_output=True, text=True, env={**os.environ, "COLUMNS": "200"}
+    )
     assert proc.returncode == 3 and "empty" in proc.stderr
     assert subprocess.run([str(exe), "--version"], capture_output=True).returncode == 0

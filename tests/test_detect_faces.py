@@ -52,13 +52,27 @@ def test_nms_and_iou():
     assert iou_matrix(boxes[:1], boxes[2:3])[0, 0] == 0
 
 
-def test_fusion_keeps_agreed_faces_and_drops_weak_lone_ones():
-    mode = Mode("t", (Pass("centerface", 0.05), Pass("centerface", 0.05, flip=True)), single_pass_threshold=0.3)
-    a = np.array([[0, 0, 10, 10, 0.1], [50, 50, 60, 60, 0.1], [80, 80, 90, 90, 0.5]], np.float32)
-    b = np.array([[1, 0, 10, 11, 0.12]], np.float32)
+def test_fusion_merges_agreeing_passes_and_drops_weak_large_boxes():
+    mode = Mode(
+        "t", (Pass("centerface", 0.05), Pass("centerface", 0.05, flip=True)), large_face_threshold=0.3
+    )
+    a = np.array([[0, 0, 10, 10, 0.1], [50, 50, 60, 60, 0.1], [100, 100, 300, 300, 0.2]], np.float32)
+    b = np.array([[1, 0, 10, 11, 0.12], [400, 400, 600, 600, 0.9]], np.float32)
     kept = fuse([a, b], mode)
-    assert len(kept) == 2  # the agreed weak face and the strong lone one
-    assert {support for _, support, _ in kept} == {2, 1}
+    assert len(kept) == 3  # the agreed face, the lone small one, the confident large one
+    assert sorted(support for _, support, _ in kept) == [1, 1, 2]
+    assert all(box[0] != 100 for box, _, _ in kept)  # the weak 200-px box is gone
+
+
+def test_low_confidence_small_faces_get_a_tighter_mask():
+    from safepost.anonymize.masks import MaskSpec, grown_box
+    from safepost.core import Region
+
+    sure = Region(id="a", kind="face", x0=0, y0=0, x1=20, y1=20, score=0.9)
+    unsure = Region(id="b", kind="face", x0=0, y0=0, x1=20, y1=20, score=0.1)
+    big_unsure = Region(id="c", kind="face", x0=0, y0=0, x1=60, y1=60, score=0.1)
+    assert grown_box(unsure, MaskSpec())[0] > grown_box(sure, MaskSpec())[0]
+    assert grown_box(big_unsure, MaskSpec())[0] == -0.3 * 60
 
 
 def test_missing_model_package_is_a_detection_error(monkeypatch):

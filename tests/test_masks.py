@@ -1,7 +1,14 @@
 import numpy as np
 import pytest
 
-from safepost.anonymize.masks import REVERSIBLE_STYLES, SAFE_STYLES, MaskSpec, apply_masks, coverage_mask, grown_box
+from safepost.anonymize.masks import (
+    REVERSIBLE_STYLES,
+    SAFE_STYLES,
+    MaskSpec,
+    apply_masks,
+    coverage_mask,
+    grown_box,
+)
 from safepost.core import Region, SafepostError
 
 FACE = Region(id="f1", kind="face", x0=40, y0=40, x1=80, y1=90)
@@ -9,7 +16,9 @@ FACE = Region(id="f1", kind="face", x0=40, y0=40, x1=80, y1=90)
 
 def _images():
     rng = np.random.default_rng(1)
-    return rng.integers(0, 256, (160, 160, 3), dtype=np.uint8), rng.integers(0, 256, (160, 160, 3), dtype=np.uint8)
+    return rng.integers(0, 256, (160, 160, 3), dtype=np.uint8), rng.integers(
+        0, 256, (160, 160, 3), dtype=np.uint8
+    )
 
 
 @pytest.mark.parametrize("style", SAFE_STYLES)

@@ -8,14 +8,18 @@ from safepost.regions import load_edits, parse_edits
 
 def test_valid_file_with_file_and_frame_filters(tmp_path):
     path = tmp_path / "r.json"
-    path.write_text(json.dumps({
-        "regions": [
-            {"x": 10, "y": 20, "width": 30, "height": 40, "label": "tattoo"},
-            {"x": 0, "y": 0, "width": 5, "height": 5, "file": "other.jpg"},
-            {"x": 1, "y": 1, "width": 5, "height": 5, "frame": 1},
-        ],
-        "ignore": ["f2"],
-    }))
+    path.write_text(
+        json.dumps(
+            {
+                "regions": [
+                    {"x": 10, "y": 20, "width": 30, "height": 40, "label": "tattoo"},
+                    {"x": 0, "y": 0, "width": 5, "height": 5, "file": "other.jpg"},
+                    {"x": 1, "y": 1, "width": 5, "height": 5, "frame": 1},
+                ],
+                "ignore": ["f2"],
+            }
+        )
+    )
     edits = load_edits(path)
     assert edits.ignore == ["f2"]
     frame0 = edits.regions_for("photo.jpg", 0, 2, 100, 100)

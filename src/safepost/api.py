@@ -156,6 +156,14 @@ def redact_file(
     save_image(masked, target, out_fmt, durations=image.durations, loop=image.loop)
     h, w = masked[0].shape[:2]
     return RedactResult(
-        input=path, output=target, format=out_fmt, frames=len(masked), width=w, height=h,
-        mode=detector.mode.name, mask=mask, regions=regions, ignored=ignored,
+        input=path,
+        output=target,
+        format=out_fmt,
+        frames=len(masked),
+        width=w,
+        height=h,
+        mode=detector.mode.name,
+        mask=mask,
+        regions=regions,
+        ignored=ignored,
     )

