@@ -41,6 +41,7 @@ CANDIDATES = {
     "cf075": (Pass("centerface", 0.02, scale=0.75), 0.02),
     "cf06": (Pass("centerface", 0.02, scale=0.6), 0.02),
     "cf03": (Pass("centerface", 0.02, scale=0.3), 0.02),
+    "rf075": (Pass("retinaface", 0.05, scale=0.75), 0.05),
     "rf1f": (Pass("retinaface", 0.05, flip=True), 0.05),
     "yn1f": (Pass("yunet", 0.1, flip=True), 0.1),
 }

@@ -103,6 +103,7 @@ def test_detector_failure_writes_nothing(astronaut, tmp_path, monkeypatch):
     def boom(image, threshold):
         raise RuntimeError("model exploded")
 
+    monkeypatch.setitem(faces._DETECTORS, "retinaface", boom)
     monkeypatch.setitem(faces._DETECTORS, "centerface", boom)
     with pytest.raises(DetectionError):
         redact_file(astronaut, tmp_path / "o.jpg")

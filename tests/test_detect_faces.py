@@ -89,6 +89,7 @@ def test_a_crashing_model_becomes_a_detection_error(monkeypatch):
     def boom(image, threshold):
         raise RuntimeError("simulated failure")
 
+    monkeypatch.setitem(faces._DETECTORS, "retinaface", boom)
     monkeypatch.setitem(faces._DETECTORS, "centerface", boom)
     with pytest.raises(DetectionError, match="simulated failure"):
         FaceDetector("fast").detect(np.zeros((64, 64, 3), np.uint8))

