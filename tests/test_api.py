@@ -115,3 +115,26 @@ def test_result_json_lists_regions(astronaut):
     assert data["faces_found"] == len([r for r in data["regions"] if r["kind"] == "face"]) >= 1
     assert data["mask"] == {"style": "noise", "shape": "ellipse", "reversible": False}
     json.dumps(data)
+
+
+def test_fuzzed_files_fail_cleanly_or_are_fully_processed(astronaut, tmp_path):
+    """Byte-flipped and cut copies of a real JPEG: a SafepostError or a masked output, nothing else."""
+    from safepost.core import SafepostError
+
+    original = astronaut.read_bytes()
+    rng = np.random.default_rng(2024)
+    for n in range(25):
+        data = bytearray(original)
+        for pos in rng.integers(0, len(data), size=int(rng.integers(1, 40))):
+            data[pos] = int(rng.integers(0, 256))
+        if n % 5 == 0:
+            data = data[: int(rng.integers(2, len(data)))]
+        src = tmp_path / f"fuzz{n}.jpg"
+        src.write_bytes(bytes(data))
+        out = tmp_path / f"fuzz{n}.out.png"
+        try:
+            redact_file(src, out, mode="fast")
+        except SafepostError:
+            assert not out.exists()
+        else:
+            assert out.exists()
