@@ -138,3 +138,12 @@ def test_fuzzed_files_fail_cleanly_or_are_fully_processed(astronaut, tmp_path):
             assert not out.exists()
         else:
             assert out.exists()
+
+
+def test_animation_into_a_single_frame_format_is_refused(astronaut, tmp_path):
+    base = Image.open(astronaut).convert("RGB")
+    src = tmp_path / "anim.gif"
+    base.save(src, save_all=True, append_images=[base.rotate(90)], duration=100, loop=0)
+    with pytest.raises(OutputError, match="frames"):
+        redact_file(src, tmp_path / "still.jpg", mode="fast")
+    assert not (tmp_path / "still.jpg").exists()

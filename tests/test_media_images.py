@@ -412,7 +412,7 @@ def test_save_unknown_format(tmp_path: Path) -> None:
 def test_save_rejects_bad_frames(tmp_path: Path) -> None:
     with pytest.raises(ValueError):
         save_image([np.zeros((4, 4), dtype=np.uint8)], tmp_path / "x.png", "PNG")
-    with pytest.raises(ValueError):
+    with pytest.raises(OutputError):
         save_image([np.zeros((4, 4, 3), dtype=np.uint8)] * 2, tmp_path / "x.jpg", "JPEG")
     assert list(tmp_path.iterdir()) == []
 

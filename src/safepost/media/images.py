@@ -425,7 +425,10 @@ def save_image(
     if not images:
         raise ValueError("save_image needs at least one frame")
     if len(images) > 1 and writer in ("JPEG", "BMP"):
-        raise ValueError(f"{writer} holds a single frame; got {len(images)} frames")
+        raise OutputError(
+            f"Cannot write {path}: {writer} holds a single picture but the input has {len(images)} "
+            "frames; choose GIF, WEBP, PNG or TIFF for the output."
+        )
     if durations is not None and len(images) > 1 and len(durations) != len(images):
         raise ValueError(f"{len(durations)} durations given for {len(images)} frames")
 
