@@ -25,9 +25,7 @@ def test_face_pixels_change_and_metadata_is_gone(astronaut):
     assert b"ExampleCam" not in result.output.read_bytes()
 
 
-@pytest.mark.skipif(
-    shutil.which("exiftool") is None, reason="exiftool not installed (scripts/test.sh installs it)"
-)
+@pytest.mark.skipif(shutil.which("exiftool") is None, reason="exiftool not installed (scripts/test.sh installs it)")
 def test_exiftool_finds_no_gps_or_camera_in_the_output(astronaut):
     before = json.loads(subprocess.check_output(["exiftool", "-j", "-G", str(astronaut)]))[0]
     assert any(k.startswith("GPS") or ":GPS" in k for k in before)  # the fixture really has GPS
@@ -60,9 +58,7 @@ def test_every_gif_frame_is_masked(astronaut, tmp_path):
         out.seek(i)
         src_frame = Image.open(src)
         src_frame.seek(i)
-        assert (
-            changed_fraction(np.asarray(src_frame.convert("RGB")), np.asarray(out.convert("RGB")), box) > 0.9
-        )
+        assert changed_fraction(np.asarray(src_frame.convert("RGB")), np.asarray(out.convert("RGB")), box) > 0.9
 
 
 def test_never_overwrites_the_input_unless_in_place(astronaut):

@@ -51,9 +51,7 @@ def test_bad_input_gets_one_error_line_its_exit_code_and_no_output(bad, tmp_path
     assert result.exit_code == code, result.output
     assert "error:" in result.output and len(result.output.strip().splitlines()) == 1
     assert not out.exists()
-    assert sorted(p.name for p in path.parent.iterdir()) == sorted(
-        p.name for p, _ in bad.values() if p.exists()
-    )
+    assert sorted(p.name for p in path.parent.iterdir()) == sorted(p.name for p, _ in bad.values() if p.exists())
 
 
 def test_summary_json_and_regions_file(astronaut, tmp_path):
@@ -63,9 +61,7 @@ def test_summary_json_and_regions_file(astronaut, tmp_path):
 
     regions = tmp_path / "regions.json"
     regions.write_text(json.dumps({"regions": [{"x": 0, "y": 0, "width": 50, "height": 50}]}))
-    result = _run(
-        "redact", astronaut, "-o", tmp_path / "b.png", "--json", "--regions", regions, "--mode", "fast"
-    )
+    result = _run("redact", astronaut, "-o", tmp_path / "b.png", "--json", "--regions", regions, "--mode", "fast")
     assert result.exit_code == 0
     data = json.loads(result.stdout)
     assert {r["kind"] for r in data["regions"]} == {"face", "manual"}

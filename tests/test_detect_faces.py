@@ -53,9 +53,7 @@ def test_nms_and_iou():
 
 
 def test_fusion_merges_agreeing_passes_and_drops_weak_large_boxes():
-    mode = Mode(
-        "t", (Pass("centerface", 0.05), Pass("centerface", 0.05, flip=True)), large_face_threshold=0.3
-    )
+    mode = Mode("t", (Pass("centerface", 0.05), Pass("centerface", 0.05, flip=True)), large_face_threshold=0.3)
     a = np.array([[0, 0, 10, 10, 0.1], [50, 50, 60, 60, 0.1], [100, 100, 300, 300, 0.2]], np.float32)
     b = np.array([[1, 0, 10, 11, 0.12], [400, 400, 600, 600, 0.9]], np.float32)
     kept = fuse([a, b], mode)

@@ -16,9 +16,7 @@ FACE = Region(id="f1", kind="face", x0=40, y0=40, x1=80, y1=90)
 
 def _images():
     rng = np.random.default_rng(1)
-    return rng.integers(0, 256, (160, 160, 3), dtype=np.uint8), rng.integers(
-        0, 256, (160, 160, 3), dtype=np.uint8
-    )
+    return rng.integers(0, 256, (160, 160, 3), dtype=np.uint8), rng.integers(0, 256, (160, 160, 3), dtype=np.uint8)
 
 
 @pytest.mark.parametrize("style", SAFE_STYLES)

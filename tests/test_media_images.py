@@ -147,15 +147,11 @@ def test_exiftool_finds_no_gps_in_jpeg_output(tmp_path: Path) -> None:
         pytest.skip("exiftool is not installed")
     src = tmp_path / "in.jpg"
     write_with_metadata(src, "JPEG")
-    before = json.loads(
-        subprocess.run([exiftool, "-j", "-G", str(src)], capture_output=True, check=True).stdout
-    )
+    before = json.loads(subprocess.run([exiftool, "-j", "-G", str(src)], capture_output=True, check=True).stdout)
     assert any("GPS" in key for key in before[0])  # exiftool sees the GPS block of the input
     out = tmp_path / "out.jpg"
     save_image(load_image(src).frames, out, "JPEG")
-    after = json.loads(
-        subprocess.run([exiftool, "-j", "-G", str(out)], capture_output=True, check=True).stdout
-    )
+    after = json.loads(subprocess.run([exiftool, "-j", "-G", str(out)], capture_output=True, check=True).stdout)
     assert not [key for key in after[0] if "GPS" in key]
     assert not [key for key in after[0] if key.startswith(("EXIF:", "XMP", "ICC_Profile:", "IPTC:"))]
 

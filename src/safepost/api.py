@@ -18,12 +18,13 @@ from pathlib import Path
 import numpy as np
 
 from safepost.anonymize.masks import MaskSpec, apply_masks
-from safepost.core import OutputError, Region, RegionsFileError, SafepostError
+from safepost.core import Finding, OutputError, Region, RegionsFileError, Severity, UnsupportedFormatError
 from safepost.detect.faces import FaceDetector
-from safepost.media.images import format_for_extension, load_image, output_extension, save_image
+from safepost.media import cleaner, sniff
 from safepost.regions import ManualEdits
 
-OUTPUT_SUFFIX = ".redacted"
+REDACTED_TAG = ".redacted"
+CLEAN_TAG = ".clean"
 
 
 @dataclass
@@ -66,37 +67,27 @@ class RedactResult:
         }
 
 
-def default_output_path(path: Path, fmt: str) -> Path:
-    """``photo.jpg`` -> ``photo.redacted.jpg`` beside it (HEIC stays HEIC, MPO becomes JPEG)."""
-    return path.with_name(path.stem + OUTPUT_SUFFIX + _extension(path, fmt))
+def plan_output(path: Path, extension: str, output: Path | None, in_place: bool, tag: str) -> Path:
+    """Where to write: ``-o`` file or folder, else ``NAME<tag>EXT`` beside the input.
 
-
-def _extension(path: Path, fmt: str) -> str:
-    """The input's own extension when it names the output format, else the format's usual one."""
-    try:
-        if format_for_extension(path.suffix) == fmt:
-            return path.suffix
-    except SafepostError:
-        pass
-    return output_extension(fmt)
-
-
-def resolve_output(path: Path, fmt: str, output: Path | None, in_place: bool) -> tuple[Path, str]:
-    """Where to write and in which format; refuses to overwrite the input unless ``in_place``."""
+    Refuses to write over the input unless ``in_place``, and an in-place write that would
+    change the file's type (a MOV cleaned into MP4).
+    """
     if in_place:
         if output is not None:
             raise OutputError("--in-place and an output path cannot be used together")
-        target = path
-    elif output is None:
-        target = default_output_path(path, fmt)
+        if extension.lower() != path.suffix.lower():
+            raise OutputError(f"cannot replace {path.name} in place: the result is a {extension} file; use -o")
+        return path
+    if output is None:
+        target = path.with_name(path.stem + tag + extension)
     elif output.is_dir():
-        target = output / (path.stem + _extension(path, fmt))
+        target = output / (path.stem + extension)
     else:
         target = output
-    out_fmt = format_for_extension(target.suffix) if target.suffix else fmt
-    if not in_place and target.exists() and os.path.samefile(target, path):
+    if target.exists() and os.path.samefile(target, path):
         raise OutputError(f"refusing to overwrite the input {path}; give another output or use --in-place")
-    return target, out_fmt
+    return target
 
 
 def redact_frames(
@@ -150,15 +141,19 @@ def redact_file(
     path = Path(path)
     mask = mask or MaskSpec()
     detector = detector or FaceDetector(mode)
-    image = load_image(path)
-    target, out_fmt = resolve_output(path, image.format, Path(output) if output else None, in_place)
-    masked, regions, ignored = redact_frames(image.frames, detector, mask, edits, path.name)
-    save_image(masked, target, out_fmt, durations=image.durations, loop=image.loop)
+    kind = cleaner.family(path)
+    if kind not in (sniff.IMAGE, sniff.UNKNOWN):
+        raise UnsupportedFormatError(f"{path.name} is a {kind} file; safepost redact handles photos for now")
+    image = cleaner.ImageCleaner(path)
+    target = plan_output(path, image.extension, Path(output) if output else None, in_place, REDACTED_TAG)
+    masked, regions, ignored = redact_frames(image.image.frames, detector, mask, edits, path.name)
+    image.image.frames = masked
+    written = image.write(target)
     h, w = masked[0].shape[:2]
     return RedactResult(
         input=path,
         output=target,
-        format=out_fmt,
+        format=written.format,
         frames=len(masked),
         width=w,
         height=h,
@@ -167,3 +162,63 @@ def redact_file(
         regions=regions,
         ignored=ignored,
     )
+
+
+@dataclass
+class CleanResult:
+    """Where a cleaned copy went, what kind of file it is, and anything the user should know."""
+
+    input: Path
+    output: Path
+    family: str
+    format: str
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {
+            "input": str(self.input),
+            "output": str(self.output),
+            "family": self.family,
+            "format": self.format,
+            "notes": self.notes,
+        }
+
+
+def clean_file(path: str | Path, output: str | Path | None = None, *, in_place: bool = False) -> CleanResult:
+    """Write a copy of an image, video or PDF with nothing identifying in its metadata.
+
+    Images keep their format (MPO becomes JPEG), videos become MP4 (video and audio only),
+    PDFs are rendered page by page into a new PDF whose text becomes pixels.
+    """
+    path = Path(path)
+    job = cleaner.cleaner_for(path)
+    target = plan_output(path, job.extension, Path(output) if output else None, in_place, CLEAN_TAG)
+    written = job.write(target)
+    return CleanResult(input=path, output=target, family=written.family, format=written.format, notes=written.notes)
+
+
+@dataclass
+class InspectResult:
+    """What one file reveals."""
+
+    path: Path
+    family: str
+    findings: list[Finding]
+
+    @property
+    def worst(self) -> Severity | None:
+        return max((f.severity for f in self.findings), key=lambda s: s.rank, default=None)
+
+    def to_dict(self) -> dict:
+        return {
+            "file": str(self.path),
+            "family": self.family,
+            "worst": self.worst.value if self.worst else None,
+            "findings": [f.to_dict() for f in self.findings],
+        }
+
+
+def inspect_file(path: str | Path) -> InspectResult:
+    """Everything identifying inside a file, most severe first; the file is not changed."""
+    path = Path(path)
+    return InspectResult(path=path, family=cleaner.family(path), findings=cleaner.inspect(path))

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from safepost import __version__
@@ -105,32 +106,94 @@ def redact(images, output, mode, style, shape, regions_file, ignore_ids, in_plac
     if mask.reversible:
         err.print(f"[yellow]warning:[/] '{style}' masks can be reversed; faces may be recovered.")
 
+    def describe(image, result) -> None:
+        err.print(
+            f"{image}: {result.faces_found} face(s) found, {result.masked} region(s) masked -> {result.output}",
+            soft_wrap=True,
+            highlight=False,
+        )
+
+    def work(image):
+        return redact_file(image, output, mode=mode, mask=mask, edits=edits, in_place=in_place, detector=detector)
+
+    _run_each(images, as_json, work, describe)
+
+
+def _run_each(files, as_json: bool, work, describe) -> None:
+    """Run ``work(file)`` on each file, print results, exit with the first failure's code."""
     results, first_error = [], 0
-    with _progress(len(images)) as bar:
-        task = bar.add_task("redacting", total=len(images))
-        for image in images:
+    with _progress(len(files)) as bar:
+        task = bar.add_task("working", total=len(files))
+        for file in files:
             try:
-                result = redact_file(
-                    image, output, mode=mode, mask=mask, edits=edits, in_place=in_place, detector=detector
-                )
+                result = work(file)
             except SafepostError as exc:
                 err.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
                 first_error = first_error or exc.exit_code
-                results.append({"input": str(image), "error": str(exc), "exit_code": exc.exit_code})
+                results.append({"input": str(file), "error": str(exc), "exit_code": exc.exit_code})
             else:
                 results.append(result.to_dict())
                 if not as_json:
-                    err.print(
-                        f"{image}: {result.faces_found} face(s) found, {result.masked} region(s) masked "
-                        f"-> {result.output}",
-                        soft_wrap=True,
-                        highlight=False,
-                    )
+                    describe(file, result)
             bar.advance(task)
     if as_json:
-        click.echo(json.dumps(results if len(results) > 1 else results[0], indent=2))
+        click.echo(json.dumps(results if len(results) > 1 else results[0], indent=2, ensure_ascii=False))
     if first_error:
         sys.exit(first_error)
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    help="Output file (one input) or folder (several inputs). Default: NAME.clean.EXT beside each input.",
+)
+@click.option("--in-place", is_flag=True, help="Replace each input with its cleaned version (same type only).")
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+def clean(files, output, in_place, as_json) -> None:
+    """Remove all metadata from photos, videos and PDFs by writing new files.
+
+    Photos keep their format, videos become MP4 with only picture and sound, PDFs are
+    rebuilt from page images (their text becomes pixels). Faces are NOT masked: use redact.
+    """
+    from safepost.api import clean_file
+
+    if output is not None and len(files) > 1 and not output.is_dir():
+        _fail(f"with several inputs, -o must be an existing folder ({output} is not)", 2)
+
+    def describe(file, result) -> None:
+        err.print(f"{file}: cleaned -> {result.output}", soft_wrap=True, highlight=False)
+        for note in result.notes:
+            err.print(f"  note: {note}", soft_wrap=True, highlight=False)
+
+    _run_each(files, as_json, lambda f: clean_file(f, output, in_place=in_place), describe)
+
+
+_SEVERITY_STYLE = {"high": "bold red", "medium": "yellow", "low": "cyan", "info": "dim"}
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+def inspect(files, as_json) -> None:
+    """Show what FILES reveal: location, device, serial numbers, names, dates, previews."""
+    from safepost.api import inspect_file
+
+    out = Console(highlight=False, soft_wrap=True)
+
+    def describe(file, result) -> None:
+        if not result.findings:
+            out.print(f"[bold]{file}[/]: nothing identifying found in its metadata.")
+            return
+        out.print(f"[bold]{file}[/] ({result.family}) reveals:")
+        for f in result.findings:
+            value = f": {escape(f.value)}" if f.value else ""
+            out.print(f"  [{_SEVERITY_STYLE[f.severity.value]}]{f.severity.value.upper():6}[/] {f.title}{value}")
+        out.print(f"  Fix: {result.findings[0].fix}")
+
+    _run_each(files, as_json, inspect_file, describe)
 
 
 @main.command()

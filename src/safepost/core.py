@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 
 
 class SafepostError(Exception):
@@ -90,4 +91,39 @@ class Region:
             d[key] = round(d[key], 3)
         if not d["extra"]:
             d.pop("extra")
+        return d
+
+
+class Severity(StrEnum):
+    """How much a finding can hurt someone, from 'worth knowing' to 'can get someone found'."""
+
+    INFO = "info"
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+    @property
+    def rank(self) -> int:
+        return ["info", "low", "medium", "high"].index(self.value)
+
+
+@dataclass
+class Finding:
+    """Something a file or post reveals, why it matters, and what to do about it.
+
+    ``kind`` is a stable machine key (``location``, ``serial``, ``owner``, ``device``,
+    ``date``, ``preview``, ``telemetry``, ...); ``title`` and ``why`` are for people.
+    """
+
+    kind: str
+    severity: Severity
+    title: str
+    value: str = ""
+    why: str = ""
+    fix: str = ""
+    source: str = ""
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["severity"] = self.severity.value
         return d

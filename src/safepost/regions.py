@@ -129,7 +129,5 @@ def load_edits(path: str | Path) -> ManualEdits:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise RegionsFileError(
-            f"regions file {path} is not valid JSON (line {exc.lineno}): {exc.msg}"
-        ) from exc
+        raise RegionsFileError(f"regions file {path} is not valid JSON (line {exc.lineno}): {exc.msg}") from exc
     return parse_edits(data)

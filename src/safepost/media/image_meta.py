@@ -1,0 +1,230 @@
+"""Read what an image file reveals about the people behind it, without changing it.
+
+Pillow parses the containers (EXIF with its GPS block, XMP, IPTC, PNG text, comments, ICC,
+MPO extra images, HEIF thumbnails); this module turns them into plain-language Findings.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from PIL import ExifTags, Image, IptcImagePlugin
+
+from safepost.core import Finding, InputError, Severity
+from safepost.media import images  # noqa: F401 - registers the HEIF opener
+
+_GPS_IFD, _EXIF_IFD, _IFD1 = ExifTags.IFD.GPSInfo, ExifTags.IFD.Exif, ExifTags.IFD.IFD1
+
+# (tag id, kind, severity, title) for IFD0 and the Exif IFD
+_TAGS = [
+    (0x010F, "device", Severity.MEDIUM, "Camera or phone make"),
+    (0x0110, "device", Severity.MEDIUM, "Camera or phone model"),
+    (0x0131, "software", Severity.LOW, "Software used"),
+    (0x013C, "device", Severity.MEDIUM, "Computer name"),
+    (0x013B, "owner", Severity.HIGH, "Name of the photographer (Artist)"),
+    (0x8298, "owner", Severity.HIGH, "Copyright holder"),
+    (0x010E, "text", Severity.MEDIUM, "Description written into the file"),
+    (0x0132, "date", Severity.MEDIUM, "Date and time the file was changed"),
+    (0x9003, "date", Severity.MEDIUM, "Date and time the photo was taken"),
+    (0x9004, "date", Severity.MEDIUM, "Date and time the photo was digitised"),
+    (0xA430, "owner", Severity.HIGH, "Name of the camera's owner"),
+    (0xA431, "serial", Severity.HIGH, "Serial number of the camera"),
+    (0xA435, "serial", Severity.HIGH, "Serial number of the lens"),
+    (0xA433, "device", Severity.LOW, "Lens make"),
+    (0xA434, "device", Severity.LOW, "Lens model"),
+    (0xA420, "serial", Severity.HIGH, "Unique id of the picture"),
+    (0x9286, "text", Severity.MEDIUM, "Comment written into the file"),
+]
+_WHY = {
+    "location": "Anyone who gets the file can see where it was taken: a home, an office, a safe house.",
+    "serial": "A serial number or unique id links this picture to others taken with the same device.",
+    "owner": "A person's name is written inside the file.",
+    "device": "The device can be matched to its owner, or to other posts made with it.",
+    "date": "The exact time can place a person at an event or break an agreed delay before posting.",
+    "preview": "A small copy of the picture hides inside the file; it may show what was later cropped or masked.",
+    "software": "Shows the tools used; usually harmless, sometimes ties the file to an organisation.",
+    "text": "Free text inside the file may contain names, places or notes.",
+    "makernotes": "Camera-maker data can hold serial numbers, owner names and settings.",
+    "xmp": "XMP data can hold names, places, keywords and editing history.",
+    "iptc": "IPTC data can hold the photographer's name, captions, places and contacts.",
+    "icc": "The colour profile names the device or editing software.",
+}
+FIX = "Run `safepost clean` (or `safepost redact`): it writes a new file with none of this inside."
+
+
+def _finding(kind: str, severity: Severity, title: str, value: object, source: str) -> Finding:
+    text = value.decode("latin-1", "replace") if isinstance(value, bytes) else str(value)
+    text = text.strip("\x00 ").strip()
+    return Finding(
+        kind=kind,
+        severity=severity,
+        title=title,
+        value=text[:200],
+        why=_WHY.get(kind, ""),
+        fix=FIX,
+        source=source,
+    )
+
+
+def _degrees(value, ref) -> float | None:
+    try:
+        d, m, s = (float(v) for v in value)
+    except (TypeError, ValueError, ZeroDivisionError):
+        return None
+    deg = d + m / 60 + s / 3600
+    return -deg if str(ref).upper().startswith(("S", "W")) else deg
+
+
+def _gps_findings(gps: dict) -> list[Finding]:
+    if not gps:
+        return []
+    lat = _degrees(gps.get(2), gps.get(1, "N"))
+    lon = _degrees(gps.get(4), gps.get(3, "E"))
+    value = f"{lat:.6f}, {lon:.6f}" if lat is not None and lon is not None else "GPS block present"
+    found = [_finding("location", Severity.HIGH, "GPS position where the photo was taken", value, "EXIF GPS")]
+    if gps.get(29):
+        found.append(_finding("date", Severity.MEDIUM, "GPS date", gps[29], "EXIF GPS"))
+    return found
+
+
+def _exif_findings(im: Image.Image) -> list[Finding]:
+    exif = im.getexif()
+    found: list[Finding] = []
+    merged = dict(exif)
+    try:
+        merged.update(exif.get_ifd(_EXIF_IFD))
+        gps = exif.get_ifd(_GPS_IFD)
+        ifd1 = exif.get_ifd(_IFD1)
+    except (KeyError, ValueError, TypeError, OSError):
+        gps, ifd1 = {}, {}
+    for tag, kind, severity, title in _TAGS:
+        value = merged.get(tag)
+        if value is not None and str(value).strip("\x00 ").strip():
+            found.append(_finding(kind, severity, title, value, "EXIF"))
+    if 0x927C in merged:
+        found.append(
+            _finding("makernotes", Severity.MEDIUM, "Camera-maker notes", f"{len(merged[0x927C])} bytes", "EXIF")
+        )
+    found += _gps_findings(gps)
+    if ifd1 and (0x0201 in ifd1 or 0x0111 in ifd1):
+        found.append(_finding("preview", Severity.HIGH, "Embedded thumbnail of the picture", "EXIF thumbnail", "EXIF"))
+    return found
+
+
+_XMP_PATTERNS = [
+    (r"GPS(Latitude|Longitude)", "location", Severity.HIGH, "GPS position in XMP data"),
+    (
+        r"<dc:creator|photoshop:AuthorsPosition|Iptc4xmpCore:CreatorContactInfo",
+        "owner",
+        Severity.HIGH,
+        "Creator's name in XMP data",
+    ),
+    (
+        r"SerialNumber|ImageUniqueID|DocumentID|InstanceID",
+        "serial",
+        Severity.HIGH,
+        "Device or document ids in XMP",
+    ),
+    (
+        r"photoshop:City|Iptc4xmpCore:Location|photoshop:Country",
+        "location",
+        Severity.HIGH,
+        "Place names in XMP",
+    ),
+    (r"PersonInImage|mwg-rs:Name", "owner", Severity.HIGH, "Names of people shown, in XMP"),
+    (r"CreatorTool", "software", Severity.LOW, "Editing software in XMP"),
+    (r"CreateDate|DateCreated|ModifyDate", "date", Severity.MEDIUM, "Dates in XMP"),
+]
+
+
+def _xmp_findings(im: Image.Image) -> list[Finding]:
+    raw = im.info.get("xmp") or im.info.get("XML:com.adobe.xmp")
+    if not raw:
+        return []
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+    found = [
+        _finding(kind, sev, title, "", "XMP") for pattern, kind, sev, title in _XMP_PATTERNS if re.search(pattern, text)
+    ]
+    return found or [_finding("xmp", Severity.LOW, "XMP metadata block", f"{len(text)} characters", "XMP")]
+
+
+def _iptc_findings(im: Image.Image) -> list[Finding]:
+    try:
+        iptc = IptcImagePlugin.getiptcinfo(im) or {}
+    except (SyntaxError, ValueError, OSError, IndexError):
+        return [_finding("iptc", Severity.LOW, "IPTC block (unreadable)", "", "IPTC")]
+    names = {
+        (2, 80): ("owner", Severity.HIGH, "Photographer's name (By-line)"),
+        (2, 90): ("location", Severity.HIGH, "City"),
+        (2, 101): ("location", Severity.HIGH, "Country"),
+        (2, 92): ("location", Severity.HIGH, "Place"),
+        (2, 120): ("text", Severity.MEDIUM, "Caption"),
+        (2, 116): ("owner", Severity.HIGH, "Copyright notice"),
+        (2, 55): ("date", Severity.MEDIUM, "Date"),
+    }
+    found = []
+    for key, value in iptc.items():
+        if key in names:
+            kind, sev, title = names[key]
+            found.append(_finding(kind, sev, title, value[0] if isinstance(value, list) else value, "IPTC"))
+    if iptc and not found:
+        found.append(_finding("iptc", Severity.LOW, "IPTC block", f"{len(iptc)} fields", "IPTC"))
+    return found
+
+
+def _container_findings(im: Image.Image, path: Path) -> list[Finding]:
+    found = []
+    for key, value in im.info.items():
+        if key in ("comment", "Comment", "Description", "Title", "Author", "Software", "Creation Time"):
+            kind = {"Author": "owner", "Software": "software", "Creation Time": "date"}.get(key, "text")
+            sev = {"owner": Severity.HIGH, "software": Severity.LOW}.get(kind, Severity.MEDIUM)
+            found.append(_finding(kind, sev, f"{key} written into the file", value, im.format or "file"))
+    if im.info.get("icc_profile"):
+        found.append(_finding("icc", Severity.LOW, "Colour profile", f"{len(im.info['icc_profile'])} bytes", "ICC"))
+    frames = getattr(im, "n_frames", 1)
+    if im.format == "MPO" and frames > 1:
+        found.append(
+            _finding(
+                "preview",
+                Severity.HIGH,
+                "Extra images inside the file",
+                f"{frames - 1} more image(s) (MPO)",
+                "MPO",
+            )
+        )
+    if im.format == "HEIF":
+        found += _heif_thumbnails(path)
+    return found
+
+
+def _heif_thumbnails(path: Path) -> list[Finding]:
+    import pillow_heif
+
+    try:
+        heif = pillow_heif.open_heif(str(path))
+        count = sum(len(img.info.get("thumbnails", [])) for img in heif)
+    except (ValueError, RuntimeError, OSError):
+        return []
+    if not count:
+        return []
+    return [
+        _finding(
+            "preview",
+            Severity.HIGH,
+            "Embedded thumbnail of the picture",
+            f"{count} HEIF thumbnail(s)",
+            "HEIF",
+        )
+    ]
+
+
+def inspect_image(path: str | Path) -> list[Finding]:
+    """Everything identifying that an image file carries, most severe first."""
+    path = Path(path)
+    try:
+        with Image.open(path) as im:
+            found = _exif_findings(im) + _xmp_findings(im) + _iptc_findings(im) + _container_findings(im, path)
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise InputError(f"{path.name} is not an image safepost can read ({exc})") from exc
+    return sorted(found, key=lambda f: -f.severity.rank)
