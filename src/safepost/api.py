@@ -84,7 +84,7 @@ def plan_output(path: Path, extension: str, output: Path | None, in_place: bool,
     elif output.is_dir():
         target = output / (path.stem + extension)
     else:
-        target = output
+        target = output if output.suffix else output.with_name(output.name + extension)
     if target.exists() and os.path.samefile(target, path):
         raise OutputError(f"refusing to overwrite the input {path}; give another output or use --in-place")
     return target

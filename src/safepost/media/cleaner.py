@@ -59,7 +59,7 @@ class ImageCleaner:
         from safepost.media.images import format_for_extension, output_extension
 
         try:
-            if format_for_extension(self.path.suffix) in (self.format, self.image.format):
+            if format_for_extension(self.path.suffix) == self.format:
                 return self.path.suffix
         except UnsupportedFormatError:
             pass

@@ -140,10 +140,12 @@ def inspect_pdf(path: str | os.PathLike[str]) -> dict:
     ``incremental_updates`` (saved revisions after the first; a linearized file's extra
     %%EOF is not counted), ``linearized``, ``attachments``, ``encrypted`` (an encryption
     dictionary is present; a file that needs a password is refused instead), ``has_forms``.
-    Raises :class:`InputError` on a file that cannot be read as a PDF.
+    Raises :class:`InputError` on a file that cannot be read as a PDF (also when it is truncated,
+    or needs a password).
     """
     source = Path(path)
     _check_file(source)
+    _check_tail(source)
     try:
         data = source.read_bytes()
     except OSError as exc:

@@ -1,0 +1,122 @@
+"""`safepost clean` and `safepost inspect` on images, and choosing a cleaner from content."""
+
+import json
+import shutil
+import subprocess
+
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+
+from safepost.api import clean_file, inspect_file
+from safepost.cli import main
+from safepost.core import InputError, OutputError, Severity, UnsupportedFormatError
+from safepost.media import sniff
+
+
+def _exif_with_everything() -> Image.Exif:
+    exif = Image.Exif()
+    exif[0x010F] = "Acme"
+    exif[0x0110] = "Phone X"
+    exif[0x013B] = "Jane Doe"
+    exif[0x0132] = "2026:01:02 03:04:05"
+    exif.get_ifd(0x8769)[0xA431] = "SN-123456"
+    exif.get_ifd(0x8769)[0xA430] = "Jane's camera"
+    gps = exif.get_ifd(0x8825)
+    gps[1], gps[2], gps[3], gps[4] = "S", (33.0, 27.0, 0.0), "W", (70.0, 40.0, 0.0)
+    return exif
+
+
+@pytest.fixture
+def dirty_jpeg(tmp_path):
+    path = tmp_path / "dirty.jpg"
+    Image.new("RGB", (64, 48), "green").save(path, exif=_exif_with_everything().tobytes(), comment=b"meet at 6")
+    return path
+
+
+def test_inspect_reports_location_serial_owner_device_and_dates(dirty_jpeg):
+    result = inspect_file(dirty_jpeg)
+    kinds = {f.kind: f for f in result.findings}
+    assert kinds["location"].value == "-33.450000, -70.666667"
+    assert kinds["location"].severity is Severity.HIGH
+    assert kinds["serial"].value == "SN-123456" and kinds["owner"].severity is Severity.HIGH
+    assert {"device", "date", "text"} <= set(kinds)
+    assert result.worst is Severity.HIGH
+    assert result.findings[0].severity is Severity.HIGH  # most severe first
+    assert all(f.why and f.fix for f in result.findings)
+
+
+def test_clean_removes_everything_inspect_found(dirty_jpeg):
+    result = clean_file(dirty_jpeg)
+    assert result.output == dirty_jpeg.with_name("dirty.clean.jpg")
+    assert inspect_file(result.output).findings == []
+    if shutil.which("exiftool"):
+        tags = json.loads(subprocess.check_output(["exiftool", "-j", "-a", "-G1", str(result.output)]))[0]
+        assert not [k for k in tags if any(w in k for w in ("GPS", "Serial", "Owner", "Make", "Model", "Comment"))]
+
+
+def test_mpo_keeps_only_the_primary_image(tmp_path):
+    path = tmp_path / "stereo.mpo"
+    left, right = Image.new("RGB", (32, 32), "red"), Image.new("RGB", (32, 32), "blue")
+    left.save(path, "MPO", save_all=True, append_images=[right])
+    assert Image.open(path).n_frames == 2
+    result = clean_file(path, tmp_path / "out")
+    assert result.output == tmp_path / "out.jpg" and "MPO" in result.notes[0]
+    with Image.open(result.output) as out:
+        assert getattr(out, "n_frames", 1) == 1 and out.format == "JPEG"
+        assert out.getpixel((16, 16))[0] > 200  # the red primary image, not the blue one
+
+
+def test_office_documents_and_unknown_files_are_refused(tmp_path):
+    docx = tmp_path / "report.docx"
+    docx.write_bytes(b"PK\x03\x04" + b"\x00" * 60)
+    with pytest.raises(UnsupportedFormatError, match="office"):
+        clean_file(docx)
+    junk = tmp_path / "junk.bin"
+    junk.write_bytes(b"\x07" * 100)
+    with pytest.raises(InputError):
+        clean_file(junk)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["junk.bin", "report.docx"]
+
+
+def test_in_place_refuses_a_change_of_type(tmp_path, dirty_jpeg):
+    with pytest.raises(OutputError, match="in place"):
+        clean_file(dirty_jpeg.rename(tmp_path / "x.png"), in_place=True)
+
+
+@pytest.mark.parametrize(
+    ("head", "family"),
+    [
+        (b"%PDF-1.7\n", sniff.PDF),
+        (b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic", sniff.IMAGE),
+        (b"\x00\x00\x00\x18ftypavif\x00\x00\x00\x00avifmif1", sniff.IMAGE),
+        (b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2", sniff.VIDEO),
+        (b"\x00\x00\x00\x14ftypqt  \x00\x00\x00\x00qt  ", sniff.VIDEO),
+        (b"RIFF\x00\x00\x00\x00WEBPVP8 ", sniff.IMAGE),
+        (b"RIFF\x00\x00\x00\x00AVI LIST", sniff.VIDEO),
+        (bytes.fromhex("3026b2758e66cf11a6d900aa0062ce6c"), sniff.VIDEO),
+        (b"\x1a\x45\xdf\xa3\x01\x00", sniff.VIDEO),
+        (b"PK\x03\x04\x14\x00", sniff.OFFICE),
+        (b"\xff\xd8\xff\xe1", sniff.IMAGE),
+        (b"hello world", sniff.UNKNOWN),
+    ],
+)
+def test_family_is_read_from_content(head, family):
+    assert sniff.family_of(head) == family
+
+
+def test_cli_clean_and_inspect(dirty_jpeg, tmp_path):
+    runner = CliRunner()
+    result = runner.invoke(main, ["inspect", str(dirty_jpeg)])
+    assert result.exit_code == 0 and "GPS position" in result.output and "HIGH" in result.output
+    data = json.loads(runner.invoke(main, ["inspect", "--json", str(dirty_jpeg)]).stdout)
+    assert data["worst"] == "high" and any(f["kind"] == "serial" for f in data["findings"])
+    out = tmp_path / "out"
+    out.mkdir()
+    result = runner.invoke(main, ["clean", str(dirty_jpeg), "-o", str(out)])
+    assert result.exit_code == 0 and (out / "dirty.jpg").exists()
+    assert "nothing identifying" in runner.invoke(main, ["inspect", str(out / "dirty.jpg")]).output
+    empty = tmp_path / "e.mp4"
+    empty.write_bytes(b"")
+    assert runner.invoke(main, ["clean", str(empty)]).exit_code == 3
+    assert runner.invoke(main, ["inspect", str(empty)]).exit_code == 3
