@@ -1,0 +1,58 @@
+"""Plain-language findings for what a PDF reveals (from ``pdf.inspect_pdf``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from safepost.core import Finding, Severity
+from safepost.media.pdf import inspect_pdf
+
+FIX = (
+    "Run `safepost clean`: it rebuilds the PDF from page images, with no document properties, "
+    "no history and no attachments (the text becomes part of the picture)."
+)
+# Info key -> (kind, severity, title)
+_INFO = {
+    "Author": ("owner", Severity.HIGH, "Author's name"),
+    "Creator": ("software", Severity.LOW, "Program that created the document"),
+    "Producer": ("software", Severity.LOW, "Program that produced the PDF"),
+    "Title": ("text", Severity.MEDIUM, "Document title"),
+    "Subject": ("text", Severity.MEDIUM, "Document subject"),
+    "Keywords": ("text", Severity.MEDIUM, "Keywords"),
+    "CreationDate": ("date", Severity.MEDIUM, "Date the document was created"),
+    "ModDate": ("date", Severity.MEDIUM, "Date the document was last changed"),
+}
+_WHY = {
+    "owner": "A person's name is stored in the document's properties.",
+    "software": "Shows the tools used; sometimes ties the file to an organisation or a computer.",
+    "text": "Free text in the properties may contain names, places or internal notes.",
+    "date": "Exact dates can tie the document to an event or a person's schedule.",
+    "history": "Earlier versions are kept inside the file: deleted text or names can be recovered.",
+    "xmp": "XMP data can hold names, editing history and document ids.",
+    "attachment": "Files attached inside the PDF travel with it, with their own metadata.",
+}
+
+
+def _finding(kind: str, severity: Severity, title: str, value: object = "") -> Finding:
+    return Finding(kind=kind, severity=severity, title=title, value=str(value)[:200], why=_WHY.get(kind, ""),
+                   fix=FIX, source="PDF")
+
+
+def pdf_findings(path: Path) -> list[Finding]:
+    """Everything identifying in a PDF's structure, most severe first."""
+    info = inspect_pdf(path)
+    found = []
+    for key, value in info["info"].items():
+        if key in _INFO and str(value).strip():
+            kind, severity, title = _INFO[key]
+            found.append(_finding(kind, severity, title, value))
+        elif str(value).strip():
+            found.append(_finding("text", Severity.MEDIUM, f"Custom property '{key}'", value))
+    if info["incremental_updates"]:
+        found.append(_finding("history", Severity.HIGH, "Earlier versions saved inside the file",
+                              f"{info['incremental_updates']} earlier revision(s)"))
+    if info["xmp_metadata"]:
+        found.append(_finding("xmp", Severity.MEDIUM, "XMP metadata block"))
+    if info["attachments"]:
+        found.append(_finding("attachment", Severity.HIGH, "Attached files", f"{info['attachments']} file(s)"))
+    return sorted(found, key=lambda f: -f.severity.rank)
