@@ -1,0 +1,58 @@
+"""Plain-language findings for what a video file reveals (from ``video.probe_video``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from safepost.core import Finding, Severity
+from safepost.media.video import probe_video
+
+FIX = (
+    "Run `safepost clean`: it writes a new MP4 with only the picture and the sound, "
+    "no tags and no extra tracks."
+)
+_WHY = {
+    "location": "Anyone who gets the file can see where it was filmed.",
+    "telemetry": "Extra tracks (GPS telemetry, timecode, subtitles, cover pictures) travel with the video; "
+    "GoPro and drone tracks log the position every second.",
+    "date": "The exact time can place a person at an event or break an agreed delay before posting.",
+    "device": "The device can be matched to its owner, or to other posts made with it.",
+    "text": "Free text in the tags may contain names, places or notes.",
+    "owner": "A person's name is written inside the file.",
+}
+_SKIP_TAGS = {"major_brand", "minor_version", "compatible_brands", "handler_name", "vendor_id", "language",
+              "encoder", "duration", "timecode"}
+
+
+def _finding(kind: str, severity: Severity, title: str, value: object = "", source: str = "video") -> Finding:
+    return Finding(kind=kind, severity=severity, title=title, value=str(value)[:200], why=_WHY.get(kind, ""),
+                   fix=FIX, source=source)
+
+
+def video_findings(path: Path) -> list[Finding]:
+    """Everything identifying in a video's container, most severe first."""
+    info = probe_video(path)
+    found = []
+    for key, value in info["gps_tags"].items():
+        found.append(_finding("location", Severity.HIGH, "Location where the video was filmed", value, key))
+    for stream in info["data_streams"]:
+        gps = any(mark in str(stream) for mark in ("gpmd", "GoPro MET", "camm"))
+        title = "GPS and sensor telemetry track" if gps else "Extra track inside the video"
+        found.append(_finding("telemetry", Severity.HIGH, title, stream))
+    if info["creation_time"]:
+        found.append(_finding("date", Severity.MEDIUM, "Date and time of filming", info["creation_time"]))
+    for key in ("make", "model"):
+        if info[key]:
+            found.append(_finding("device", Severity.MEDIUM, f"Camera or phone {key}", info[key]))
+    reported = set(info["gps_tags"]) | {"creation_time"}
+    for key, value in info["tags"].items():
+        lowered = key.lower()
+        if key in reported or lowered in _SKIP_TAGS or lowered.endswith(("make", "model", "manufacturer")):
+            continue
+        if not str(value).strip():
+            continue
+        if any(word in lowered for word in ("artist", "author", "copyright", "owner", "creator")):
+            found.append(_finding("owner", Severity.HIGH, f"Name in tag '{key}'", value, "container tags"))
+        else:
+            found.append(_finding("text", Severity.MEDIUM, f"Tag '{key}'", value, "container tags"))
+    return sorted(found, key=lambda f: -f.severity.rank)
