@@ -229,14 +229,14 @@ def fmt(v: float | int | None, spec: str = "d") -> str:
 
 def print_report(results: dict[str, dict], checks: list[dict], common: dict | None, top: int) -> None:
     cols = ("tool", "files", "cleaned", "missing", "refused", "crashed", "ident_tags", "with_gps", "thumbs",
-            "undecodable", "med s/file", "x mat2")
+            "undecodable", "med s/file", "x mat2", "total s")
     print(f"{cols[0]:<10}" + "".join(f"{c:>12}" for c in cols[1:]))
     for tool, r in results.items():
         s = r.get("summary", {})
         cells = [fmt(r.get("files")), fmt(s.get("cleaned")), fmt(s.get("missing")), fmt(r.get("refused")),
                  fmt(r.get("crashed")), fmt(s.get("identifying_tags")), fmt(s.get("with_gps")),
                  fmt(s.get("with_thumbnails")), fmt(s.get("undecodable")), fmt(r.get("median_s"), ".3f"),
-                 fmt(r.get("ratio"), ".2f")]
+                 fmt(r.get("ratio"), ".2f"), fmt(r.get("wall_s"), ".1f")]
         print(f"{tool:<10}" + "".join(f"{c:>12}" for c in cells))
         if r.get("error"):
             print(f"  ! {r['error']}")

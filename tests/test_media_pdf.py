@@ -69,7 +69,11 @@ def raw_pdf(objects: list[bytes], trailer: bytes = b"") -> bytes:
     xref = len(out)
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
     out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R %s >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, trailer, xref)
+    out += b"trailer\n<< /Size %d /Root 1 0 R %s >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        trailer,
+        xref,
+    )
     return bytes(out)
 
 
@@ -192,6 +196,35 @@ def test_metadata_and_history_are_gone(tagged_pdf: Path, tmp_path: Path) -> None
     assert report["info"] == {} and not report["xmp_metadata"] and report["incremental_updates"] == 0
 
 
+def test_output_xref_points_at_every_object(tagged_pdf: Path, tmp_path: Path) -> None:
+    """PDFium quietly repairs a wrong xref, so check the offsets here."""
+    out = tmp_path / "clean.pdf"
+    clean_pdf(tagged_pdf, out)
+    data = out.read_bytes()
+    xref = int(re.search(rb"startxref\n(\d+)\n%%EOF\n$", data).group(1))
+    header, _, table = data[xref:].partition(b"trailer")[0].partition(b"65535 f \n")
+    assert header == b"xref\n0 9\n0000000000 "
+    offsets = [int(line[:10]) for line in table.splitlines()]
+    assert len(offsets) == 8
+    for number, offset in enumerate(offsets, start=1):
+        assert data[offset:].startswith(b"%d 0 obj\n" % number)
+
+
+def test_photo_pages_are_jpeg_and_text_pages_lossless(tmp_path: Path, astronaut: Path) -> None:
+    src = tmp_path / "mixed.pdf"
+    with Image.open(astronaut) as photo:
+        text = Image.new("RGB", photo.size, "white")
+        ImageDraw.Draw(text).text((20, 20), "plain grey text", fill="black")
+        photo.convert("RGB").save(src, "PDF", save_all=True, append_images=[text], resolution=72)
+    out = tmp_path / "clean.pdf"
+    clean_pdf(src, out, dpi=72)
+    data = out.read_bytes()
+    assert b"/ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /DCTDecode" in data
+    assert b"/ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /FlateDecode" in data
+    before, after = render(src, 0).astype(int), render(out, 0).astype(int)
+    assert np.abs(before - after).mean() < 4
+
+
 def test_inspect_reports_what_the_input_gives_away(tagged_pdf: Path) -> None:
     report = inspect_pdf(tagged_pdf)
     assert report["pages"] == 2
@@ -271,6 +304,29 @@ def test_text_links_scripts_outline_and_attachments_do_not_survive(tmp_path: Pat
     assert (pixels[90:110, 20:60] < 100).any()  # the text is there, as pixels
     square = pixels[200 - 65 : 200 - 25, 205:245]  # the annotation's appearance is drawn
     assert (square[..., 2] > 200).all() and (square[..., 0] < 50).all()
+
+
+def test_form_field_values_are_drawn(tmp_path: Path) -> None:
+    """A field without an appearance stream shows only through PDFium's form rendering."""
+    src = tmp_path / "form.pdf"
+    src.write_bytes(
+        raw_pdf(
+            [
+                b"<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [4 0 R] /NeedAppearances true"
+                b" /DR << /Font << /Helv 5 0 R >> >> >> >>",
+                b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 300 200] /Annots [4 0 R] >>",
+                b"<< /Type /Annot /Subtype /Widget /FT /Tx /T (name) /V (JANE DOE) /Rect [10 80 290 120] /F 4"
+                b" /DA (/Helv 24 Tf 0 g) /P 3 0 R >>",
+                b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+            ]
+        )
+    )
+    out = tmp_path / "clean.pdf"
+    assert clean_pdf(src, out, dpi=72).text_rasterised is True
+    assert (render(out, 0)[80:120, 10:290] < 100).sum() > 500
+    data = out.read_bytes()
+    assert b"/AcroForm" not in data and b"JANE" not in data
 
 
 def test_scanned_pages_do_not_claim_text(tagged_pdf: Path, tmp_path: Path) -> None:

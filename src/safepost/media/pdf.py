@@ -14,7 +14,8 @@ told not to. The writer below has nothing to leave out: a header, the page objec
 section, a trailer with /Size and /Root only.
 
 Page pictures are stored as JPEG (quality ``JPEG_QUALITY``), or losslessly (Flate) when that is
-not larger, which is the usual case for pages of plain text on white: sharper and smaller.
+not larger, which is the usual case for pages of text on white: sharper and smaller. All-grey
+pages are stored with one grey channel.
 
 Limits (decompression-bomb and run-time guards):
 
@@ -22,6 +23,10 @@ Limits (decompression-bomb and run-time guards):
 * ``MAX_PAGE_PIXELS`` = 50,000,000 pixels in one rendered page. A page that would be larger at
   the asked resolution is rendered at a lower one, down to ``MIN_DPI`` = 72; a page still too
   large there is refused with :class:`TooLargeError`.
+
+A file without ``%%EOF`` in its last 1024 bytes is refused as truncated: PDFium would otherwise
+rebuild what it can and show a partial document without complaint. PDFium is not thread-safe:
+do not run these functions from several threads at once.
 """
 
 from __future__ import annotations
@@ -67,7 +72,7 @@ class PdfResult:
 
     ``dpi`` is the resolution asked for; ``page_dpi`` the one each page was rendered at (lower
     for a page that would have been over ``MAX_PAGE_PIXELS``). ``text_rasterised`` is True when
-    the input held text (now pixels: no longer selectable or searchable).
+    the input held text or form fields (now pixels: no longer selectable, searchable or fillable).
     """
 
     path: Path
@@ -112,7 +117,7 @@ def clean_pdf(
             raise TooLargeError(f"{source} has {count:,} pages; the limit is {MAX_PAGES:,} pages.")
         sizes = [_page_size(pdf, index, source) for index in range(count)]
         page_dpi = [_page_dpi(width, height, dpi, index, source) for index, (width, height) in enumerate(sizes)]
-        found_text = False
+        found_text = pdf.get_formtype() != pdfium_c.FORMTYPE_NONE  # field values become pixels too
 
         def write(stream: BinaryIO) -> None:
             nonlocal found_text
@@ -300,19 +305,26 @@ def _checked_filter_output(result: object, shape: tuple[int, ...], index: int) -
     return result
 
 
-def _encode(pixels: np.ndarray) -> tuple[bytes, str]:
-    """JPEG bytes of the page, or Flate bytes of its raw RGB when those are not larger."""
+def _encode(pixels: np.ndarray) -> tuple[bytes, str, str]:
+    """The page as (stream bytes, filter, colour space): JPEG, or Flate when that is not larger.
+
+    A page whose pixels are all grey (text, scans of black-and-white paper) is stored as one
+    grey channel, a third of the data.
+    """
+    grey = bool((pixels[..., 0] == pixels[..., 1]).all() and (pixels[..., 1] == pixels[..., 2]).all())
+    plane = np.ascontiguousarray(pixels[..., 0] if grey else pixels)
     buffer = io.BytesIO()
-    Image.fromarray(pixels).save(buffer, "JPEG", quality=JPEG_QUALITY)
+    Image.fromarray(plane).save(buffer, "JPEG", quality=JPEG_QUALITY)
     jpeg = buffer.getvalue()
-    flate = _deflate_within(np.ascontiguousarray(pixels), len(jpeg))
-    return (flate, "FlateDecode") if flate is not None else (jpeg, "DCTDecode")
+    flate = _deflate_within(plane, len(jpeg))
+    space = "DeviceGray" if grey else "DeviceRGB"
+    return (flate, "FlateDecode", space) if flate is not None else (jpeg, "DCTDecode", space)
 
 
 def _deflate_within(pixels: np.ndarray, limit: int) -> bytes | None:
-    """Deflate the rows of ``pixels``; None as soon as the result would exceed ``limit`` bytes."""
+    """Deflate ``pixels`` (HxW or HxWx3) a block of rows at a time; None once past ``limit`` bytes."""
     compressor = zlib.compressobj(6)
-    rows = max(1, _DEFLATE_CHUNK // max(pixels.shape[1] * 3, 1))
+    rows = max(1, _DEFLATE_CHUNK // max(pixels[0].size, 1))
     parts: list[bytes] = []
     size = 0
     for start in range(0, pixels.shape[0], rows):
@@ -357,7 +369,7 @@ class _PdfWriter:
 
     def add_page(self, index: int, width: float, height: float, pixels: np.ndarray) -> None:
         page, contents, image = 3 + 3 * index, 4 + 3 * index, 5 + 3 * index
-        data, codec = _encode(pixels)
+        data, codec, space = _encode(pixels)
         w, h = _num(width), _num(height)
         self._object(
             page,
@@ -368,9 +380,9 @@ class _PdfWriter:
         self._object(contents, b"<< /Length %d >>" % len(drawing), drawing)
         self._object(
             image,
-            b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceRGB"
+            b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /%s"
             b" /BitsPerComponent 8 /Filter /%s /Length %d >>"
-            % (pixels.shape[1], pixels.shape[0], codec.encode("ascii"), len(data)),
+            % (pixels.shape[1], pixels.shape[0], space.encode("ascii"), codec.encode("ascii"), len(data)),
             data,
         )
 

@@ -34,8 +34,9 @@ _WHY = {
 
 
 def _finding(kind: str, severity: Severity, title: str, value: object = "") -> Finding:
-    return Finding(kind=kind, severity=severity, title=title, value=str(value)[:200], why=_WHY.get(kind, ""),
-                   fix=FIX, source="PDF")
+    return Finding(
+        kind=kind, severity=severity, title=title, value=str(value)[:200], why=_WHY.get(kind, ""), fix=FIX, source="PDF"
+    )
 
 
 def pdf_findings(path: Path) -> list[Finding]:
@@ -49,8 +50,14 @@ def pdf_findings(path: Path) -> list[Finding]:
         elif str(value).strip():
             found.append(_finding("text", Severity.MEDIUM, f"Custom property '{key}'", value))
     if info["incremental_updates"]:
-        found.append(_finding("history", Severity.HIGH, "Earlier versions saved inside the file",
-                              f"{info['incremental_updates']} earlier revision(s)"))
+        found.append(
+            _finding(
+                "history",
+                Severity.HIGH,
+                "Earlier versions saved inside the file",
+                f"{info['incremental_updates']} earlier revision(s)",
+            )
+        )
     if info["xmp_metadata"]:
         found.append(_finding("xmp", Severity.MEDIUM, "XMP metadata block"))
     if info["attachments"]:

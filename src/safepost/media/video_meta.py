@@ -7,10 +7,7 @@ from pathlib import Path
 from safepost.core import Finding, Severity
 from safepost.media.video import probe_video
 
-FIX = (
-    "Run `safepost clean`: it writes a new MP4 with only the picture and the sound, "
-    "no tags and no extra tracks."
-)
+FIX = "Run `safepost clean`: it writes a new MP4 with only the picture and the sound, no tags and no extra tracks."
 _WHY = {
     "location": "Anyone who gets the file can see where it was filmed.",
     "telemetry": "Extra tracks (GPS telemetry, timecode, subtitles, cover pictures) travel with the video; "
@@ -20,13 +17,29 @@ _WHY = {
     "text": "Free text in the tags may contain names, places or notes.",
     "owner": "A person's name is written inside the file.",
 }
-_SKIP_TAGS = {"major_brand", "minor_version", "compatible_brands", "handler_name", "vendor_id", "language",
-              "encoder", "duration", "timecode"}
+_SKIP_TAGS = {
+    "major_brand",
+    "minor_version",
+    "compatible_brands",
+    "handler_name",
+    "vendor_id",
+    "language",
+    "encoder",
+    "duration",
+    "timecode",
+}
 
 
 def _finding(kind: str, severity: Severity, title: str, value: object = "", source: str = "video") -> Finding:
-    return Finding(kind=kind, severity=severity, title=title, value=str(value)[:200], why=_WHY.get(kind, ""),
-                   fix=FIX, source=source)
+    return Finding(
+        kind=kind,
+        severity=severity,
+        title=title,
+        value=str(value)[:200],
+        why=_WHY.get(kind, ""),
+        fix=FIX,
+        source=source,
+    )
 
 
 def video_findings(path: Path) -> list[Finding]:
