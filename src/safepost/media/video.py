@@ -45,6 +45,7 @@ from av.video.frame import VideoFrame
 from av.video.reformatter import ColorRange, Colorspace
 
 from safepost.core import InputError, OutputError, TooLargeError, UnsupportedFormatError
+from safepost.media.mp4box import strip_user_data
 
 MAX_VIDEO_PIXELS = 8192 * 8192
 
@@ -63,8 +64,9 @@ H264_ENCODERS = ("libx264", "libopenh264")
 _DEMUXERS = "mov,mp4,m4a,3gp,3g2,mj2,avi,asf,matroska,webm"
 _INPUT_OPTIONS = {"format_whitelist": _DEMUXERS, "protocol_whitelist": "file"}
 # bitexact: no "encoder" tag and zero dates; empty_hdlr_name: no "VideoHandler" names;
-# faststart: index at the front, as sites and players prefer.
-_MUX_OPTIONS = {"fflags": "+bitexact", "empty_hdlr_name": "1", "movflags": "+faststart"}
+# The index (moov) stays after the media data so that mp4box.strip_user_data can drop the
+# user-data boxes FFmpeg always writes without moving any sample.
+_MUX_OPTIONS = {"fflags": "+bitexact", "empty_hdlr_name": "1"}
 _X264_OPTIONS = {"preset": "medium", "crf": "20"}
 _AAC_RATES = (96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350)
 _MAX_PENDING_AUDIO_S = 30.0
@@ -272,6 +274,7 @@ class Mp4Writer:
             self._flush_resampler()
             self._out.mux(self._audio.encode(None))
         self._out.close()
+        strip_user_data(Path(self.path))
 
     def abort(self) -> None:
         """Close the output without caring whether it is complete."""
