@@ -11,6 +11,7 @@ from safepost.anonymize.masks import MaskSpec
 from safepost.api import redact_file
 from safepost.core import DetectionError, OutputError, RegionsFileError
 from safepost.detect import faces
+from safepost.media.images import ensure_heif_support
 from safepost.regions import ManualEdits, parse_edits
 
 
@@ -37,6 +38,7 @@ def test_exiftool_finds_no_gps_or_camera_in_the_output(astronaut):
 @pytest.mark.parametrize("ext", [".png", ".webp", ".heic", ".tiff", ".bmp", ".jpg"])
 def test_formats_in_and_out(astronaut, tmp_path, ext):
     src = tmp_path / f"in{ext}"
+    ensure_heif_support()  # lets Pillow write the .heic fixture
     Image.open(astronaut).save(src)
     result = redact_file(src, mode="fast")
     assert result.output.suffix == ext

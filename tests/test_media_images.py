@@ -431,7 +431,7 @@ def test_format_helpers() -> None:
         format_for_extension(".ico")
     with pytest.raises(UnsupportedFormatError):
         output_extension("PCX")
-    assert LoadedImage(frames=[np.zeros((1, 1, 3), np.uint8)] * 2).is_animated is False
+    assert LoadedImage(pictures=[Image.new("RGB", (1, 1))] * 2).is_animated is False
 
 
 # --- atomic_write ---------------------------------------------------------------------------

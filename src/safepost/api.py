@@ -14,14 +14,17 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-
-from safepost.anonymize.masks import MaskSpec, apply_masks
+from safepost.anonymize.spec import MaskSpec
 from safepost.core import Finding, OutputError, Region, RegionsFileError, Severity, UnsupportedFormatError
-from safepost.detect.faces import FaceDetector
 from safepost.media import cleaner, sniff
 from safepost.regions import ManualEdits
+
+if TYPE_CHECKING:  # the detector and masks load OpenCV and onnxruntime: only when redacting
+    import numpy as np
+
+    from safepost.detect.faces import FaceDetector
 
 REDACTED_TAG = ".redacted"
 CLEAN_TAG = ".clean"
@@ -98,6 +101,8 @@ def redact_frames(
     file_name: str = "",
 ) -> tuple[list[np.ndarray], list[Region], list[str]]:
     """Detect, decide and mask every frame; returns (masked frames, all regions, ignored ids)."""
+    from safepost.anonymize.masks import apply_masks
+
     edits = edits or ManualEdits()
     regions: list[Region] = []
     per_frame: list[list[Region]] = []
@@ -140,14 +145,17 @@ def redact_file(
     """
     path = Path(path)
     mask = mask or MaskSpec()
-    detector = detector or FaceDetector(mode)
+    if detector is None:
+        from safepost.detect.faces import FaceDetector
+
+        detector = FaceDetector(mode)
     kind = cleaner.family(path)
     if kind not in (sniff.IMAGE, sniff.UNKNOWN):
         raise UnsupportedFormatError(f"{path.name} is a {kind} file; safepost redact handles photos for now")
     image = cleaner.ImageCleaner(path)
     target = plan_output(path, image.extension, Path(output) if output else None, in_place, REDACTED_TAG)
     masked, regions, ignored = redact_frames(image.image.frames, detector, mask, edits, path.name)
-    image.image.frames = masked
+    image.frames = masked
     written = image.write(target)
     h, w = masked[0].shape[:2]
     return RedactResult(

@@ -13,16 +13,25 @@ import sys
 from pathlib import Path
 
 import click
-from rich.console import Console
-from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from safepost import __version__
-from safepost.anonymize.masks import SHAPES, STYLES, MaskSpec
+from safepost.anonymize.spec import SHAPES, STYLES, MaskSpec
 from safepost.core import SafepostError
-from safepost.detect.faces import MODES
+from safepost.detect.recipes import MODES
 
-err = Console(stderr=True, highlight=False)
+
+def say(message: str) -> None:
+    """One line for the person at the terminal (standard error, so --json stays clean)."""
+    click.echo(message, err=True)
+
+
+def warn(message: str) -> None:
+    say(click.style("warning: ", fg="yellow", bold=True) + message)
+
+
+def error(message: str) -> None:
+    say(click.style("error: ", fg="red", bold=True) + message)
+
 
 STYLE_HELP = (
     "How faces are covered. solid (default), noise and mosaic never use the original pixels. "
@@ -32,18 +41,25 @@ STYLE_HELP = (
 
 
 def _fail(message: str, code: int) -> None:
-    err.print(f"[bold red]error:[/] {message}", soft_wrap=True)
+    error(message)
     sys.exit(code)
 
 
-def _progress(total: int) -> Progress:
+def _progress(total: int):
+    """A progress bar with time left on standard error, for several files at a terminal."""
+    import contextlib
+
+    if total < 2 or not sys.stderr.isatty():
+        return contextlib.nullcontext(None)
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeRemainingColumn(),
-        console=err,
-        disable=total < 2 or not err.is_terminal,
+        console=Console(stderr=True),
         transient=True,
     )
 
@@ -104,14 +120,10 @@ def redact(images, output, mode, style, shape, regions_file, ignore_ids, in_plac
     except SafepostError as exc:
         _fail(str(exc), exc.exit_code)
     if mask.reversible:
-        err.print(f"[yellow]warning:[/] '{style}' masks can be reversed; faces may be recovered.")
+        warn(f"'{style}' masks can be reversed; faces may be recovered.")
 
     def describe(image, result) -> None:
-        err.print(
-            f"{image}: {result.faces_found} face(s) found, {result.masked} region(s) masked -> {result.output}",
-            soft_wrap=True,
-            highlight=False,
-        )
+        say(f"{image}: {result.faces_found} face(s) found, {result.masked} region(s) masked -> {result.output}")
 
     def work(image):
         return redact_file(image, output, mode=mode, mask=mask, edits=edits, in_place=in_place, detector=detector)
@@ -123,19 +135,20 @@ def _run_each(files, as_json: bool, work, describe) -> None:
     """Run ``work(file)`` on each file, print results, exit with the first failure's code."""
     results, first_error = [], 0
     with _progress(len(files)) as bar:
-        task = bar.add_task("working", total=len(files))
+        task = bar.add_task("working", total=len(files)) if bar else None
         for file in files:
             try:
                 result = work(file)
             except SafepostError as exc:
-                err.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
+                error(str(exc))
                 first_error = first_error or exc.exit_code
                 results.append({"input": str(file), "error": str(exc), "exit_code": exc.exit_code})
             else:
                 results.append(result.to_dict())
                 if not as_json:
                     describe(file, result)
-            bar.advance(task)
+            if bar:
+                bar.advance(task)
     if as_json:
         click.echo(json.dumps(results if len(results) > 1 else results[0], indent=2, ensure_ascii=False))
     if first_error:
@@ -164,14 +177,14 @@ def clean(files, output, in_place, as_json) -> None:
         _fail(f"with several inputs, -o must be an existing folder ({output} is not)", 2)
 
     def describe(file, result) -> None:
-        err.print(f"{file}: cleaned -> {result.output}", soft_wrap=True, highlight=False)
+        say(f"{file}: cleaned -> {result.output}")
         for note in result.notes:
-            err.print(f"  note: {note}", soft_wrap=True, highlight=False)
+            say(f"  note: {note}")
 
     _run_each(files, as_json, lambda f: clean_file(f, output, in_place=in_place), describe)
 
 
-_SEVERITY_STYLE = {"high": "bold red", "medium": "yellow", "low": "cyan", "info": "dim"}
+_SEVERITY_COLOUR = {"high": "red", "medium": "yellow", "low": "cyan", "info": None}
 
 
 @main.command()
@@ -181,17 +194,16 @@ def inspect(files, as_json) -> None:
     """Show what FILES reveal: location, device, serial numbers, names, dates, previews."""
     from safepost.api import inspect_file
 
-    out = Console(highlight=False, soft_wrap=True)
-
     def describe(file, result) -> None:
         if not result.findings:
-            out.print(f"[bold]{file}[/]: nothing identifying found in its metadata.")
+            click.echo(f"{click.style(str(file), bold=True)}: nothing identifying found in its metadata.")
             return
-        out.print(f"[bold]{file}[/] ({result.family}) reveals:")
+        click.echo(f"{click.style(str(file), bold=True)} ({result.family}) reveals:")
         for f in result.findings:
-            value = f": {escape(f.value)}" if f.value else ""
-            out.print(f"  [{_SEVERITY_STYLE[f.severity.value]}]{f.severity.value.upper():6}[/] {f.title}{value}")
-        out.print(f"  Fix: {result.findings[0].fix}")
+            value = f": {f.value}" if f.value else ""
+            label = click.style(f"{f.severity.value.upper():6}", fg=_SEVERITY_COLOUR[f.severity.value], bold=True)
+            click.echo(f"  {label} {f.title}{value}")
+        click.echo(f"  Fix: {result.findings[0].fix}")
 
     _run_each(files, as_json, inspect_file, describe)
 
@@ -220,5 +232,5 @@ def run() -> None:
     try:
         main(standalone_mode=True)
     except Exception as exc:  # noqa: BLE001 - last line of defence, reported to the user
-        err.print(f"[bold red]internal error:[/] {type(exc).__name__}: {exc} (please report this)")
+        say(click.style("internal error: ", fg="red", bold=True) + f"{type(exc).__name__}: {exc} (please report this)")
         sys.exit(1)

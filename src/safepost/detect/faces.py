@@ -8,49 +8,12 @@ passes plus the rule that fuses their boxes; ``thorough`` favours recall (photos
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import cv2
 import numpy as np
 
 from safepost.core import DetectionError, Region
 from safepost.detect import models
-
-#: No pass feeds a detector more than this many pixels on the long side; bigger images are
-#: scaled down for that pass (a face of 10 px at this size is at the detectors' limit anyway).
-MAX_INPUT_LONG_SIDE = 4096
-
-
-@dataclass(frozen=True)
-class Pass:
-    """One detector run: which model, at what scale, mirrored or not, and its score floor."""
-
-    detector: str
-    threshold: float
-    scale: float = 1.0
-    flip: bool = False
-    #: skip the pass when the scaled image would be longer than this (upscaling big photos
-    #: costs much and gains nothing: their faces are already large in pixels)
-    max_long_side: int = MAX_INPUT_LONG_SIDE
-
-    @property
-    def name(self) -> str:
-        flip = "-flip" if self.flip else ""
-        return f"{self.detector}@{self.scale:g}x{flip}"
-
-
-@dataclass(frozen=True)
-class Mode:
-    """A detection recipe: passes, and how their boxes are fused."""
-
-    name: str
-    passes: tuple[Pass, ...]
-    #: boxes from different passes overlapping at least this much are one face
-    merge_iou: float = 0.4
-    #: faces this large (sqrt(w*h), pixels) must score at least ``large_face_threshold``:
-    #: real large faces score high, and a false large box would mask a big area for nothing
-    large_face_size: float = 96.0
-    large_face_threshold: float = 0.0
+from safepost.detect.recipes import FAST, MAX_INPUT_LONG_SIDE, MODES, THOROUGH, Mode, Pass
 
 
 def _pad_to_multiple(image: np.ndarray, multiple: int = 32) -> np.ndarray:
@@ -216,23 +179,6 @@ def fuse(per_pass: list[np.ndarray], mode: Mode) -> list[tuple[np.ndarray, int, 
     return faces
 
 
-# Recipes tuned on the dev faces set with benchmarks/tune_faces.py; figures in docs/benchmarks.md.
-# thorough: CenterFace on the image and its mirror at a low threshold (recall), plus a half-size
-# pass that sees faces too large or too blurred for the full-size one.
-THOROUGH = Mode(
-    name="thorough",
-    passes=(
-        Pass("centerface", 0.07),
-        Pass("centerface", 0.07, flip=True),
-        Pass("centerface", 0.1, scale=0.5),
-    ),
-    large_face_threshold=0.2,
-)
-# fast: one RetinaFace-MobileNet pass at 3/4 size, about 2.5x cheaper than CenterFace.
-FAST = Mode(name="fast", passes=(Pass("retinaface", 0.07, scale=0.75),), large_face_threshold=0.3)
-MODES = {m.name: m for m in (THOROUGH, FAST)}
-
-
 class FaceDetector:
     """Finds faces in RGB images with one of the MODES."""
 
@@ -266,3 +212,6 @@ class FaceDetector:
                 )
             )
         return regions
+
+
+__all__ = ["FAST", "MODES", "THOROUGH", "FaceDetector", "Mode", "Pass", "fuse", "iou_matrix", "nms", "run_pass"]

@@ -53,6 +53,8 @@ class ImageCleaner:
         self.path = path
         self.image = load_image(path)
         self.format = "JPEG" if self.image.format == "MPO" else self.image.format
+        #: what gets written: the decoded pictures, or arrays that replaced them (masked)
+        self.frames: list = self.image.pictures
 
     @property
     def extension(self) -> str:
@@ -70,7 +72,7 @@ class ImageCleaner:
 
         fmt = format_for_extension(target.suffix) if target.suffix else self.format
         fmt = "JPEG" if fmt == "MPO" else fmt
-        save_image(self.image.frames, target, fmt, durations=self.image.durations, loop=self.image.loop)
+        save_image(self.frames, target, fmt, durations=self.image.durations, loop=self.image.loop)
         notes = ["only the main picture of the MPO file was kept"] if self.image.format == "MPO" else []
         return Cleaned(sniff.IMAGE, fmt, notes)
 

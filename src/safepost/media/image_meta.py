@@ -12,7 +12,7 @@ from pathlib import Path
 from PIL import ExifTags, Image, IptcImagePlugin
 
 from safepost.core import Finding, InputError, Severity
-from safepost.media import images  # noqa: F401 - registers the HEIF opener
+from safepost.media.images import ensure_heif_support
 
 _GPS_IFD, _EXIF_IFD, _IFD1 = ExifTags.IFD.GPSInfo, ExifTags.IFD.Exif, ExifTags.IFD.IFD1
 
@@ -222,6 +222,7 @@ def _heif_thumbnails(path: Path) -> list[Finding]:
 def inspect_image(path: str | Path) -> list[Finding]:
     """Everything identifying that an image file carries, most severe first."""
     path = Path(path)
+    ensure_heif_support()
     try:
         with Image.open(path) as im:
             found = _exif_findings(im) + _xmp_findings(im) + _iptc_findings(im) + _container_findings(im, path)

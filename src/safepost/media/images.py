@@ -25,17 +25,34 @@ import warnings
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
-import numpy as np
-import pillow_heif
 from PIL import Image, ImageCms, ImageFile, ImageOps, UnidentifiedImageError
 
 from safepost.core import InputError, OutputError, TooLargeError, UnsupportedFormatError
 
 from .atomic import atomic_write
 
-pillow_heif.register_heif_opener()
+if TYPE_CHECKING:  # numpy loads lazily: cleaning a file never needs it
+    import numpy as np
+
+
+
+def ensure_heif_support() -> None:
+    """Register pillow-heif's HEIF reader and writer with Pillow (once; it costs ~20 ms to load)."""
+    if "HEIF" not in Image.OPEN:
+        import pillow_heif
+
+        pillow_heif.register_heif_opener()
+
+
+def _needs_heif(source: Path) -> bool:
+    """True for ISO-BMFF files (HEIC/HEIF, and AVIF, which Pillow reads itself)."""
+    try:
+        with source.open("rb") as f:
+            return f.read(12)[4:8] == b"ftyp"
+    except OSError:
+        return False
 
 MAX_PIXELS = 50_000_000
 MAX_TOTAL_PIXELS = 400_000_000
@@ -118,16 +135,26 @@ class LoadedImage:
     the Pillow format name of the input.
     """
 
-    frames: list[np.ndarray]
+    pictures: list[Image.Image]
     durations: list[int] = field(default_factory=list)
     loop: int | None = None
     format: str = ""
     path: Path = field(default_factory=Path)
+    _arrays: list[np.ndarray] | None = field(default=None, repr=False)
+
+    @property
+    def frames(self) -> list[np.ndarray]:
+        """The frames as arrays (made on first use; ``pictures`` holds them as RGB images)."""
+        if self._arrays is None:
+            import numpy as np
+
+            self._arrays = [np.array(p, dtype=np.uint8) for p in self.pictures]
+        return self._arrays
 
     @property
     def is_animated(self) -> bool:
         """True for an animation of more than one frame (not for a multi-page TIFF)."""
-        return len(self.frames) > 1 and len(self.durations) == len(self.frames)
+        return len(self.pictures) > 1 and len(self.durations) == len(self.pictures)
 
 
 def supported_formats_text() -> str:
@@ -170,13 +197,16 @@ def load_image(
     """
     source = Path(path)
     _check_file(source)
+    if _needs_heif(source):
+        ensure_heif_support()
     # A truncated file must be an error, never a half-grey picture (this is a Pillow global).
     ImageFile.LOAD_TRUNCATED_IMAGES = False
     with warnings.catch_warnings():
         # Our own size check below is the authority; Pillow's hard limit still applies.
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
         try:
-            with Image.open(source, formats=_OPEN_FORMATS) as im:
+            formats = [f for f in _OPEN_FORMATS if f != "HEIF" or f in Image.OPEN]
+            with Image.open(source, formats=formats) as im:
                 return _decode(im, source, max_pixels, max_total_pixels)
         except UnidentifiedImageError:
             _raise_unsupported_or_unknown(source)
@@ -237,7 +267,7 @@ def _decode(im: Image.Image, source: Path, max_pixels: int, max_total_pixels: in
         raise _damaged(source, exc) from exc
     animated = fmt in _ANIMATED_FORMATS and count > 1
 
-    frames: list[np.ndarray] = []
+    frames: list[Image.Image] = []
     durations: list[int] = []
     total = 0
     for index in range(count):
@@ -257,7 +287,7 @@ def _decode(im: Image.Image, source: Path, max_pixels: int, max_total_pixels: in
         if animated:
             durations.append(int(duration or 0))
     return LoadedImage(
-        frames=frames,
+        pictures=frames,
         durations=durations,
         loop=int(loop) if animated and loop is not None else None,
         format=fmt,
@@ -305,8 +335,8 @@ def _damaged(source: Path, exc: BaseException) -> InputError:
     return InputError(f"{source} is damaged or truncated and cannot be decoded ({detail}).")
 
 
-def _normalise_frame(im: Image.Image, source: Path) -> np.ndarray:
-    """The current frame as an upright HxWx3 uint8 sRGB array, transparency on white."""
+def _normalise_frame(im: Image.Image, source: Path) -> Image.Image:
+    """The current frame as an upright 8-bit sRGB image, transparency on white."""
     icc = im.info.get("icc_profile")
     upright = _upright(im)
     try:
@@ -316,10 +346,10 @@ def _normalise_frame(im: Image.Image, source: Path) -> np.ndarray:
             rgb = Image.composite(rgb, Image.new("RGB", rgb.size, _WHITE), alpha)
     except (ValueError, OSError, TypeError, KeyError) as exc:
         raise InputError(f"{source} uses a colour mode ({im.mode}) that safepost cannot convert ({exc}).") from exc
-    pixels = np.array(rgb, dtype=np.uint8)
-    if pixels.ndim != 3 or pixels.shape[2] != 3:  # pragma: no cover - defensive
-        raise InputError(f"{source} decoded to an unexpected pixel layout {pixels.shape}.")
-    return pixels
+    if rgb.mode != "RGB":  # pragma: no cover - defensive
+        raise InputError(f"{source} decoded to an unexpected pixel layout ({rgb.mode}).")
+    rgb.load()
+    return Image.frombytes("RGB", rgb.size, rgb.tobytes())  # detached: no info, no file handle
 
 
 def _upright(im: Image.Image) -> Image.Image:
@@ -359,6 +389,8 @@ def _split_alpha(im: Image.Image) -> tuple[Image.Image, Image.Image | None]:
 
 def _high_bit_depth(im: Image.Image) -> tuple[Image.Image, Image.Image | None]:
     """16/32-bit grey or float pixels scaled to 8-bit L (Pillow's convert would clip them)."""
+    import numpy as np
+
     raw = np.asarray(im)
     alpha = None
     key = im.info.get("transparency")
@@ -394,7 +426,7 @@ def _to_srgb(color: Image.Image, icc: bytes | None) -> Image.Image:
 
 
 def save_image(
-    frames: list[np.ndarray],
+    frames: list[np.ndarray] | list[Image.Image],
     path: str | os.PathLike[str],
     format: str,
     durations: list[int] | None = None,
@@ -414,6 +446,8 @@ def save_image(
             f"Supported formats: {supported_formats_text()}."
         )
     writer = "JPEG" if name == "MPO" else name
+    if writer == "HEIF":
+        ensure_heif_support()
     images = [_fresh_image(frame, index) for index, frame in enumerate(frames)]
     if not images:
         raise ValueError("save_image needs at least one frame")
@@ -435,8 +469,14 @@ def save_image(
     atomic_write(path, lambda stream: stream.write(data))
 
 
-def _fresh_image(frame: np.ndarray, index: int) -> Image.Image:
+def _fresh_image(frame: np.ndarray | Image.Image, index: int) -> Image.Image:
     """A new RGB image holding only the pixels of ``frame``."""
+    if isinstance(frame, Image.Image):
+        if frame.mode != "RGB":
+            raise ValueError(f"frame {index} must be an RGB image, not {frame.mode}")
+        return Image.frombytes("RGB", frame.size, frame.tobytes())
+    import numpy as np
+
     if not isinstance(frame, np.ndarray) or frame.dtype != np.uint8 or frame.ndim != 3 or frame.shape[2] != 3:
         raise ValueError(f"frame {index} must be an HxWx3 uint8 array")
     return Image.fromarray(np.ascontiguousarray(frame))
