@@ -491,6 +491,9 @@ def _save_options(
         options["quality"] = quality
     if writer == "TIFF":
         options["compression"] = "tiff_deflate"
+    if writer == "HEIF":
+        # x265's default preset takes ~16 s for a 16 MP photo on 2 cores; ultrafast ~2 s.
+        options["enc_params"] = {"preset": "ultrafast"}
     if len(images) > 1:
         options["save_all"] = True
         options["append_images"] = images[1:]
