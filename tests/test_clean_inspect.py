@@ -120,3 +120,40 @@ def test_cli_clean_and_inspect(dirty_jpeg, tmp_path):
     empty.write_bytes(b"")
     assert runner.invoke(main, ["clean", str(empty)]).exit_code == 3
     assert runner.invoke(main, ["inspect", str(empty)]).exit_code == 3
+
+
+def _phone_video(path, container_format="mp4"):
+    import av
+    import numpy as np
+
+    with av.open(str(path), "w", format=container_format) as out:
+        out.metadata["location"] = "+48.8584+002.2945/"
+        out.metadata["creation_time"] = "2026-03-01T10:00:00Z"
+        out.metadata["artist"] = "Jane Doe"
+        stream = out.add_stream("libx264", rate=10)
+        stream.width, stream.height, stream.pix_fmt = 32, 32, "yuv420p"
+        for i in range(4):
+            out.mux(stream.encode(av.VideoFrame.from_ndarray(np.full((32, 32, 3), 60 * i, np.uint8), "rgb24")))
+        out.mux(stream.encode(None))
+
+
+def test_video_inspect_and_clean(tmp_path):
+    src = tmp_path / "clip.mov"
+    _phone_video(src, "mov")
+    found = {f.kind: f for f in inspect_file(src).findings}
+    assert found["location"].severity is Severity.HIGH and "48.8584" in found["location"].value
+    assert "date" in found and found["owner"].value == "Jane Doe"
+    result = clean_file(src)
+    assert result.output == tmp_path / "clip.clean.mp4" and result.family == "video"
+    assert inspect_file(result.output).findings == []
+
+
+def test_pdf_inspect_and_clean(tmp_path):
+    src = tmp_path / "report.pdf"
+    Image.new("RGB", (200, 100), "white").save(src, "PDF", author="Jane Doe", title="Witness list")
+    found = {f.kind: f for f in inspect_file(src).findings}
+    assert found["owner"].value == "Jane Doe" and found["text"].value == "Witness list"
+    result = clean_file(src, tmp_path / "clean.pdf")
+    assert "text can no longer be selected" in result.notes[0]
+    assert inspect_file(result.output).findings == []
+    assert b"Jane" not in result.output.read_bytes()
