@@ -12,6 +12,7 @@ Any error raises a SafepostError and leaves no output file.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -137,21 +138,39 @@ def redact_file(
     edits: ManualEdits | None = None,
     in_place: bool = False,
     detector: FaceDetector | None = None,
-) -> RedactResult:
-    """Mask every face (and manual region) in an image file and write a clean copy.
+    keep_tracks: Iterable[str] = (),
+    audio: str = "keep",
+    progress: Callable[[str, int], None] | None = None,
+) -> RedactResult | VideoRedactResult:
+    """Mask every face (and manual region) in a photo or video and write a clean copy.
 
-    The output is re-encoded from pixels, so no EXIF, XMP, ICC profile or thumbnail of the
-    input survives. Animated GIF and WebP are masked frame by frame.
+    Photos are re-encoded from pixels, so no EXIF, XMP, ICC profile or thumbnail of the input
+    survives; animated GIF and WebP are masked frame by frame. Videos go to
+    :func:`redact_video` (``keep_tracks``, ``audio`` and ``progress`` apply to them only).
     """
     path = Path(path)
     mask = mask or MaskSpec()
+    kind = cleaner.family(path)
+    if kind == sniff.VIDEO:
+        return redact_video(
+            path,
+            output,
+            mode=mode,
+            mask=mask,
+            edits=edits,
+            in_place=in_place,
+            keep_tracks=keep_tracks,
+            audio=audio,
+            progress=progress,
+        )
+    if kind not in (sniff.IMAGE, sniff.UNKNOWN):
+        raise UnsupportedFormatError(f"{path.name} is a {kind} file; safepost redact handles photos and videos")
+    if keep_tracks:
+        raise RegionsFileError("--keep-track applies to videos; for photos use --ignore with a face id")
     if detector is None:
         from safepost.detect.faces import FaceDetector
 
         detector = FaceDetector(mode)
-    kind = cleaner.family(path)
-    if kind not in (sniff.IMAGE, sniff.UNKNOWN):
-        raise UnsupportedFormatError(f"{path.name} is a {kind} file; safepost redact handles photos for now")
     image = cleaner.ImageCleaner(path)
     target = plan_output(path, image.extension, Path(output) if output else None, in_place, REDACTED_TAG)
     masked, regions, ignored = redact_frames(image.image.frames, detector, mask, edits, path.name)
@@ -230,3 +249,128 @@ def inspect_file(path: str | Path) -> InspectResult:
     """Everything identifying inside a file, most severe first; the file is not changed."""
     path = Path(path)
     return InspectResult(path=path, family=cleaner.family(path), findings=cleaner.inspect(path))
+
+
+@dataclass
+class VideoRedactResult:
+    """What a video redaction did: output, tracks found, tracks kept, audio."""
+
+    input: Path
+    output: Path
+    mode: str
+    frames: int
+    width: int
+    height: int
+    audio: str
+    tracks: list[dict] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+    dropped_streams: list[str] = field(default_factory=list)
+
+    @property
+    def faces_found(self) -> int:
+        return len(self.tracks)
+
+    @property
+    def masked(self) -> int:
+        return len(self.tracks) - len(self.kept)
+
+    def to_dict(self) -> dict:
+        return {
+            "input": str(self.input),
+            "output": str(self.output),
+            "format": "MP4",
+            "mode": self.mode,
+            "frames": self.frames,
+            "width": self.width,
+            "height": self.height,
+            "audio": self.audio,
+            "tracks_found": len(self.tracks),
+            "kept": self.kept,
+            "removed_streams": self.dropped_streams,
+            "tracks": self.tracks,
+        }
+
+
+def _video_mode(mode: str):
+    from safepost.anonymize.video import VIDEO_MODES
+
+    if mode not in VIDEO_MODES:
+        raise UnsupportedFormatError(f"unknown video mode '{mode}'; choose one of {', '.join(VIDEO_MODES)}")
+    return VIDEO_MODES[mode]
+
+
+def redact_video(
+    path: str | Path,
+    output: str | Path | None = None,
+    *,
+    mode: str = "thorough",
+    mask: MaskSpec | None = None,
+    edits: ManualEdits | None = None,
+    in_place: bool = False,
+    keep_tracks: Iterable[str] = (),
+    audio: str = "keep",
+    progress: Callable[[str, int], None] | None = None,
+) -> VideoRedactResult:
+    """Mask every face track (but the consented ``keep_tracks``) in a video; write a clean MP4.
+
+    ``audio``: keep (voices still identify people), drop, or disguise. Manual regions apply to
+    every frame (or the frame they name); ``edits.ignore`` may name track ids too.
+    """
+    from safepost.anonymize import video as video_anon
+
+    path = Path(path)
+    mask = mask or MaskSpec()
+    edits = edits or ManualEdits()
+    if audio not in ("keep", "drop", "disguise"):
+        raise UnsupportedFormatError(f"unknown audio choice '{audio}'; choose keep, drop or disguise")
+    target = plan_output(path, ".mp4", Path(output) if output else None, in_place, REDACTED_TAG)
+    tracks = video_anon.analyse(path, _video_mode(mode), progress=progress)
+    kept = list(dict.fromkeys([*keep_tracks, *edits.ignore]))
+    known = {t.id for t in tracks.tracks}
+    unknown = [t for t in kept if t not in known]
+    if unknown:
+        raise RegionsFileError(
+            f"cannot keep {', '.join(unknown)}: no such track in {path.name} (list them with safepost tracks)"
+        )
+
+    def manual(frame: int, width: int, height: int) -> list[Region]:
+        return edits.regions_for(path.name, frame, tracks.n_frames, width, height)
+
+    result = video_anon.render(
+        path, target, tracks, mask, keep_tracks=set(kept), extra=manual, audio=audio, progress=progress
+    )
+    summaries = [
+        {
+            "id": t.id,
+            "first_frame": a,
+            "last_frame": b,
+            "detections": len(t.keyframes),
+            "best_score": round(t.best_score, 3),
+            "kept": t.id in kept,
+        }
+        for t in tracks.tracks
+        for a, b in [tracks.reach(t)]
+    ]
+    return VideoRedactResult(
+        input=path,
+        output=target,
+        mode=mode,
+        frames=result.frames,
+        width=result.width,
+        height=result.height,
+        audio=audio,
+        tracks=summaries,
+        kept=kept,
+        dropped_streams=result.dropped_streams,
+    )
+
+
+def list_tracks(path: str | Path, *, mode: str = "thorough") -> list[dict]:
+    """The face tracks of a video, each with a small JPEG thumbnail (base64, in memory only)."""
+    from safepost.anonymize import video as video_anon
+
+    path = Path(path)
+    if cleaner.family(path) != sniff.VIDEO:
+        raise UnsupportedFormatError(f"{path.name} is not a video")
+    tracks = video_anon.analyse(path, _video_mode(mode))
+    return video_anon.track_summaries(path, tracks)

@@ -58,4 +58,4 @@ THOROUGH = Mode(
 )
 # fast: one RetinaFace-MobileNet pass at 3/4 size, about 2.5x cheaper than CenterFace.
 FAST = Mode(name="fast", passes=(Pass("retinaface", 0.07, scale=0.75),), large_face_threshold=0.3)
-MODES = {m.name: m for m in (THOROUGH, FAST)}
+MODES = {m.name: m for m in (THOROUGH, FAST)} | {"realtime": FAST}  # realtime is a video mode; photos use fast

@@ -1,0 +1,167 @@
+"""Face anonymisation for video, in two passes over the file.
+
+1. Analyse: decode every frame, measure the camera motion, detect faces on keyframes, and
+   link them into tracks (``detect/tracking.py``). Only boxes are kept in memory.
+2. Render: decode again, mask every track's box on every frame it covers, and encode a new
+   MP4 through the metadata cleaner's writer (``media/video.py``): no tags, no data tracks,
+   rotation applied, nothing written until the whole video is done.
+
+Two passes let a mask start before the first detection of a face and blend its box from
+the detections on both sides, which a single forward pass cannot do.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from safepost.anonymize.masks import apply_masks
+from safepost.anonymize.spec import MaskSpec
+from safepost.core import DetectionError, Region
+from safepost.detect.faces import FaceDetector
+from safepost.detect.motion import MotionEstimator
+from safepost.detect.recipes import Mode, Pass
+from safepost.detect.tracking import TrackSettings, VideoTracks
+from safepost.media import video as video_io
+
+Progress = Callable[[str, int], None]  # (phase, frames done)
+
+
+@dataclass(frozen=True)
+class VideoMode:
+    """A video recipe: detector passes on keyframes, keyframe spacing, track reach."""
+
+    name: str
+    detection: Mode
+    stride: int
+    tracking: TrackSettings = field(default_factory=TrackSettings)
+
+
+# Tuned on the dev clips with benchmarks/video.py; figures in docs/benchmarks.md.
+VIDEO_THOROUGH = VideoMode(
+    name="thorough",
+    detection=Mode(
+        name="video-thorough",
+        passes=(Pass("centerface", 0.07), Pass("centerface", 0.1, scale=0.5)),
+        large_face_threshold=0.2,
+    ),
+    stride=3,
+    tracking=TrackSettings(pad=4, max_gap=9),
+)
+VIDEO_REALTIME = VideoMode(
+    name="realtime",
+    detection=Mode(name="video-realtime", passes=(Pass("retinaface", 0.07, scale=0.75),), large_face_threshold=0.3),
+    stride=2,
+    tracking=TrackSettings(pad=3, max_gap=6),
+)
+VIDEO_MODES = {"thorough": VIDEO_THOROUGH, "realtime": VIDEO_REALTIME, "fast": VIDEO_REALTIME}
+
+
+def analyse(src: Path, mode: VideoMode, progress: Progress | None = None) -> VideoTracks:
+    """First pass: camera motion on every frame, faces on keyframes, tracks."""
+    detector = FaceDetector(mode.detection)
+    motion = MotionEstimator()
+    steps, detections = [], {}
+    since_key = mode.stride
+    rgb = None
+    for index, rgb in enumerate(video_io.iter_frames(src)):
+        step = motion.step(rgb)
+        steps.append(step)
+        if step.cut or since_key >= mode.stride:
+            faces = detector.detect(rgb, frame=index)
+            detections[index] = np.array([[r.x0, r.y0, r.x1, r.y1, r.score] for r in faces], np.float32).reshape(-1, 5)
+            since_key = 0
+        since_key += 1
+        if progress:
+            progress("analysing", index + 1)
+    if not steps:
+        raise DetectionError(f"{src.name} has no video frames")
+    last = len(steps) - 1
+    if last not in detections:  # the tail of the video is always looked at
+        faces = detector.detect(rgb, frame=last)
+        detections[last] = np.array([[r.x0, r.y0, r.x1, r.y1, r.score] for r in faces], np.float32).reshape(-1, 5)
+    return VideoTracks(steps, detections, mode.tracking)
+
+
+def render(
+    src: Path,
+    dst: Path,
+    tracks: VideoTracks,
+    mask: MaskSpec,
+    keep_tracks: set[str] = frozenset(),
+    extra: Callable[[int, int, int], list[Region]] | None = None,
+    audio: str = "keep",
+    progress: Progress | None = None,
+) -> video_io.VideoResult:
+    """Second pass: mask every tracked face (but ``keep_tracks``) and write a clean MP4."""
+    rng = np.random.default_rng()
+
+    def mask_frame(rgb: np.ndarray, index: int) -> np.ndarray:
+        if index >= tracks.n_frames:  # more frames than the first pass saw: fail closed
+            raise DetectionError("the video changed between the two passes; nothing was written")
+        regions = tracks.regions(index, skip=keep_tracks)
+        if extra:
+            regions += extra(index, rgb.shape[1], rgb.shape[0])
+        if progress:
+            progress("rendering", index + 1)
+        return apply_masks(rgb, regions, mask, rng=rng) if regions else rgb
+
+    result = video_io.transcode(src, dst, frame_filter=mask_frame, audio=audio)
+    if result.frames != tracks.n_frames:
+        dst.unlink(missing_ok=True)
+        raise DetectionError(f"{src.name}: {result.frames} frames written but {tracks.n_frames} analysed; no output")
+    return result
+
+
+def track_summaries(src: Path, tracks: VideoTracks, thumb_size: int = 96) -> list[dict]:
+    """One entry per track: id, frames covered, detections, best score and a JPEG thumbnail.
+
+    The thumbnail shows the face: it is returned in memory (base64) and never written to disk.
+    """
+    best: dict[str, tuple[int, np.ndarray]] = {}
+    for track in tracks.tracks:
+        i = int(np.argmax([b[4] * (b[2] - b[0]) * (b[3] - b[1]) for b in track.boxes]))
+        best[track.id] = (track.keyframes[i], track.boxes[i])
+    wanted: dict[int, list[str]] = {}
+    for tid, (frame, _) in best.items():
+        wanted.setdefault(frame, []).append(tid)
+    thumbs: dict[str, str] = {}
+    for index, rgb in enumerate(video_io.iter_frames(src)):
+        for tid in wanted.get(index, []):
+            thumbs[tid] = _thumbnail(rgb, best[tid][1], thumb_size)
+        if len(thumbs) == len(best):
+            break
+    s = tracks.settings
+    return [
+        {
+            "id": t.id,
+            "scene": t.scene,
+            "first_frame": max(0, t.first - s.pad),
+            "last_frame": min(tracks.n_frames - 1, t.last + s.pad),
+            "detections": len(t.keyframes),
+            "best_score": round(t.best_score, 3),
+            "box": [round(float(v), 1) for v in best[t.id][1][:4]],
+            "thumbnail_jpeg_base64": thumbs.get(t.id, ""),
+        }
+        for t in tracks.tracks
+    ]
+
+
+def _thumbnail(rgb: np.ndarray, box: np.ndarray, size: int) -> str:
+    h, w = rgb.shape[:2]
+    x0, y0, x1, y1 = box[:4]
+    pad_x, pad_y = 0.3 * (x1 - x0), 0.3 * (y1 - y0)
+    crop = rgb[max(0, int(y0 - pad_y)) : min(h, int(y1 + pad_y)), max(0, int(x0 - pad_x)) : min(w, int(x1 + pad_x))]
+    if crop.size == 0:
+        return ""
+    image = Image.fromarray(np.ascontiguousarray(crop))
+    image.thumbnail((size, size))
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=80)
+    return base64.b64encode(buffer.getvalue()).decode("ascii")

@@ -1,0 +1,181 @@
+"""Face tracks across a video, built from detections on keyframes.
+
+Faces are detected on keyframes only (every ``stride`` frames, and on the first frame of each
+scene). Boxes are linked from keyframe to keyframe after moving them with the camera motion
+(``motion.py``) and matching by overlap. A face's box on any frame comes from its nearest
+detections, carried along with the camera and blended from both sides; each track also
+covers a few frames before its first and after its last detection, and across keyframes
+where the detector missed it, so that no face shows in a single frame. The further a frame
+is from a detection, the larger its mask.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from safepost.core import Region
+from safepost.detect.faces import iou_matrix
+from safepost.detect.motion import IDENTITY, Step, compose, invert, warp_boxes
+
+
+@dataclass
+class Track:
+    """One face followed through one scene: its detections by keyframe index."""
+
+    id: str
+    scene: int
+    keyframes: list[int] = field(default_factory=list)
+    boxes: list[np.ndarray] = field(default_factory=list)  # (x0, y0, x1, y1, score) per keyframe
+
+    @property
+    def first(self) -> int:
+        return self.keyframes[0]
+
+    @property
+    def last(self) -> int:
+        return self.keyframes[-1]
+
+    @property
+    def best_score(self) -> float:
+        return float(max(b[4] for b in self.boxes))
+
+
+@dataclass
+class TrackSettings:
+    """How far tracks reach beyond their detections (in frames) and how they are linked."""
+
+    pad: int = 4  # frames covered before the first and after the last detection
+    max_gap: int = 9  # interpolate across missed detections up to this many frames
+    match_iou: float = 0.25
+    #: a track seen on one keyframe only, scoring under this, is probably a false alarm: it is
+    #: masked on its keyframe and the frames next to it only (``unconfirmed_pad``)
+    confirm_score: float = 0.3
+    unconfirmed_pad: int = 1
+    growth_per_frame: float = 0.04  # extra margin per frame away from a detection, of the box size
+    max_growth: float = 0.3
+
+
+class VideoTracks:
+    """Camera motion, scenes and face tracks of a whole video; boxes for any frame."""
+
+    def __init__(self, steps: list[Step], detections: dict[int, np.ndarray], settings: TrackSettings):
+        self.settings = settings
+        self._motion_cache: dict[tuple[int, int], np.ndarray] = {}
+        self.n_frames = len(steps)
+        self.scene_of: list[int] = []
+        self._to_scene: list[np.ndarray] = []  # per frame: scene-start coordinates -> frame coordinates
+        scene, acc = -1, IDENTITY.copy()
+        for step in steps:
+            if step.cut or scene < 0:
+                scene, acc = scene + 1, IDENTITY.copy()
+            else:
+                acc = compose(step.matrix, acc)
+            self.scene_of.append(scene)
+            self._to_scene.append(acc)
+        self.tracks = self._link(detections)
+        self._by_frame: list[list[Track]] = [[] for _ in range(self.n_frames)]
+        for track in self.tracks:
+            lo, hi = self.reach(track)
+            for frame in range(lo, hi + 1):
+                self._by_frame[frame].append(track)
+
+    def confirmed(self, track: Track) -> bool:
+        return len(track.keyframes) > 1 or track.best_score >= self.settings.confirm_score
+
+    def reach(self, track: Track) -> tuple[int, int]:
+        """First and last frame the track's mask covers."""
+        pad = self.settings.pad if self.confirmed(track) else self.settings.unconfirmed_pad
+        return max(0, track.first - pad), min(self.n_frames - 1, track.last + pad)
+
+    def motion(self, a: int, b: int) -> np.ndarray:
+        """Transform from frame ``a`` to frame ``b`` coordinates (same scene)."""
+        key = (a, b)
+        if key not in self._motion_cache:
+            if len(self._motion_cache) > 4096:
+                self._motion_cache.clear()
+            self._motion_cache[key] = compose(self._to_scene[b], invert(self._to_scene[a]))
+        return self._motion_cache[key]
+
+    def _link(self, detections: dict[int, np.ndarray]) -> list[Track]:
+        tracks: list[Track] = []
+        open_tracks: list[Track] = []
+        for key in sorted(detections):
+            boxes = detections[key]
+            scene = self.scene_of[key]
+            open_tracks = [t for t in open_tracks if t.scene == scene and key - t.last <= self.settings.max_gap]
+            matched: set[int] = set()
+            if open_tracks and len(boxes):
+                predicted = np.stack([warp_boxes(t.boxes[-1][None], self.motion(t.last, key))[0] for t in open_tracks])
+                ious = iou_matrix(predicted, boxes)
+                pairs = sorted(zip(*np.nonzero(ious >= self.settings.match_iou), strict=True), key=lambda p: -ious[p])
+                used_tracks: set[int] = set()
+                for ti, bi in pairs:
+                    if ti in used_tracks or bi in matched:
+                        continue
+                    used_tracks.add(ti)
+                    matched.add(bi)
+                    open_tracks[ti].keyframes.append(key)
+                    open_tracks[ti].boxes.append(boxes[bi])
+            for bi in range(len(boxes)):
+                if bi not in matched:
+                    track = Track(id=f"t{len(tracks) + 1}", scene=scene, keyframes=[key], boxes=[boxes[bi]])
+                    tracks.append(track)
+                    open_tracks.append(track)
+        return tracks
+
+    def box_at(self, track: Track, frame: int) -> tuple[np.ndarray, int] | None:
+        """The track's box on ``frame`` and its distance in frames to a detection, or None."""
+        if self.scene_of[frame] != track.scene:
+            return None
+        s = self.settings
+        i = bisect.bisect_left(track.keyframes, frame)
+        if i < len(track.keyframes) and track.keyframes[i] == frame:
+            return track.boxes[i], 0
+        before = i - 1 if i > 0 else None
+        after = i if i < len(track.keyframes) else None
+        if before is not None and after is not None and track.keyframes[after] - track.keyframes[before] <= s.max_gap:
+            a, b = track.keyframes[before], track.keyframes[after]
+            wa = warp_boxes(track.boxes[before][None], self.motion(a, frame))[0]
+            wb = warp_boxes(track.boxes[after][None], self.motion(b, frame))[0]
+            t = (frame - a) / (b - a)
+            return (1 - t) * wa + t * wb, min(frame - a, b - frame)
+        pad = s.pad if self.confirmed(track) else s.unconfirmed_pad
+        if before is not None and frame - track.keyframes[before] <= pad:
+            a = track.keyframes[before]
+            return warp_boxes(track.boxes[before][None], self.motion(a, frame))[0], frame - a
+        if after is not None and track.keyframes[after] - frame <= pad:
+            b = track.keyframes[after]
+            return warp_boxes(track.boxes[after][None], self.motion(b, frame))[0], b - frame
+        return None
+
+    def regions(self, frame: int, skip: set[str] = frozenset()) -> list[Region]:
+        """Face regions to mask on ``frame`` (tracks in ``skip`` left out)."""
+        s = self.settings
+        out = []
+        for track in self._by_frame[frame]:
+            if track.id in skip or track.scene != self.scene_of[frame]:
+                continue
+            found = self.box_at(track, frame)
+            if found is None:
+                continue
+            box, distance = found
+            grow = min(s.max_growth, s.growth_per_frame * distance)
+            w, h = box[2] - box[0], box[3] - box[1]
+            out.append(
+                Region(
+                    id=track.id,
+                    kind="face",
+                    x0=float(box[0] - grow * w),
+                    y0=float(box[1] - grow * h),
+                    x1=float(box[2] + grow * w),
+                    y1=float(box[3] + grow * h),
+                    score=float(box[4]),
+                    source="track",
+                    frame=frame,
+                    extra={"track": track.id, "detected": distance == 0},
+                )
+            )
+        return out
