@@ -21,8 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-from safepost.anonymize.spec import MaskSpec
 from safepost.anonymize.masks import coverage_mask
+from safepost.anonymize.spec import MaskSpec
 from safepost.detect.faces import Mode, Pass, fuse, run_pass
 from safepost.detect.motion import MotionEstimator
 from safepost.detect.tracking import TrackSettings, VideoTracks
@@ -112,7 +112,6 @@ def main() -> int:
     recipes = json.loads(args.recipes.read_text())
     names = sorted({n for r in recipes for n in r["passes"]})
     for r in recipes:
-        agg = {"exposed_n": 0.0, "frames": 0}
         rows = []
         for clip_name in args.clips.split(","):
             clip = args.data / f"{clip_name}.mp4"

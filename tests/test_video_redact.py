@@ -38,7 +38,7 @@ def clip(tmp_path_factory):
         video.width, video.height, video.pix_fmt = W, H, "yuv420p"
         audio = out.add_stream("aac", rate=16000)
         audio.layout = "mono"
-        for i, (x, y) in enumerate(_face_positions()):
+        for x, y in _face_positions():
             frame = Image.fromarray(background.copy())
             frame.paste(face, (x, y))
             out.mux(video.encode(av.VideoFrame.from_ndarray(np.asarray(frame), format="rgb24")))
