@@ -337,7 +337,15 @@ def redact_video(
         return edits.regions_for(path.name, frame, tracks.n_frames, width, height)
 
     result = video_anon.render(
-        path, target, tracks, mask, keep_tracks=set(kept), extra=manual, audio=audio, progress=progress
+        path,
+        target,
+        tracks,
+        mask,
+        keep_tracks=set(kept),
+        extra=manual,
+        audio=audio,
+        progress=progress,
+        preset=_video_mode(mode).preset,
     )
     summaries = [
         {

@@ -41,6 +41,8 @@ class VideoMode:
     detection: Mode
     stride: int
     tracking: TrackSettings = field(default_factory=TrackSettings)
+    #: libx264 speed preset for the output
+    preset: str = "veryfast"
 
 
 # Tuned on the dev clips with benchmarks/video.py; figures in docs/benchmarks.md.
@@ -98,6 +100,7 @@ def render(
     extra: Callable[[int, int, int], list[Region]] | None = None,
     audio: str = "keep",
     progress: Progress | None = None,
+    preset: str = "veryfast",
 ) -> video_io.VideoResult:
     """Second pass: mask every tracked face (but ``keep_tracks``) and write a clean MP4."""
     rng = np.random.default_rng()
@@ -112,7 +115,8 @@ def render(
             progress("rendering", index + 1)
         return apply_masks(rgb, regions, mask, rng=rng) if regions else rgb
 
-    result = video_io.transcode(src, dst, frame_filter=mask_frame, audio=audio)
+    with video_io.encoder_preset(preset):
+        result = video_io.transcode(src, dst, frame_filter=mask_frame, audio=audio)
     if result.frames != tracks.n_frames:
         dst.unlink(missing_ok=True)
         raise DetectionError(f"{src.name}: {result.frames} frames written but {tracks.n_frames} analysed; no output")

@@ -54,6 +54,8 @@ class TrackSettings:
     #: masked on its keyframe and the frames next to it only (``unconfirmed_pad``)
     confirm_score: float = 0.3
     unconfirmed_pad: int = 1
+    #: leave unconfirmed tracks unmasked altogether (they are almost all false alarms)
+    drop_unconfirmed: bool = False
     growth_per_frame: float = 0.04  # extra margin per frame away from a detection, of the box size
     max_growth: float = 0.3
 
@@ -78,6 +80,8 @@ class VideoTracks:
         self.tracks = self._link(detections)
         self._by_frame: list[list[Track]] = [[] for _ in range(self.n_frames)]
         for track in self.tracks:
+            if settings.drop_unconfirmed and not self.confirmed(track):
+                continue
             lo, hi = self.reach(track)
             for frame in range(lo, hi + 1):
                 self._by_frame[frame].append(track)

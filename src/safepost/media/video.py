@@ -13,7 +13,9 @@ decoded pixels and sound:
   has an identity matrix.
 
 The frame loop takes an optional ``frame_filter(rgb, index) -> rgb`` so that later stages
-(face masking) can change every upright frame before it is encoded.
+(face masking) can change every upright frame before it is encoded. ``audio="disguise"`` runs
+the sound through :class:`~safepost.anonymize.voice.VoiceDisguiser` before it is encoded
+(docs/voice.md); ``"drop"`` writes no sound at all.
 
 Limits against hostile input: at most ``MAX_VIDEO_PIXELS`` pixels in a frame
 (:class:`~safepost.core.TooLargeError`); a decoding error anywhere in the stream is an
@@ -24,6 +26,7 @@ into a hidden temporary file next to the destination and renamed over it when co
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import os
 import struct
 import tempfile
@@ -44,6 +47,7 @@ from av.stream import Disposition
 from av.video.frame import VideoFrame
 from av.video.reformatter import ColorRange, Colorspace
 
+from safepost.anonymize.voice import VoiceDisguiser
 from safepost.core import InputError, OutputError, TooLargeError, UnsupportedFormatError
 from safepost.media.mp4box import strip_user_data
 
@@ -52,7 +56,7 @@ MAX_VIDEO_PIXELS = 8192 * 8192
 #: Called with each upright HxWx3 uint8 RGB frame and its index; returns the frame to encode
 #: (same shape and dtype).
 FrameFilter = Callable[[np.ndarray, int], np.ndarray]
-AudioMode = Literal["keep", "drop"]
+AudioMode = Literal["keep", "drop", "disguise"]
 PathLike = str | os.PathLike[str]
 
 SUPPORTED_VIDEO_FORMATS = ("MP4", "MOV", "M4V", "AVI", "WMV", "MKV", "WebM")
@@ -68,6 +72,17 @@ _INPUT_OPTIONS = {"format_whitelist": _DEMUXERS, "protocol_whitelist": "file"}
 # user-data boxes FFmpeg always writes without moving any sample.
 _MUX_OPTIONS = {"fflags": "+bitexact", "empty_hdlr_name": "1"}
 _X264_OPTIONS = {"preset": "medium", "crf": "20"}
+_X264_PRESET: contextvars.ContextVar[str] = contextvars.ContextVar("x264_preset", default="medium")
+
+
+@contextlib.contextmanager
+def encoder_preset(preset: str) -> Iterator[None]:
+    """Use another libx264 speed preset (e.g. "ultrafast" for real-time work) inside the block."""
+    token = _X264_PRESET.set(preset)
+    try:
+        yield
+    finally:
+        _X264_PRESET.reset(token)
 _AAC_RATES = (96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350)
 _MAX_PENDING_AUDIO_S = 30.0
 _DEFAULT_RATE = Fraction(30)
@@ -119,19 +134,21 @@ def transcode(
 ) -> VideoResult:
     """Decode ``src``, pass every upright RGB frame through ``frame_filter``, encode MP4 ``dst``.
 
-    ``audio="drop"`` writes no audio stream. ``dst`` is replaced only when the whole video
-    was encoded; on any error nothing is left behind.
+    ``audio="drop"`` writes no audio stream, ``"disguise"`` disguises voices (docs/voice.md).
+    ``dst`` is replaced only when the whole video was encoded; on any error nothing is left behind.
     """
-    if audio not in ("keep", "drop"):
-        raise ValueError(f"audio must be 'keep' or 'drop', not {audio!r}")
+    if audio not in ("keep", "drop", "disguise"):
+        raise ValueError(f"audio must be 'keep', 'drop' or 'disguise', not {audio!r}")
     source, target = Path(src), Path(dst)
     _check_target(source, target)
     encoder = h264_encoder()
     with _open_input(source) as container:
-        video, sound, dropped = _pick_streams(source, container, keep_audio=audio == "keep")
+        video, sound, dropped = _pick_streams(source, container, keep_audio=audio != "drop")
         _check_pixels(source, video.codec_context.width, video.codec_context.height)
         with _temp_output(target) as tmp:
-            writer = _transcode_streams(source, container, video, sound, tmp, encoder, frame_filter)
+            writer = _transcode_streams(
+                source, container, video, sound, tmp, encoder, frame_filter, disguise=audio == "disguise"
+            )
         return VideoResult(
             frames=writer.frames,
             width=writer.width,
@@ -171,7 +188,8 @@ class Mp4Writer:
 
     Frames of another size than the first are scaled to it; odd sizes are padded to even
     ones by repeating the last row/column. ``close`` finishes the file; ``abort`` only closes
-    it (the caller deletes it).
+    it (the caller deletes it). ``disguise_voice`` passes the sound through a
+    :class:`~safepost.anonymize.voice.VoiceDisguiser` (with a fresh secret mapping).
     """
 
     def __init__(
@@ -185,6 +203,7 @@ class Mp4Writer:
         time_base: Fraction,
         audio_rate: int = 0,
         audio_channels: int = 0,
+        disguise_voice: bool = False,
     ) -> None:
         self.path = path
         self.source_size = (width, height)
@@ -200,19 +219,25 @@ class Mp4Writer:
             ctx.colorspace, ctx.color_primaries, ctx.color_trc = 1, 1, 1  # BT.709
             ctx.color_range = int(ColorRange.MPEG)
             if encoder == "libx264":
-                ctx.options = dict(_X264_OPTIONS)
+                ctx.options = {**_X264_OPTIONS, "preset": _X264_PRESET.get()}
             else:
                 ctx.bit_rate = max(500_000, self.width * self.height * 4)
             self._audio = None
             self._resampler: AudioResampler | None = None
             self._resampler_key: tuple[str, str, int] | None = None
             self._audio_pts: int | None = None
+            self._voice: VoiceDisguiser | None = None
+            self._voice_pending = np.zeros((0, 0), np.float32)
             if audio_rate and audio_channels:
                 rate_out = audio_rate if audio_rate in _AAC_RATES else 48000
                 self._audio_layout = "mono" if audio_channels == 1 else "stereo"
                 self._audio = self._out.add_stream("aac", rate=rate_out)
                 self._audio.codec_context.layout = self._audio_layout
                 self._audio.codec_context.bit_rate = 64_000 * min(audio_channels, 2)
+                if disguise_voice:
+                    channels_out = 1 if self._audio_layout == "mono" else 2
+                    self._voice = VoiceDisguiser(rate_out, channels_out)
+                    self._voice_pending = np.zeros((channels_out, 0), np.float32)
             self._out.start_encoding()
             self._sei_filter = av.bitstream.BitStreamFilterContext(
                 "filter_units=remove_types=6", self._video, self._video
@@ -272,6 +297,8 @@ class Mp4Writer:
         self._mux_video(None)
         if self._audio is not None:
             self._flush_resampler()
+            if self._voice is not None:
+                self._queue_voice(self._voice.flush(), final=True)
             self._out.mux(self._audio.encode(None))
         self._out.close()
         strip_user_data(Path(self.path))
@@ -294,6 +321,25 @@ class Mp4Writer:
             self._resampler = None
 
     def _encode_audio(self, frame: AudioFrame) -> None:
+        if self._voice is not None:
+            self._queue_voice(self._voice.process(frame.to_ndarray()))
+        else:
+            self._mux_audio(frame)
+
+    def _queue_voice(self, samples: np.ndarray, final: bool = False) -> None:
+        """Encode disguised float planar samples in frames of the encoder's frame size."""
+        assert self._audio is not None
+        size = self._audio.codec_context.frame_size or 1024
+        pending = np.concatenate([self._voice_pending, samples], axis=1)
+        while pending.shape[1] >= size or (final and pending.shape[1]):
+            chunk = np.ascontiguousarray(pending[:, :size], dtype=np.float32)
+            pending = pending[:, size:]
+            frame = AudioFrame.from_ndarray(chunk, format="fltp", layout=self._audio_layout)
+            frame.sample_rate = self._audio.codec_context.sample_rate
+            self._mux_audio(frame)
+        self._voice_pending = pending
+
+    def _mux_audio(self, frame: AudioFrame) -> None:
         assert self._audio is not None and self._audio_pts is not None
         frame.pts = self._audio_pts
         frame.time_base = Fraction(1, frame.sample_rate)
@@ -484,6 +530,7 @@ def _transcode_streams(
     tmp: Path,
     encoder: str,
     frame_filter: FrameFilter | None,
+    disguise: bool = False,
 ) -> Mp4Writer:
     """The frame loop: decode, turn upright, filter, encode; returns the finished writer."""
     rate = video.average_rate or video.guessed_rate or _DEFAULT_RATE
@@ -524,6 +571,7 @@ def _transcode_streams(
                     time_base=time_base,
                     audio_rate=audio_rate,
                     audio_channels=audio_channels,
+                    disguise_voice=disguise,
                 )
                 first_pts = last_pts = pts = frame.pts if frame.pts is not None else 0
                 origin = _seconds(frame)
