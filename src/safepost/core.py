@@ -52,6 +52,34 @@ class RegionsFileError(SafepostError):
     exit_code = 8
 
 
+class WorkspaceError(SafepostError):
+    """The encrypted workspace cannot be used: missing, damaged, altered, busy or misused."""
+
+    exit_code = 9
+
+
+class WrongPassphraseError(WorkspaceError):
+    """The passphrase does not unlock this workspace or backup; nothing was changed."""
+
+    exit_code = 10
+
+
+class RegistryError(SafepostError):
+    """A person, event or consent is unknown, or a change to the consent registry is not valid."""
+
+    exit_code = 12
+
+
+class CsvImportError(RegistryError):
+    """A people CSV cannot be imported; ``problems`` lists every bad line ("line 7: name is empty")."""
+
+    exit_code = 13
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.problems = list(problems or [])
+
+
 @dataclass
 class Region:
     """An axis-aligned area of one image frame, in pixels of the upright (EXIF-rotated) image.

@@ -93,5 +93,21 @@ MIGRATIONS: list[str] = [
         prev_hash TEXT NOT NULL,
         hash TEXT NOT NULL                         -- sha256 over seq, at, actor, action, details, prev_hash
     );
+    CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    """,
+    # 2: event participants (who gets a badge), guardian consent and refusals on consent records (issue #4)
+    """
+    CREATE TABLE event_people (
+        event_id TEXT NOT NULL REFERENCES events(id),
+        person_id TEXT NOT NULL REFERENCES people(id),
+        added_at TEXT NOT NULL,
+        PRIMARY KEY (event_id, person_id)
+    );
+    CREATE INDEX event_people_person ON event_people(person_id);
+    ALTER TABLE consents ADD COLUMN guardian_consent INTEGER NOT NULL DEFAULT 0;  -- the guardian of a minor agreed too
+    ALTER TABLE consents ADD COLUMN refusal INTEGER NOT NULL DEFAULT 0;           -- a NO: withdrawn from the start
     """,
 ]
