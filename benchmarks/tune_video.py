@@ -34,6 +34,8 @@ CANDIDATES = {
     "rf1": Pass("retinaface", 0.05),
     "cf1": Pass("centerface", 0.03),
     "cf05": Pass("centerface", 0.05, scale=0.5),
+    "cf075": Pass("centerface", 0.03, scale=0.75),
+    "cf075f": Pass("centerface", 0.03, scale=0.75, flip=True),
 }
 
 
@@ -72,7 +74,9 @@ def evaluate(recipe: dict, clip: Path, gt: dict, cache: dict) -> dict:
         if f % stride == 0 or steps[f].cut or f == len(steps) - 1:
             per = [cache[n][f][cache[n][f][:, 4] >= recipe["passes"][n]] for n in names]
             fused = fuse(per, mode)
-            detections[f] = np.array([b for b, _, _ in fused], np.float32).reshape(-1, 5)
+            agree_below = recipe.get("agree_below", 0.0)
+            kept = [b for b, support, _ in fused if support >= 2 or b[4] >= agree_below]
+            detections[f] = np.array(kept, np.float32).reshape(-1, 5)
     settings = TrackSettings(**recipe.get("tracking", {}))
     tracks = VideoTracks(steps, detections, settings)
     spec = MaskSpec(**recipe.get("mask", {}))

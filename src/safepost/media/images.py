@@ -37,7 +37,6 @@ if TYPE_CHECKING:  # numpy loads lazily: cleaning a file never needs it
     import numpy as np
 
 
-
 def ensure_heif_support() -> None:
     """Register pillow-heif's HEIF reader and writer with Pillow (once; it costs ~20 ms to load)."""
     if "HEIF" not in Image.OPEN:
@@ -53,6 +52,7 @@ def _needs_heif(source: Path) -> bool:
             return f.read(12)[4:8] == b"ftyp"
     except OSError:
         return False
+
 
 MAX_PIXELS = 50_000_000
 MAX_TOTAL_PIXELS = 400_000_000

@@ -36,7 +36,7 @@ import math
 import os
 import re
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -396,3 +396,35 @@ class _PdfWriter:
         lines += [b"%010d 00000 n \n" % self._offsets[number] for number in range(1, size)]
         self._put(b"".join(lines))
         self._put(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (size, xref))
+
+
+def write_image_pdf(
+    pages: Iterable[np.ndarray], dst: str | os.PathLike[str], dpi: int, count: int | None = None
+) -> Path:
+    """Write ``pages`` (HxWx3 uint8 RGB pictures) as a new PDF, one per page at ``dpi``, no metadata.
+
+    ``pages`` may be a generator when ``count`` says how many it yields (one page in memory at a
+    time). The file is written atomically; :class:`OutputError` when it cannot be.
+    """
+    if count is None:
+        pages = list(pages)
+        count = len(pages)
+    if count < 1:
+        raise ValueError("a PDF needs at least one page")
+    target = Path(dst)
+
+    def write(stream: BinaryIO) -> None:
+        out = _PdfWriter(stream, count)
+        written = 0
+        for index, pixels in enumerate(pages):
+            if index >= count:
+                raise ValueError(f"more than {count} pages given")
+            height, width = pixels.shape[:2]
+            out.add_page(index, width * 72 / dpi, height * 72 / dpi, np.ascontiguousarray(pixels))
+            written += 1
+        if written != count:
+            raise ValueError(f"{written} pages given, {count} announced")
+        out.finish()
+
+    atomic_write(target, write)
+    return target

@@ -83,6 +83,8 @@ def encoder_preset(preset: str) -> Iterator[None]:
         yield
     finally:
         _X264_PRESET.reset(token)
+
+
 _AAC_RATES = (96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350)
 _MAX_PENDING_AUDIO_S = 30.0
 _DEFAULT_RATE = Fraction(30)
