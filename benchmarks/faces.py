@@ -118,8 +118,17 @@ def run_tool(tool: str, rels: list[str], data: Path, out: Path, per_image: bool)
 
 
 def score(data: Path, annotations: Path, outputs: Path) -> dict:
-    cmd = [sys.executable, str(data / "score_pixels.py"), "--annotations", str(annotations),
-           "--originals", str(data), "--outputs", str(outputs), "--json"]
+    cmd = [
+        sys.executable,
+        str(data / "score_pixels.py"),
+        "--annotations",
+        str(annotations),
+        "--originals",
+        str(data),
+        "--outputs",
+        str(outputs),
+        "--json",
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode:
         raise SystemExit(f"score_pixels.py failed on {outputs}:\n{proc.stderr.strip()}")
@@ -152,13 +161,20 @@ def fmt(v: float | None, spec: str = ".3f") -> str:
 
 
 def print_table(results: dict[str, dict], checks: list[dict]) -> None:
-    cols = ("tool", "images", "recall_ge10", "small", "medium", "large", "collateral", "missing", "ms/img",
-            "x deface")
+    cols = ("tool", "images", "recall_ge10", "small", "medium", "large", "collateral", "missing", "ms/img", "x deface")
     print(f"{cols[0]:<18}" + "".join(f"{c:>12}" for c in cols[1:]))
     for tool, r in results.items():
-        cells = [str(r["images"]), fmt(r.get("recall_ge10")), fmt(r.get("small")), fmt(r.get("medium")),
-                 fmt(r.get("large")), fmt(r.get("collateral"), ".4f"), str(r.get("missing_outputs", "-")),
-                 fmt(r["ms_per_image"], ".0f"), fmt(r.get("ratio"), ".2f")]
+        cells = [
+            str(r["images"]),
+            fmt(r.get("recall_ge10")),
+            fmt(r.get("small")),
+            fmt(r.get("medium")),
+            fmt(r.get("large")),
+            fmt(r.get("collateral"), ".4f"),
+            str(r.get("missing_outputs", "-")),
+            fmt(r["ms_per_image"], ".0f"),
+            fmt(r.get("ratio"), ".2f"),
+        ]
         print(f"{tool:<18}" + "".join(f"{c:>12}" for c in cells))
         for e in r["errors"]:
             print(f"  ! {e}")
@@ -206,8 +222,13 @@ def main(argv: list[str] | None = None) -> int:
         else:
             s = score(data, annotations, out / tool)
             (out / f"{tool}.score.json").write_text(json.dumps(s, indent=1))
-            r.update({"recall_ge10": s["recall_ge10"], "collateral": s["collateral"],
-                      "missing_outputs": s["missing_or_bad_outputs"]})
+            r.update(
+                {
+                    "recall_ge10": s["recall_ge10"],
+                    "collateral": s["collateral"],
+                    "missing_outputs": s["missing_or_bad_outputs"],
+                }
+            )
             r.update({b: f["recall"] for b, f in s["faces"].items()})
         results[tool] = r
         log(f"{tool}: {run['wall_s']:.1f} s, {run['outputs']} outputs, {len(r['errors'])} error(s)")
@@ -216,8 +237,14 @@ def main(argv: list[str] | None = None) -> int:
         r["ratio"] = r["ms_per_image"] / deface_ms if deface_ms and r["ms_per_image"] else None
     checks = check_targets(results)
 
-    report = {"data": str(data), "images": len(rels), "per_image": args.per_image,
-              "deface_version": DEFACE_VERSION, "tools": results, "targets": checks}
+    report = {
+        "data": str(data),
+        "images": len(rels),
+        "per_image": args.per_image,
+        "deface_version": DEFACE_VERSION,
+        "tools": results,
+        "targets": checks,
+    }
     (out / "results.json").write_text(json.dumps(report, indent=1))
     if args.json:
         print(json.dumps(report, indent=1))

@@ -33,10 +33,32 @@ TOOLS = ("safepost", "mat2", "exiftool")
 APT_PACKAGES = {"mat2": "mat2", "exiftool": "libimage-exiftool-perl", "ffprobe": "ffmpeg"}
 # Formats safepost refuses by design (issue): office documents and JPEG XL. Missing outputs for anything
 # else count against the "decodable output for every supported file" target.
-EXEMPT_EXT = {".docx", ".docm", ".doc", ".xlsx", ".xlsm", ".xls", ".pptx", ".pptm", ".ppt", ".odt", ".ods",
-              ".odp", ".odg", ".jxl"}
-SUMMARY = ("files", "cleaned", "missing", "identifying_tags", "with_gps", "with_thumbnails", "undecodable",
-           "decode_unchecked")
+EXEMPT_EXT = {
+    ".docx",
+    ".docm",
+    ".doc",
+    ".xlsx",
+    ".xlsm",
+    ".xls",
+    ".pptx",
+    ".pptm",
+    ".ppt",
+    ".odt",
+    ".ods",
+    ".odp",
+    ".odg",
+    ".jxl",
+}
+SUMMARY = (
+    "files",
+    "cleaned",
+    "missing",
+    "identifying_tags",
+    "with_gps",
+    "with_thumbnails",
+    "undecodable",
+    "decode_unchecked",
+)
 IDENT_CATS = ("thumbnail", "gps", "serial_owner", "person", "device", "datetime", "makernotes")
 # (metric, limit): safepost's value must be <= limit. "ratio" is safepost's median s/file over mat2's.
 TARGETS = (
@@ -135,8 +157,11 @@ def run_tool(tool: str, names: list[str], files: Path, out: Path, tmp: Path, tim
                 rc, text = None, f"timed out after {timeout:g} s"
             wall = time.perf_counter() - t0
             logf.write(f"$ {' '.join(cmd)}\n{text}\n[exit {rc}, {wall:.2f} s]\n")
-            made = sorted(p for p in stage.iterdir() if p.is_file() and p.stat().st_size > 0
-                          and not (tool == "mat2" and p.name == name))
+            made = sorted(
+                p
+                for p in stage.iterdir()
+                if p.is_file() and p.stat().st_size > 0 and not (tool == "mat2" and p.name == name)
+            )
             for p in made:
                 p.replace(dest / p.name)
             shutil.rmtree(stage, ignore_errors=True)
@@ -149,8 +174,13 @@ def run_tool(tool: str, names: list[str], files: Path, out: Path, tmp: Path, tim
                 status = "refused"
             else:
                 status = "crashed"
-            rec = {"file": name, "status": status, "exit": rc, "wall_s": round(wall, 4),
-                   "outputs": [p.name for p in made]}
+            rec = {
+                "file": name,
+                "status": status,
+                "exit": rc,
+                "wall_s": round(wall, 4),
+                "outputs": [p.name for p in made],
+            }
             if status != "cleaned":
                 rec["message"] = " | ".join(text.splitlines()[-2:])[:300]
             records.append(rec)
@@ -184,9 +214,18 @@ def leaks(report: dict) -> list[dict]:
         if not (f["identifying_tags"] or f["has_gps"] or f["has_thumbnails"] or f["undecodable"]):
             continue
         cats = {c: n for c, n in f["cats"].items() if c in IDENT_CATS and n}
-        rows.append({"file": f["original"], "output": f["cleaned"], "identifying_tags": f["identifying_tags"],
-                     "gps": f["has_gps"], "thumbnails": f["has_thumbnails"], "undecodable": f["undecodable"],
-                     "cats": cats, "examples": f["examples"]})
+        rows.append(
+            {
+                "file": f["original"],
+                "output": f["cleaned"],
+                "identifying_tags": f["identifying_tags"],
+                "gps": f["has_gps"],
+                "thumbnails": f["has_thumbnails"],
+                "undecodable": f["undecodable"],
+                "cats": cats,
+                "examples": f["examples"],
+            }
+        )
     rows.sort(key=lambda r: (-r["identifying_tags"], -r["gps"], -r["thumbnails"], r["file"]))
     return rows
 
@@ -232,22 +271,47 @@ def fmt(v: float | int | None, spec: str = "d") -> str:
 
 
 def print_report(results: dict[str, dict], checks: list[dict], common: dict | None, top: int) -> None:
-    cols = ("tool", "files", "cleaned", "missing", "refused", "crashed", "ident_tags", "with_gps", "thumbs",
-            "undecodable", "med s/file", "x mat2", "total s")
+    cols = (
+        "tool",
+        "files",
+        "cleaned",
+        "missing",
+        "refused",
+        "crashed",
+        "ident_tags",
+        "with_gps",
+        "thumbs",
+        "undecodable",
+        "med s/file",
+        "x mat2",
+        "total s",
+    )
     print(f"{cols[0]:<10}" + "".join(f"{c:>12}" for c in cols[1:]))
     for tool, r in results.items():
         s = r.get("summary", {})
-        cells = [fmt(r.get("files")), fmt(s.get("cleaned")), fmt(s.get("missing")), fmt(r.get("refused")),
-                 fmt(r.get("crashed")), fmt(s.get("identifying_tags")), fmt(s.get("with_gps")),
-                 fmt(s.get("with_thumbnails")), fmt(s.get("undecodable")), fmt(r.get("median_s"), ".3f"),
-                 fmt(r.get("ratio"), ".2f"), fmt(r.get("wall_s"), ".1f")]
+        cells = [
+            fmt(r.get("files")),
+            fmt(s.get("cleaned")),
+            fmt(s.get("missing")),
+            fmt(r.get("refused")),
+            fmt(r.get("crashed")),
+            fmt(s.get("identifying_tags")),
+            fmt(s.get("with_gps")),
+            fmt(s.get("with_thumbnails")),
+            fmt(s.get("undecodable")),
+            fmt(r.get("median_s"), ".3f"),
+            fmt(r.get("ratio"), ".2f"),
+            fmt(r.get("wall_s"), ".1f"),
+        ]
         print(f"{tool:<10}" + "".join(f"{c:>12}" for c in cells))
         if r.get("error"):
             print(f"  ! {r['error']}")
     if common:
-        print(f"\non the {common['files']} files both safepost and mat2 cleaned: median s/file safepost "
-              f"{fmt(common['safepost_median_s'], '.3f')}, mat2 {fmt(common['mat2_median_s'], '.3f')}, "
-              f"ratio {fmt(common['ratio'], '.2f')}")
+        print(
+            f"\non the {common['files']} files both safepost and mat2 cleaned: median s/file safepost "
+            f"{fmt(common['safepost_median_s'], '.3f')}, mat2 {fmt(common['mat2_median_s'], '.3f')}, "
+            f"ratio {fmt(common['ratio'], '.2f')}"
+        )
     for tool, r in results.items():
         if "summary" not in r:
             continue
@@ -301,8 +365,11 @@ def main(argv: list[str] | None = None) -> int:
     if err := ensure_apt("ffprobe"):
         ap.error(err)
     out.mkdir(parents=True, exist_ok=True)
-    names = sorted(n for n in os.listdir(files) if (files / n).is_file() and not n.startswith(".")
-                   and not n.lower().endswith(".md"))  # the checker's own rule for originals
+    names = sorted(
+        n
+        for n in os.listdir(files)
+        if (files / n).is_file() and not n.startswith(".") and not n.lower().endswith(".md")
+    )  # the checker's own rule for originals
     if args.limit:
         names = names[: args.limit]
 
@@ -327,15 +394,23 @@ def main(argv: list[str] | None = None) -> int:
             log(f"{tool}: {len(names)} files, one process each ...")
             records = run_tool(tool, names, files, out, tmp, args.timeout)
             times = [x["wall_s"] for x in records]
-            r.update({"wall_s": round(sum(times), 3), "median_s": median(times),
-                      "cleaned_median_s": median([x["wall_s"] for x in records if x["status"] == "cleaned"])})
+            r.update(
+                {
+                    "wall_s": round(sum(times), 3),
+                    "median_s": median(times),
+                    "cleaned_median_s": median([x["wall_s"] for x in records if x["status"] == "cleaned"]),
+                }
+            )
             for status in ("cleaned", "refused", "crashed"):
                 r[status] = sum(x["status"] == status for x in records)
             r["refused_files"] = [x["file"] for x in records if x["status"] == "refused"]
-            r["crashed_files"] = [f"{x['file']}: exit {x['exit']}: {x.get('message', '')}"
-                                  for x in records if x["status"] == "crashed"]
-            log(f"{tool}: {r['wall_s']:.1f} s, {r['cleaned']} cleaned, {r['refused']} refused, "
-                f"{r['crashed']} crashed; checking ...")
+            r["crashed_files"] = [
+                f"{x['file']}: exit {x['exit']}: {x.get('message', '')}" for x in records if x["status"] == "crashed"
+            ]
+            log(
+                f"{tool}: {r['wall_s']:.1f} s, {r['cleaned']} cleaned, {r['refused']} refused, "
+                f"{r['crashed']} crashed; checking ..."
+            )
             report, line = check(checker, originals, out / tool)
             r["per_file"] = records
             if report is None:
@@ -363,13 +438,24 @@ def main(argv: list[str] | None = None) -> int:
         m2 = {x["file"]: x for x in results["mat2"]["per_file"] if x["status"] == "cleaned"}
         both = sorted(set(sp) & set(m2))
         a, b = median([sp[f]["wall_s"] for f in both]), median([m2[f]["wall_s"] for f in both])
-        common = {"files": len(both), "safepost_median_s": a, "mat2_median_s": b,
-                  "ratio": a / b if a is not None and b else None}
+        common = {
+            "files": len(both),
+            "safepost_median_s": a,
+            "mat2_median_s": b,
+            "ratio": a / b if a is not None and b else None,
+        }
     checks = check_targets(results)
 
-    report_out = {"data": str(data), "files": len(names), "limit": args.limit, "timeout_s": args.timeout,
-                  "ffprobe": shutil.which("ffprobe") is not None, "tools": results,
-                  "common_cleaned_timing": common, "targets": checks}
+    report_out = {
+        "data": str(data),
+        "files": len(names),
+        "limit": args.limit,
+        "timeout_s": args.timeout,
+        "ffprobe": shutil.which("ffprobe") is not None,
+        "tools": results,
+        "common_cleaned_timing": common,
+        "targets": checks,
+    }
     (out / "results.json").write_text(json.dumps(report_out, indent=1, ensure_ascii=False))
     if args.json:
         print(json.dumps(report_out, indent=1, ensure_ascii=False))

@@ -36,10 +36,9 @@ def grown_box(region: Region, spec: MaskSpec) -> tuple[float, float, float, floa
     )
 
 
-def coverage_mask(shape: tuple[int, int], regions: Iterable[Region], spec: MaskSpec) -> np.ndarray:
-    """Boolean HxW array, True where any region's mask falls."""
-    h, w = shape
-    canvas = np.zeros((h, w), np.uint8)
+def _draw(target: np.ndarray, regions: Iterable[Region], spec: MaskSpec, value) -> None:
+    """Fill every region's mask shape on ``target`` (HxW or HxWx3) with ``value``, in place."""
+    h, w = target.shape[:2]
     for region in regions:
         if region.kind != "face":  # user regions are drawn exactly as given
             x0, y0, x1, y1 = region.x0, region.y0, region.x1, region.y1
@@ -51,11 +50,17 @@ def coverage_mask(shape: tuple[int, int], regions: Iterable[Region], spec: MaskS
             ix0, iy0 = max(0, int(np.floor(x0))), max(0, int(np.floor(y0)))
             ix1, iy1 = min(w, int(np.ceil(x1))), min(h, int(np.ceil(y1)))
             if ix1 > ix0 and iy1 > iy0:
-                canvas[iy0:iy1, ix0:ix1] = 1
+                target[iy0:iy1, ix0:ix1] = value
         else:
             centre = (round((x0 + x1) / 2 * 16), round((y0 + y1) / 2 * 16))
             axes = (max(1, round((x1 - x0) / 2 * 16)), max(1, round((y1 - y0) / 2 * 16)))
-            cv2.ellipse(canvas, centre, axes, 0, 0, 360, 1, thickness=-1, lineType=cv2.LINE_8, shift=4)
+            cv2.ellipse(target, centre, axes, 0, 0, 360, value, thickness=-1, lineType=cv2.LINE_8, shift=4)
+
+
+def coverage_mask(shape: tuple[int, int], regions: Iterable[Region], spec: MaskSpec) -> np.ndarray:
+    """Boolean HxW array, True where any region's mask falls."""
+    canvas = np.zeros(shape, np.uint8)
+    _draw(canvas, regions, spec, 1)
     return canvas.astype(bool)
 
 
@@ -70,6 +75,9 @@ def apply_masks(
     regions = list(regions)
     out = rgb.copy()
     if not regions:
+        return out
+    if spec.style == "solid":  # drawn straight onto the copy: same pixels as the mask path, faster
+        _draw(out, regions, spec, tuple(int(c) for c in spec.color))
         return out
     mask = coverage_mask(rgb.shape[:2], regions, spec)
     if not mask.any():

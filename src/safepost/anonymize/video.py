@@ -50,17 +50,20 @@ VIDEO_THOROUGH = VideoMode(
     name="thorough",
     detection=Mode(
         name="video-thorough",
-        passes=(Pass("centerface", 0.07), Pass("centerface", 0.1, scale=0.5)),
+        passes=(Pass("centerface", 0.07, scale=0.75), Pass("centerface", 0.07, scale=0.75, flip=True)),
         large_face_threshold=0.2,
+        agree_below=0.2,
     ),
     stride=3,
-    tracking=TrackSettings(pad=4, max_gap=9),
+    tracking=TrackSettings(pad=4, max_gap=9, drop_unconfirmed=True, growth_per_frame=0.02, max_growth=0.15),
+    preset="veryfast",
 )
 VIDEO_REALTIME = VideoMode(
     name="realtime",
-    detection=Mode(name="video-realtime", passes=(Pass("retinaface", 0.07, scale=0.75),), large_face_threshold=0.3),
-    stride=2,
-    tracking=TrackSettings(pad=3, max_gap=6),
+    detection=Mode(name="video-realtime", passes=(Pass("retinaface", 0.2, scale=0.75),), large_face_threshold=0.3),
+    stride=3,
+    tracking=TrackSettings(pad=4, max_gap=9, drop_unconfirmed=True, growth_per_frame=0.02, max_growth=0.15),
+    preset="ultrafast",
 )
 VIDEO_MODES = {"thorough": VIDEO_THOROUGH, "realtime": VIDEO_REALTIME, "fast": VIDEO_REALTIME}
 

@@ -175,6 +175,8 @@ def fuse(per_pass: list[np.ndarray], mode: Mode) -> list[tuple[np.ndarray, int, 
         size = np.sqrt(max(box[2] - box[0], 0) * max(box[3] - box[1], 0))
         if size >= mode.large_face_size and score < mode.large_face_threshold:
             continue
+        if len(passes) < 2 and score < mode.agree_below:
+            continue
         faces.append((np.append(box, score), len(passes), passes))
     return faces
 

@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 
 #: width of the grey copy the motion is measured on
-WORK_WIDTH = 480
+WORK_WIDTH = 320
 IDENTITY = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
 
 
@@ -47,6 +47,17 @@ def warp_boxes(boxes: np.ndarray, matrix: np.ndarray) -> np.ndarray:
     moved = corners @ matrix[:, :2].T + matrix[:, 2]
     out[:, 0], out[:, 1] = moved[..., 0].min(1), moved[..., 1].min(1)
     out[:, 2], out[:, 3] = moved[..., 0].max(1), moved[..., 1].max(1)
+    return out
+
+
+def warp_box(box: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+    """One box moved by a transform (plain float maths: this runs for every track on every frame)."""
+    (a, b, c), (d, e, f) = matrix.tolist()
+    x0, y0, x1, y1 = float(box[0]), float(box[1]), float(box[2]), float(box[3])
+    xs = (a * x0 + b * y0 + c, a * x1 + b * y1 + c, a * x0 + b * y1 + c, a * x1 + b * y0 + c)
+    ys = (d * x0 + e * y0 + f, d * x1 + e * y1 + f, d * x0 + e * y1 + f, d * x1 + e * y0 + f)
+    out = np.array(box, dtype=np.float64, copy=True)
+    out[:4] = (min(xs), min(ys), max(xs), max(ys))
     return out
 
 
@@ -84,10 +95,10 @@ class MotionEstimator:
         return Step(matrix)
 
     def _similarity(self, prev: np.ndarray, grey: np.ndarray) -> np.ndarray | None:
-        points = cv2.goodFeaturesToTrack(prev, maxCorners=300, qualityLevel=0.01, minDistance=7)
+        points = cv2.goodFeaturesToTrack(prev, maxCorners=200, qualityLevel=0.01, minDistance=6)
         if points is None or len(points) < 12:
             return None
-        moved, status, _ = cv2.calcOpticalFlowPyrLK(prev, grey, points, None, winSize=(21, 21), maxLevel=3)
+        moved, status, _ = cv2.calcOpticalFlowPyrLK(prev, grey, points, None, winSize=(15, 15), maxLevel=3)
         good = status.ravel() == 1
         if good.sum() < 12:
             return None

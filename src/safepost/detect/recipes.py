@@ -43,6 +43,9 @@ class Mode:
     #: real large faces score high, and a false large box would mask a big area for nothing
     large_face_size: float = 96.0
     large_face_threshold: float = 0.0
+    #: a face scoring under this must be found by at least two passes (e.g. the image and its
+    #: mirror): false alarms in texture rarely survive mirroring, real faces do
+    agree_below: float = 0.0
 
 
 # thorough: CenterFace on the image and its mirror at a low threshold (recall), plus a half-size

@@ -18,7 +18,7 @@ import numpy as np
 
 from safepost.core import Region
 from safepost.detect.faces import iou_matrix
-from safepost.detect.motion import IDENTITY, Step, compose, invert, warp_boxes
+from safepost.detect.motion import IDENTITY, Step, compose, invert, warp_box
 
 
 @dataclass
@@ -112,7 +112,7 @@ class VideoTracks:
             open_tracks = [t for t in open_tracks if t.scene == scene and key - t.last <= self.settings.max_gap]
             matched: set[int] = set()
             if open_tracks and len(boxes):
-                predicted = np.stack([warp_boxes(t.boxes[-1][None], self.motion(t.last, key))[0] for t in open_tracks])
+                predicted = np.stack([warp_box(t.boxes[-1], self.motion(t.last, key)) for t in open_tracks])
                 ious = iou_matrix(predicted, boxes)
                 pairs = sorted(zip(*np.nonzero(ious >= self.settings.match_iou), strict=True), key=lambda p: -ious[p])
                 used_tracks: set[int] = set()
@@ -142,17 +142,17 @@ class VideoTracks:
         after = i if i < len(track.keyframes) else None
         if before is not None and after is not None and track.keyframes[after] - track.keyframes[before] <= s.max_gap:
             a, b = track.keyframes[before], track.keyframes[after]
-            wa = warp_boxes(track.boxes[before][None], self.motion(a, frame))[0]
-            wb = warp_boxes(track.boxes[after][None], self.motion(b, frame))[0]
+            wa = warp_box(track.boxes[before], self.motion(a, frame))
+            wb = warp_box(track.boxes[after], self.motion(b, frame))
             t = (frame - a) / (b - a)
             return (1 - t) * wa + t * wb, min(frame - a, b - frame)
         pad = s.pad if self.confirmed(track) else s.unconfirmed_pad
         if before is not None and frame - track.keyframes[before] <= pad:
             a = track.keyframes[before]
-            return warp_boxes(track.boxes[before][None], self.motion(a, frame))[0], frame - a
+            return warp_box(track.boxes[before], self.motion(a, frame)), frame - a
         if after is not None and track.keyframes[after] - frame <= pad:
             b = track.keyframes[after]
-            return warp_boxes(track.boxes[after][None], self.motion(b, frame))[0], b - frame
+            return warp_box(track.boxes[after], self.motion(b, frame)), b - frame
         return None
 
     def regions(self, frame: int, skip: set[str] = frozenset()) -> list[Region]:
