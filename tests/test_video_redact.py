@@ -130,3 +130,27 @@ def test_motion_follows_a_camera_pan_and_sees_a_cut():
 
 def test_modes_are_listed():
     assert {"thorough", "realtime"} <= set(VIDEO_MODES)
+
+
+def test_tracks_interpolate_pad_and_never_cross_a_cut():
+    from safepost.detect.motion import IDENTITY, Step
+    from safepost.detect.tracking import TrackSettings, VideoTracks
+
+    shift = np.array([[1.0, 0.0, 2.0], [0.0, 1.0, 0.0]])  # the camera pans: content moves 2 px right a frame
+    steps = [Step(IDENTITY.copy(), cut=True)] + [Step(shift.copy()) for _ in range(9)]
+    steps[6] = Step(IDENTITY.copy(), cut=True)  # a scene cut at frame 6
+    face = np.array([[10, 10, 30, 30, 0.9]], np.float32)
+    detections = {0: face, 3: face + [6, 0, 6, 0, 0], 6: face, 9: face}
+    tracks = VideoTracks(steps, detections, TrackSettings(pad=2, max_gap=6, growth_per_frame=0.0))
+    first = [t for t in tracks.tracks if t.scene == 0]
+    assert len(first) == 1 and first[0].keyframes == [0, 3]  # linked through the camera motion
+    (at2,) = tracks.regions(2)
+    assert abs(at2.x0 - 14) < 0.5  # carried with the camera between detections
+    assert all(r.extra["track"] != first[0].id for r in tracks.regions(6))  # nothing crosses the cut
+    assert len(tracks.regions(5)) == 1  # padded after its last detection, inside its scene
+
+    weak = {0: np.array([[50, 50, 60, 60, 0.1]], np.float32)}
+    dropped = VideoTracks(steps[:3], weak, TrackSettings(drop_unconfirmed=True))
+    assert dropped.regions(0) == []  # one weak sighting is not masked when asked
+    kept = VideoTracks(steps[:3], weak, TrackSettings())
+    assert len(kept.regions(0)) == 1 and kept.regions(2) == []  # otherwise masked briefly
