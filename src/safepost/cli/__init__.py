@@ -1,0 +1,114 @@
+"""Command-line interface: a thin layer over safepost.api.
+
+Exit codes (also in docs/cli.md):
+0 success; 1 unexpected internal error; 2 wrong usage; 3 unreadable input; 4 unsupported
+format; 5 input too large; 6 face detector failure; 7 output cannot be written;
+8 malformed regions file; 9 workspace problem (missing, damaged, altered, busy; audit log
+failed verification); 10 wrong passphrase. With several inputs, the code is that of the first failure.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from safepost import __version__
+from safepost.core import SafepostError
+
+
+def say(message: str) -> None:
+    """One line for the person at the terminal (standard error, so --json stays clean)."""
+    click.echo(message, err=True)
+
+
+def warn(message: str) -> None:
+    say(click.style("warning: ", fg="yellow", bold=True) + message)
+
+
+def error(message: str) -> None:
+    say(click.style("error: ", fg="red", bold=True) + message)
+
+
+STYLE_HELP = (
+    "How faces are covered. solid (default), noise and mosaic never use the original pixels. "
+    "blur and pixelate are REVERSIBLE: published attacks recover faces from them; use only when "
+    "the person consented to being shown."
+)
+
+
+def _fail(message: str, code: int) -> None:
+    error(message)
+    sys.exit(code)
+
+
+def _progress(total: int):
+    """A progress bar with time left on standard error, for several files at a terminal."""
+
+    if total < 2 or not sys.stderr.isatty():
+        return contextlib.nullcontext(None)
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="safepost")
+@click.option(
+    "--workspace",
+    "workspace_path",
+    type=click.Path(path_type=Path),
+    help="Workspace folder (default: $SAFEPOST_WORKSPACE, else ~/.local/share/safepost/workspace).",
+)
+def main(workspace_path: Path | None) -> None:
+    """safepost: check and anonymise media before it is posted. Everything runs offline."""
+
+
+def _run_each(files, as_json: bool, work, describe) -> None:
+    """Run ``work(file)`` on each file, print results, exit with the first failure's code."""
+    results, first_error = [], 0
+    with _progress(len(files)) as bar:
+        task = bar.add_task("working", total=len(files)) if bar else None
+        for file in files:
+            try:
+                result = work(file)
+            except SafepostError as exc:
+                error(str(exc))
+                first_error = first_error or exc.exit_code
+                results.append({"input": str(file), "error": str(exc), "exit_code": exc.exit_code})
+            else:
+                results.append(result.to_dict())
+                if not as_json:
+                    describe(file, result)
+            if bar:
+                bar.advance(task)
+    if as_json:
+        click.echo(json.dumps(results if len(results) > 1 else results[0], indent=2, ensure_ascii=False))
+    if first_error:
+        sys.exit(first_error)
+
+
+def run() -> None:
+    """Entry point: an unexpected crash becomes one error line and exit code 1, never exit 0."""
+    try:
+        main(standalone_mode=True)
+    except Exception as exc:  # noqa: BLE001 - last line of defence, reported to the user
+        say(click.style("internal error: ", fg="red", bold=True) + f"{type(exc).__name__}: {exc} (please report this)")
+        sys.exit(1)
+
+
+# The commands live in one module per area; importing them registers them on ``main``.
+from safepost.cli import media, registry, workspace  # noqa: E402,F401
+from safepost.cli.registry import CHECK_DENIED_EXIT  # noqa: E402,F401
+from safepost.cli.workspace import open_workspace  # noqa: E402,F401
