@@ -154,3 +154,23 @@ def test_tracks_interpolate_pad_and_never_cross_a_cut():
     assert dropped.regions(0) == []  # one weak sighting is not masked when asked
     kept = VideoTracks(steps[:3], weak, TrackSettings())
     assert len(kept.regions(0)) == 1 and kept.regions(2) == []  # otherwise masked briefly
+
+
+def test_decode_ahead_keeps_order_raises_decoder_errors_and_stops_early():
+    from safepost.anonymize.video import _prefetched
+
+    def frames(fail_at=None):
+        for i in range(50):
+            if i == fail_at:
+                raise InputError("damaged video")
+            yield i
+
+    assert list(_prefetched(frames())) == list(range(50))
+    got = []
+    with pytest.raises(InputError, match="damaged"):
+        for item in _prefetched(frames(fail_at=7)):
+            got.append(item)
+    assert got == list(range(7))
+    stream = _prefetched(frames())
+    assert next(stream) == 0
+    stream.close()  # the decode thread is told to stop and joined

@@ -13,8 +13,11 @@ the detections on both sides, which a single forward pass cannot do.
 from __future__ import annotations
 
 import base64
+import contextlib
 import io
-from collections.abc import Callable
+import queue
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -68,6 +71,49 @@ VIDEO_REALTIME = VideoMode(
 VIDEO_MODES = {"thorough": VIDEO_THOROUGH, "realtime": VIDEO_REALTIME, "fast": VIDEO_REALTIME}
 
 
+def _prefetched(frames: Iterator[np.ndarray], depth: int = 6) -> Iterator[np.ndarray]:
+    """Decode ahead on a second thread while this one measures motion and detects faces.
+
+    Decoding (FFmpeg) and detection (onnxruntime) release the GIL, so the two overlap on two
+    cores. Errors from the decoder are raised here, in order; stopping early stops the thread.
+    """
+    items: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    done = object()
+
+    def produce() -> None:
+        try:
+            for frame in frames:
+                while not stop.is_set():
+                    try:
+                        items.put(frame, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            items.put(done)
+        except BaseException as exc:  # handed to the consumer, which re-raises it
+            items.put(exc)
+
+    worker = threading.Thread(target=produce, name="safepost-decode", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = items.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        with contextlib.suppress(queue.Empty):
+            while True:
+                items.get_nowait()
+        worker.join(timeout=5)
+
+
 def analyse(src: Path, mode: VideoMode, progress: Progress | None = None) -> VideoTracks:
     """First pass: camera motion on every frame, faces on keyframes, tracks."""
     detector = FaceDetector(mode.detection)
@@ -75,7 +121,7 @@ def analyse(src: Path, mode: VideoMode, progress: Progress | None = None) -> Vid
     steps, detections = [], {}
     since_key = mode.stride
     rgb = None
-    for index, rgb in enumerate(video_io.iter_frames(src)):
+    for index, rgb in enumerate(_prefetched(video_io.iter_frames(src))):
         step = motion.step(rgb)
         steps.append(step)
         if step.cut or since_key >= mode.stride:
