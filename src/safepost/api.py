@@ -45,14 +45,24 @@ class RedactResult:
     mask: MaskSpec
     regions: list[Region] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
+    #: faces left visible by ``keep_faces`` (everyone consented but the NO PHOTO wearers)
+    kept: list[str] = field(default_factory=list)
+    #: every text line read in the photo (docs/nophoto.md), as dicts
+    texts: list[dict] = field(default_factory=list)
+    keep_faces: bool = False
+    redact_text: str = "none"
 
     @property
     def faces_found(self) -> int:
         return sum(1 for r in self.regions if r.kind == "face")
 
     @property
+    def nophoto_tags(self) -> int:
+        return sum(1 for r in self.regions if r.kind == "nophoto_tag")
+
+    @property
     def masked(self) -> int:
-        return sum(1 for r in self.regions if r.id not in self.ignored)
+        return sum(1 for r in self.regions if r.id not in self.ignored and r.id not in self.kept)
 
     def to_dict(self) -> dict:
         return {
@@ -65,9 +75,16 @@ class RedactResult:
             "mode": self.mode,
             "mask": {"style": self.mask.style, "shape": self.mask.shape, "reversible": self.mask.reversible},
             "faces_found": self.faces_found,
+            "nophoto_tags": self.nophoto_tags,
+            "keep_faces": self.keep_faces,
+            "redact_text": self.redact_text,
             "masked": self.masked,
             "ignored": self.ignored,
-            "regions": [dict(r.to_dict(), masked=r.id not in self.ignored) for r in self.regions],
+            "kept": self.kept,
+            "regions": [
+                dict(r.to_dict(), masked=r.id not in self.ignored and r.id not in self.kept) for r in self.regions
+            ],
+            "texts": self.texts,
         }
 
 
@@ -94,24 +111,136 @@ def plan_output(path: Path, extension: str, output: Path | None, in_place: bool,
     return target
 
 
+REDACT_TEXT = ("none", "names", "all")
+
+
+def registry_names_hook(texts: list, frame: int) -> list:
+    """Text findings that name someone in the consent registry (to be masked with --redact-text names).
+
+    A hook for later (issue #6, M8): the registry matcher is not wired yet, so nothing is added.
+    """
+    return []
+
+
+def _tag_regions(
+    rgb: np.ndarray, faces: list[Region], frame: int, first_id: int, redact_text: str, search: bool
+) -> tuple[list[Region], list[dict]]:
+    """NO PHOTO tags, their wearers' faces (marked in place) and text regions of one frame."""
+    from safepost.detect import tags as tagdet
+
+    if not search:
+        return [], []
+    found = tagdet.scan(rgb, ocr=True)
+    h, w = rgb.shape[:2]
+    regions: list[Region] = []
+    n = first_id
+    for tag in found.tags:
+        box = tagdet.clip_box(tag.box, w, h)
+        wearer = tagdet.bind_box(tag.box, faces)
+        extra = {"nophoto": True, "tag_text": tag.text, "found_by": tag.source}
+        if wearer is not None:
+            wearer.extra.update(nophoto=True, tag_text=tag.text)
+            extra["wearer"] = wearer.id
+        regions.append(Region(f"t{n}", "nophoto_tag", *box, source=tag.source, frame=frame, extra=extra))
+        n += 1
+        if wearer is not None:  # a loose or offset face box must not leave part of a NO PHOTO head visible
+            head = tagdet.clip_box(tagdet.head_box(wearer), w, h)
+            regions.append(
+                Region(
+                    f"t{n}",
+                    "nophoto_head",
+                    *head,
+                    source="nophoto-geometry",
+                    frame=frame,
+                    extra={"nophoto": True, "tag_text": tag.text, "wearer": wearer.id},
+                )
+            )
+            n += 1
+        if wearer is None:  # nobody to tie it to: mask generously where the wearer's head must be
+            area = tagdet.unbound_area(tag.box, w, h)
+            note = "no face found above this NO PHOTO tag; the area above it is masked"
+            regions.append(
+                Region(
+                    f"t{n}",
+                    "nophoto_area",
+                    *area,
+                    source="nophoto-geometry",
+                    frame=frame,
+                    extra={"nophoto": True, "tag_text": tag.text, "note": note},
+                )
+            )
+            n += 1
+    texts = []
+    names_hook = {id(t) for t in registry_names_hook(found.texts, frame)}
+    for t in found.texts:
+        if t.kind != "no_photo":
+            t.kind = tagdet.classify(t, faces)
+        masked = (
+            redact_text == "all"
+            or t.kind == "no_photo"
+            or (redact_text == "names" and (t.kind == "name_tag" or id(t) in names_hook))
+        )
+        entry = t.to_dict() | {"frame": frame, "masked": masked}
+        if masked and t.kind != "no_photo":  # NO PHOTO lines are covered by their tag region
+            box = tagdet.clip_box(t.box, w, h)
+            regions.append(
+                Region(f"t{n}", "text", *box, source="ocr", frame=frame, extra={"text": t.text, "text_kind": t.kind})
+            )
+            entry["region"] = f"t{n}"
+            n += 1
+        texts.append(entry)
+    return regions, texts
+
+
 def redact_frames(
     frames: list[np.ndarray],
     detector: FaceDetector,
     mask: MaskSpec,
     edits: ManualEdits | None = None,
     file_name: str = "",
+    *,
+    keep_faces: bool = False,
+    redact_text: str = "none",
+    find_tags: bool = False,
+    texts: list[dict] | None = None,
+    kept: list[str] | None = None,
 ) -> tuple[list[np.ndarray], list[Region], list[str]]:
-    """Detect, decide and mask every frame; returns (masked frames, all regions, ignored ids)."""
+    """Detect, decide and mask every frame; returns (masked frames, all regions, ignored ids).
+
+    NO PHOTO tags are searched when ``find_tags``, ``keep_faces`` or ``redact_text`` asks for it
+    (docs/nophoto.md): every face is masked anyway without ``keep_faces``, and OCR costs ~0.35 s;
+    with ``keep_faces`` only the faces tied to a NO PHOTO tag are masked (their ids go to ``kept``
+    otherwise). Text lines read are appended to ``texts``; ``redact_text`` (none, names, all)
+    says which of them are masked.
+    """
     from safepost.anonymize.masks import apply_masks
 
+    if redact_text not in REDACT_TEXT:
+        raise RegionsFileError(f"unknown --redact-text choice '{redact_text}'; choose {', '.join(REDACT_TEXT)}")
     edits = edits or ManualEdits()
     regions: list[Region] = []
     per_frame: list[list[Region]] = []
+    kept_ids: list[str] = []
     for index, rgb in enumerate(frames):
         found = detector.detect(rgb, frame=index, first_id=len(regions) + 1)
+        tagged, frame_texts = _tag_regions(
+            rgb,
+            found,
+            index,
+            len(regions) + len(found) + 1,
+            redact_text,
+            find_tags or keep_faces or redact_text != "none",
+        )
+        if texts is not None:
+            texts.extend(frame_texts)
+        if keep_faces:
+            kept_ids.extend(r.id for r in found if not r.extra.get("nophoto"))
+        found = found + tagged
         regions.extend(found)
         h, w = rgb.shape[:2]
         per_frame.append(found + edits.regions_for(file_name, index, len(frames), w, h))
+    if kept is not None:
+        kept.extend(kept_ids)
     known = {r.id for r in regions}
     unknown = [i for i in edits.ignore if i not in known]
     if unknown:
@@ -123,7 +252,7 @@ def redact_frames(
     masked = []
     manual = []
     for index, rgb in enumerate(frames):
-        keep = [r for r in per_frame[index] if r.id not in ignored]
+        keep = [r for r in per_frame[index] if r.id not in ignored and r.id not in kept_ids]
         manual.extend(r for r in per_frame[index] if r.kind == "manual")
         masked.append(apply_masks(rgb, keep, mask))
     return masked, regions + manual, ignored
@@ -141,17 +270,24 @@ def redact_file(
     keep_tracks: Iterable[str] = (),
     audio: str = "keep",
     progress: Callable[[str, int], None] | None = None,
+    keep_faces: bool = False,
+    redact_text: str = "none",
+    find_tags: bool = False,
 ) -> RedactResult | VideoRedactResult:
     """Mask every face (and manual region) in a photo or video and write a clean copy.
 
     Photos are re-encoded from pixels, so no EXIF, XMP, ICC profile or thumbnail of the input
-    survives; animated GIF and WebP are masked frame by frame. Videos go to
-    :func:`redact_video` (``keep_tracks``, ``audio`` and ``progress`` apply to them only).
+    survives; animated GIF and WebP are masked frame by frame. Photos are also searched for
+    NO PHOTO tags and text (``keep_faces``, ``redact_text``, ``find_tags``: docs/nophoto.md).
+    Videos go to :func:`redact_video` (``keep_tracks``, ``audio`` and ``progress`` apply to them
+    only; NO PHOTO tags are not searched in videos yet).
     """
     path = Path(path)
     mask = mask or MaskSpec()
     kind = cleaner.family(path)
     if kind == sniff.VIDEO:
+        if keep_faces or redact_text != "none":
+            raise UnsupportedFormatError("--keep-faces and --redact-text apply to photos; videos are not supported yet")
         return redact_video(
             path,
             output,
@@ -173,7 +309,20 @@ def redact_file(
         detector = FaceDetector(mode)
     image = cleaner.ImageCleaner(path)
     target = plan_output(path, image.extension, Path(output) if output else None, in_place, REDACTED_TAG)
-    masked, regions, ignored = redact_frames(image.image.frames, detector, mask, edits, path.name)
+    texts: list[dict] = []
+    kept: list[str] = []
+    masked, regions, ignored = redact_frames(
+        image.image.frames,
+        detector,
+        mask,
+        edits,
+        path.name,
+        keep_faces=keep_faces,
+        redact_text=redact_text,
+        find_tags=find_tags,
+        texts=texts,
+        kept=kept,
+    )
     image.frames = masked
     written = image.write(target)
     h, w = masked[0].shape[:2]
@@ -188,6 +337,10 @@ def redact_file(
         mask=mask,
         regions=regions,
         ignored=ignored,
+        kept=kept,
+        texts=texts,
+        keep_faces=keep_faces,
+        redact_text=redact_text,
     )
 
 

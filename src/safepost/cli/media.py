@@ -11,7 +11,7 @@ import click
 
 from safepost.anonymize.spec import SHAPES, STYLES, MaskSpec
 from safepost.cli import STYLE_HELP, _fail, _run_each, main, say, warn
-from safepost.core import SafepostError
+from safepost.core import SafepostError, UnsupportedFormatError
 from safepost.detect.recipes import MODES
 
 
@@ -61,10 +61,50 @@ from safepost.detect.recipes import MODES
     show_default=True,
     help="Video: keep the sound (voices identify people), drop it, or disguise voices (docs/voice.md).",
 )
+@click.option(
+    "--keep-faces",
+    is_flag=True,
+    help="Photos: leave faces visible (everyone else consented); mask only people wearing a NO PHOTO tag, "
+    "and their tags (docs/nophoto.md).",
+)
+@click.option(
+    "--find-tags",
+    is_flag=True,
+    help="Photos: also look for NO PHOTO tags (printed badges and written text) and mask the tags too; "
+    "always on with --keep-faces and --redact-text.",
+)
+@click.option(
+    "--redact-text",
+    type=click.Choice(["none", "names", "all"]),
+    default="none",
+    show_default=True,
+    help="Photos: also mask text read in the picture: names (name tags) or all of it. Every text is "
+    "listed by --json either way.",
+)
 @click.option("--in-place", is_flag=True, help="Overwrite each input with its redacted version.")
 @click.option("--json", "as_json", is_flag=True, help="Print the results, with every region, as JSON.")
-def redact(files, output, mode, style, shape, regions_file, ignore_ids, keep_tracks, audio, in_place, as_json) -> None:
-    """Find and mask every face in photos and videos, writing clean copies without metadata."""
+def redact(
+    files,
+    output,
+    mode,
+    style,
+    shape,
+    regions_file,
+    ignore_ids,
+    keep_tracks,
+    audio,
+    keep_faces,
+    find_tags,
+    redact_text,
+    in_place,
+    as_json,
+) -> None:
+    """Find and mask every face in photos and videos, writing clean copies without metadata.
+
+    With --keep-faces (or --find-tags), photos are also searched for NO PHOTO tags (safepost
+    badge markers and the words NO PHOTO, NO FOTO, SIN FOTO, PAS DE PHOTO); the tags and their
+    wearers are masked.
+    """
     from safepost.api import redact_file
     from safepost.media import sniff
     from safepost.regions import ManualEdits, load_edits
@@ -84,8 +124,16 @@ def redact(files, output, mode, style, shape, regions_file, ignore_ids, keep_tra
     detectors: dict = {}
 
     def describe(file, result) -> None:
-        found = f"{result.faces_found} face track(s)" if hasattr(result, "kept") else f"{result.faces_found} face(s)"
-        say(f"{file}: {found} found, {result.masked} masked -> {result.output}")
+        if hasattr(result, "tracks"):
+            found = f"{result.faces_found} face track(s) found"
+        else:
+            found = f"{result.faces_found} face(s) found"
+            if result.nophoto_tags:
+                found += f", {result.nophoto_tags} NO PHOTO tag(s)"
+        say(f"{file}: {found}, {result.masked} masked -> {result.output}")
+        for region in getattr(result, "regions", []):
+            if region.kind == "nophoto_area":
+                warn(f"{file}: {region.extra['note']} ({region.id})")
 
     def work(file):
         try:
@@ -93,6 +141,11 @@ def redact(files, output, mode, style, shape, regions_file, ignore_ids, keep_tra
         except SafepostError:
             is_video = False
         if is_video:
+            if keep_faces or redact_text != "none":
+                raise UnsupportedFormatError(
+                    f"{file.name}: --keep-faces and --redact-text apply to photos; NO PHOTO tags are not searched "
+                    "in videos yet"
+                )
             if audio == "keep":
                 warn("the sound is kept: voices identify people (use --audio drop or --audio disguise).")
             with _video_progress(file) as progress:
@@ -120,6 +173,9 @@ def redact(files, output, mode, style, shape, regions_file, ignore_ids, keep_tra
             in_place=in_place,
             detector=detectors[mode],
             keep_tracks=keep_tracks,
+            keep_faces=keep_faces,
+            find_tags=find_tags,
+            redact_text=redact_text,
         )
 
     _run_each(files, as_json, work, describe)
