@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, NoReturn
 from PIL import Image, ImageCms, ImageFile, ImageOps, UnidentifiedImageError
 
 from safepost.core import InputError, OutputError, TooLargeError, UnsupportedFormatError
+from safepost.media.inputs import check_input_file
 
 from .atomic import atomic_write
 
@@ -223,19 +224,7 @@ def load_image(
 
 
 def _check_file(source: Path) -> None:
-    """Refuse a missing path, a folder, anything that is not a regular file, an empty file."""
-    try:
-        info = source.stat()
-    except FileNotFoundError:
-        raise InputError(f"{source} does not exist.") from None
-    except OSError as exc:
-        raise InputError(f"{source} cannot be read: {exc.strerror or exc}.") from exc
-    if source.is_dir():
-        raise InputError(f"{source} is a folder, not an image file.")
-    if not source.is_file():
-        raise InputError(f"{source} is not a regular file.")
-    if info.st_size == 0:
-        raise InputError(f"{source} is empty (0 bytes).")
+    check_input_file(source, "an image")
 
 
 def _raise_unsupported_or_unknown(source: Path) -> NoReturn:

@@ -47,6 +47,7 @@ import pypdfium2.raw as pdfium_c
 from PIL import Image
 
 from safepost.core import InputError, OutputError, TooLargeError
+from safepost.media.inputs import check_input_file
 
 from .atomic import atomic_write
 
@@ -179,19 +180,7 @@ def inspect_pdf(path: str | os.PathLike[str]) -> dict:
 
 
 def _check_file(source: Path) -> None:
-    """Refuse a missing path, a folder, anything that is not a regular file, an empty file."""
-    try:
-        info = source.stat()
-    except FileNotFoundError:
-        raise InputError(f"{source} does not exist.") from None
-    except OSError as exc:
-        raise InputError(f"{source} cannot be read: {exc.strerror or exc}.") from exc
-    if source.is_dir():
-        raise InputError(f"{source} is a folder, not a PDF file.")
-    if not source.is_file():
-        raise InputError(f"{source} is not a regular file.")
-    if info.st_size == 0:
-        raise InputError(f"{source} is empty (0 bytes).")
+    check_input_file(source, "a PDF")
 
 
 def _same_file(a: Path, b: Path) -> bool:

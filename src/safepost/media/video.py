@@ -49,6 +49,7 @@ from av.video.reformatter import ColorRange, Colorspace
 
 from safepost.anonymize.voice import VoiceDisguiser
 from safepost.core import InputError, OutputError, TooLargeError, UnsupportedFormatError
+from safepost.media.inputs import check_input_file
 from safepost.media.mp4box import strip_user_data
 
 MAX_VIDEO_PIXELS = 8192 * 8192
@@ -413,19 +414,7 @@ def _open_input(source: Path) -> Iterator[InputContainer]:
 
 
 def _check_file(source: Path) -> None:
-    """Refuse a missing path, a folder, anything that is not a regular file, an empty file."""
-    try:
-        info = source.stat()
-    except FileNotFoundError:
-        raise InputError(f"{source} does not exist.") from None
-    except OSError as exc:
-        raise InputError(f"{source} cannot be read: {exc.strerror or exc}.") from exc
-    if source.is_dir():
-        raise InputError(f"{source} is a folder, not a video file.")
-    if not source.is_file():
-        raise InputError(f"{source} is not a regular file.")
-    if info.st_size == 0:
-        raise InputError(f"{source} is empty (0 bytes).")
+    check_input_file(source, "a video")
 
 
 def _pick_streams(
