@@ -86,7 +86,7 @@ def evaluate(recipe: dict, cache: dict, data: Path, entries: list, scorer, origi
         "tune",
         tuple(CANDIDATES[n][0] for n in names),
         merge_iou=recipe.get("merge_iou", 0.4),
-        single_pass_threshold=recipe.get("single", 0.0),
+        large_face_threshold=recipe.get("large", 0.0),
     )
     spec = MaskSpec(
         shape=recipe.get("shape", "ellipse"),
@@ -102,7 +102,10 @@ def evaluate(recipe: dict, cache: dict, data: Path, entries: list, scorer, origi
         for n in names:
             b = cache[n]["boxes"][k]
             per_pass.append(b[b[:, 4] >= recipe["passes"][n]])
-        regions = [Region(id="x", kind="face", x0=b[0], y0=b[1], x1=b[2], y1=b[3]) for b, _, _ in fuse(per_pass, mode)]
+        regions = [
+            Region(id="x", kind="face", x0=b[0], y0=b[1], x1=b[2], y1=b[3], score=float(b[4]))
+            for b, _, _ in fuse(per_pass, mode)
+        ]
         orig = originals[k]
         out = apply_masks(orig, regions, spec)
         o16, n16 = orig.astype(np.int16), out.astype(np.int16)
