@@ -476,8 +476,9 @@ def redact_video(
     edits = edits or ManualEdits()
     if audio not in ("keep", "drop", "disguise"):
         raise UnsupportedFormatError(f"unknown audio choice '{audio}'; choose keep, drop or disguise")
+    video_mode = _video_mode(mode)
     target = plan_output(path, ".mp4", Path(output) if output else None, in_place, REDACTED_TAG)
-    tracks = video_anon.analyse(path, _video_mode(mode), progress=progress)
+    tracks = video_anon.analyse(path, video_mode, progress=progress)
     kept = list(dict.fromkeys([*keep_tracks, *edits.ignore]))
     known = {t.id for t in tracks.tracks}
     unknown = [t for t in kept if t not in known]
@@ -498,7 +499,7 @@ def redact_video(
         extra=manual,
         audio=audio,
         progress=progress,
-        preset=_video_mode(mode).preset,
+        preset=video_mode.preset,
     )
     summaries = [
         {
