@@ -111,6 +111,6 @@ def run() -> None:
 
 
 # The commands live in one module per area; importing them registers them on ``main``.
-from safepost.cli import media, registry, workspace  # noqa: E402,F401
+from safepost.cli import archive, batch, guidance, media, post, registry, serve, workspace  # noqa: E402,F401
 from safepost.cli.registry import CHECK_DENIED_EXIT  # noqa: E402,F401
 from safepost.cli.workspace import open_workspace  # noqa: E402,F401

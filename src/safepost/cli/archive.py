@@ -1,0 +1,5 @@
+"""Audit an account archive export."""
+
+from __future__ import annotations
+
+from safepost.cli import main  # noqa: F401
