@@ -1,0 +1,1 @@
+"""The risk model and the organisation policy that tunes it."""
