@@ -155,3 +155,15 @@ class Finding:
         d = asdict(self)
         d["severity"] = self.severity.value
         return d
+
+
+class ClusterError(SafepostError):
+    """The Dask cluster for a batch run cannot be started or reached."""
+
+    exit_code = 14
+
+
+class PostBlockedError(SafepostError):
+    """`prepare` refuses: the post stays Blocked after every automatic fix, or is High without approval."""
+
+    exit_code = 14

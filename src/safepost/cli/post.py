@@ -1,5 +1,159 @@
-"""The post check: new-post, check, prepare."""
+"""The post check: new-post, check, prepare (docs/post-check.md).
+
+`safepost check` is a gate: it exits 0 Low, 1 Medium, 2 High, 3 Blocked. Its errors exit with
+codes above 3: a usage error 64, an unreadable input 11, an internal error 70, any other error
+its usual code (docs/cli.md).
+"""
 
 from __future__ import annotations
 
-from safepost.cli import main  # noqa: F401
+import sys
+from pathlib import Path
+
+import click
+
+from safepost.cli import _fail, error, main, say
+
+CHECK_USAGE_EXIT = 64
+CHECK_INPUT_EXIT = 11
+CHECK_INTERNAL_EXIT = 70
+
+
+class GateCommand(click.Command):
+    """A command whose exit codes 0-3 are results, so usage errors must not exit 2 (High)."""
+
+    def parse_args(self, ctx, args):
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as exc:
+            exc.exit_code = CHECK_USAGE_EXIT
+            raise
+
+
+def _gate_error(exc: Exception) -> None:
+    from safepost.core import SafepostError
+
+    if isinstance(exc, SafepostError):
+        _fail(str(exc), exc.exit_code if exc.exit_code > 3 else CHECK_INPUT_EXIT)
+    error(f"internal error: {type(exc).__name__}: {exc} (please report this)")
+    sys.exit(CHECK_INTERNAL_EXIT)
+
+
+@main.command("new-post")
+@click.argument("folder", type=click.Path(path_type=Path))
+def new_post_command(folder: Path) -> None:
+    """Make a post bundle FOLDER with post.yaml, post.txt and review.yaml to fill in."""
+    from safepost.core import SafepostError
+    from safepost.post import new_post
+
+    try:
+        new_post(folder)
+    except SafepostError as exc:
+        _fail(str(exc), exc.exit_code)
+    say(
+        f"created {folder}: put the photos there, list them in post.yaml, write post.txt, "
+        f"then `safepost check {folder}`"
+    )
+
+
+_policy_option = click.option(
+    "--policy",
+    "policy_path",
+    type=click.Path(path_type=Path),
+    help="The organisation's policy.yaml (default: cautious).",
+)
+
+
+@main.command("check", cls=GateCommand)
+@click.argument("post_folder", metavar="POST", type=click.Path(path_type=Path))
+@_policy_option
+@click.option(
+    "--format", "fmt", type=click.Choice(["terminal", "json", "md", "html"]), default="terminal", show_default=True
+)
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write the report to this file.")
+@click.option(
+    "--reveal-before",
+    is_flag=True,
+    help="HTML: show the original faces under the boxes in 'before' pictures (the report then identifies people).",
+)
+def check_command(post_folder: Path, policy_path: Path | None, fmt: str, output: Path | None, reveal_before: bool):
+    """Say whether POST is safe to publish: Low (exit 0), Medium (1), High (2) or Blocked (3).
+
+    Every finding comes with why it matters and how to fix it; `safepost prepare` applies the fixes.
+    """
+    try:
+        report, rendered = _check(post_folder, policy_path, fmt, reveal_before)
+        if output is not None:
+            from safepost.media.atomic import atomic_write_bytes
+
+            atomic_write_bytes(output, rendered.encode())
+            say(f"report written to {output}: it names people and findings, keep it inside the organisation")
+        elif rendered:
+            click.echo(rendered)
+        else:
+            from safepost.report.terminal import print_report
+
+            print_report(report)
+    except SystemExit:
+        raise
+    except Exception as exc:  # noqa: BLE001 - every failure must exit above 3, never as a level
+        _gate_error(exc)
+    sys.exit(report.exit_code)
+
+
+def _check(post_folder: Path, policy_path: Path | None, fmt: str, reveal: bool):
+    from safepost.check import analyse_post
+    from safepost.check.render import previews
+    from safepost.cli.workspace import open_workspace
+    from safepost.post import load_post
+    from safepost.report import render_report
+    from safepost.risk.policy import load_policy
+
+    post = load_post(post_folder)
+    policy = load_policy(policy_path)
+    with open_workspace() as ws:
+        analysis = analyse_post(post, ws, policy=policy)
+    report = analysis.report
+    if fmt == "terminal":
+        return report, ""
+    before, after = previews(analysis, reveal=reveal) if fmt == "html" else ({}, {})
+    return report, render_report(report, fmt, before=before, after=after)
+
+
+@main.command("prepare")
+@click.argument("post_folder", metavar="POST", type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="New folder for the safe bundle.")
+@_policy_option
+@click.option("--approve-by", help="Name of the second reviewer who approves a High post.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def prepare_command(post_folder: Path, output: Path, policy_path: Path | None, approve_by: str | None, as_json: bool):
+    """Write a sanitised copy of POST to OUTPUT: masked media, clean files, safe text and time.
+
+    It refuses (exit 14) when the post would still be Blocked, or High without --approve-by.
+    The publication and the consents it relies on are recorded in the workspace's audit log.
+    """
+    import json
+
+    from safepost.check import prepare_post, write_bundle
+    from safepost.cli.workspace import open_workspace
+    from safepost.core import SafepostError
+    from safepost.post import load_post
+    from safepost.risk.policy import load_policy
+
+    try:
+        post = load_post(post_folder)
+        policy = load_policy(policy_path)
+        if output.exists() and (not output.is_dir() or any(output.iterdir())):
+            _fail(f"{output} already exists and is not empty; choose a new folder", 7)
+        with open_workspace() as ws:
+            result = prepare_post(post, ws, policy=policy, approve_by=approve_by)
+            write_bundle(result, output)
+    except SafepostError as exc:
+        _fail(str(exc), exc.exit_code)
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        say(f"{post_folder}: {result.before.level} -> {result.after.level}; safe bundle written to {output}")
+        for f in result.after.findings:
+            if f.severity in ("medium", "high"):
+                say(f"  still to look at: {f.title} ({f.fix})")

@@ -65,3 +65,8 @@ def _fsync_folder(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
+    """:func:`atomic_write` for bytes already in memory."""
+    atomic_write(path, lambda stream: stream.write(data))

@@ -6,6 +6,7 @@ MPO extra images, HEIF thumbnails); this module turns them into plain-language F
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 
@@ -194,15 +195,15 @@ def _container_findings(im: Image.Image, path: Path) -> list[Finding]:
             )
         )
     if im.format == "HEIF":
-        found += _heif_thumbnails(path)
+        found += _heif_thumbnails(im.fp if isinstance(im.fp, io.BytesIO) else path)
     return found
 
 
-def _heif_thumbnails(path: Path) -> list[Finding]:
+def _heif_thumbnails(path: Path | io.BytesIO) -> list[Finding]:
     import pillow_heif
 
     try:
-        heif = pillow_heif.open_heif(str(path))
+        heif = pillow_heif.open_heif(path if isinstance(path, io.BytesIO) else str(path))
         count = sum(len(img.info.get("thumbnails", [])) for img in heif)
     except (ValueError, RuntimeError, OSError):
         return []
@@ -219,12 +220,15 @@ def _heif_thumbnails(path: Path) -> list[Finding]:
     ]
 
 
-def inspect_image(path: str | Path) -> list[Finding]:
-    """Everything identifying that an image file carries, most severe first."""
+def inspect_image(path: str | Path, data: bytes | None = None) -> list[Finding]:
+    """Everything identifying that an image file carries, most severe first.
+
+    With ``data`` the image is read from those bytes in memory; ``path`` then only names it.
+    """
     path = Path(path)
     ensure_heif_support()
     try:
-        with Image.open(path) as im:
+        with Image.open(io.BytesIO(data) if data is not None else path) as im:
             found = _exif_findings(im) + _xmp_findings(im) + _iptc_findings(im) + _container_findings(im, path)
     except (OSError, SyntaxError, ValueError) as exc:
         raise InputError(f"{path.name} is not an image safepost can read ({exc})") from exc

@@ -189,17 +189,26 @@ def load_image(
     path: str | os.PathLike[str],
     max_pixels: int = MAX_PIXELS,
     max_total_pixels: int = MAX_TOTAL_PIXELS,
+    *,
+    data: bytes | None = None,
 ) -> LoadedImage:
     """Decode every frame of ``path`` into upright 8-bit sRGB pixels.
+
+    With ``data``, the image is decoded from those bytes in memory and ``path`` is only its name
+    (for messages): nothing is read from or written to disk.
 
     Raises :class:`InputError` (missing, empty, not an image, damaged), its subclass
     :class:`UnsupportedFormatError` (a real image of a kind not handled) or
     :class:`TooLargeError` (over ``max_pixels`` per frame or ``max_total_pixels`` in all).
     """
     source = Path(path)
-    _check_file(source)
-    if _needs_heif(source):
+    if data is None:
+        _check_file(source)
+    elif not data:
+        raise InputError(f"{source} is empty (0 bytes)")
+    if data[4:8] == b"ftyp" if data is not None else _needs_heif(source):
         ensure_heif_support()
+    opened = io.BytesIO(data) if data is not None else source
     # A truncated file must be an error, never a half-grey picture (this is a Pillow global).
     ImageFile.LOAD_TRUNCATED_IMAGES = False
     with warnings.catch_warnings():
@@ -207,10 +216,10 @@ def load_image(
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
         try:
             formats = [f for f in _OPEN_FORMATS if f != "HEIF" or f in Image.OPEN]
-            with Image.open(source, formats=formats) as im:
+            with Image.open(opened, formats=formats) as im:
                 return _decode(im, source, max_pixels, max_total_pixels)
         except UnidentifiedImageError:
-            _raise_unsupported_or_unknown(source)
+            _raise_unsupported_or_unknown(source, io.BytesIO(data) if data is not None else source)
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
             raise TooLargeError(
                 f"{source} is too large to process safely ({exc}). The limit is {max_pixels:,} pixels per frame."
@@ -227,10 +236,10 @@ def _check_file(source: Path) -> None:
     check_input_file(source, "an image")
 
 
-def _raise_unsupported_or_unknown(source: Path) -> NoReturn:
+def _raise_unsupported_or_unknown(source: Path, opened: Path | io.BytesIO) -> NoReturn:
     """Tell a real but unsupported image format (by its header only) from a non-image."""
     try:
-        with Image.open(source) as other:
+        with Image.open(opened) as other:
             kind = other.format or "unknown"
     except (UnidentifiedImageError, Image.DecompressionBombError, *_DECODE_ERRORS):
         raise InputError(f"{source} is not an image safepost can read (unknown format, or a damaged file).") from None

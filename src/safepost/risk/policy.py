@@ -62,7 +62,7 @@ class Thresholds(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    medium: int = Field(5, ge=1, le=25)
+    medium: int = Field(6, ge=1, le=25)
     high: int = Field(12, ge=1, le=25)
 
     @model_validator(mode="after")
@@ -92,6 +92,9 @@ class Policy(BaseModel):
     )
     on_site_hours: int = Field(
         6, ge=0, le=168, description="Hours after an event ends during which people are taken to be still nearby."
+    )
+    block_identifiable_minors: bool = Field(
+        True, description="Block any post in which a minor is identifiable, even with a guardian's consent."
     )
     purposes: list[str] = Field(
         default_factory=lambda: ["advocacy", "fundraising", "reporting", "documentation"],

@@ -1,0 +1,262 @@
+"""Consent decisions for media (M3): a face stays visible only when a reviewer links it to a person
+whose consent covers this use (platform, audience, purpose, date); everything else is masked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from safepost.check.media import AnalysedMedia
+from safepost.check.model import MediaRegion, PostFinding
+from safepost.consent.people import find_person
+from safepost.consent.registry import check_on
+from safepost.post.review import Box, Review
+from safepost.post.schema import PostMeta
+
+#: Detections a reviewer may drop as false positives. NO PHOTO tags and heads are never dropped.
+DROPPABLE = {"face", "track", "text"}
+
+
+@dataclass
+class ConsentUse:
+    """A consent the post relies on, for the publication record."""
+
+    person_id: str
+    use: str
+    consent_ids: list[int] = field(default_factory=list)
+
+
+def _overlap(a: list[int], b: list[int]) -> float:
+    """Intersection over the smaller box: 1.0 when a detection lies inside a reviewer's looser box."""
+    ix = max(0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0, min(a[3], b[3]) - max(a[1], b[1]))
+    smaller = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
+    return ix * iy / smaller if smaller > 0 else 0.0
+
+
+def find_region(regions: list[MediaRegion], item: Box, kinds: set[str]) -> MediaRegion | None:
+    """The region a review entry points at: by id, else the one its box covers best (at least 60%)."""
+    candidates = [r for r in regions if r.kind in kinds]
+    if item.region is not None:
+        return next((r for r in candidates if r.id == item.region), None)
+    best = max(candidates, key=lambda r: _overlap(r.box, item.box), default=None)
+    return best if best is not None and _overlap(best.box, item.box) >= 0.6 else None
+
+
+def consent_for(conn, person_id: str, use: str, meta: PostMeta, at: str) -> tuple[bool, str, list[int]]:
+    """Does ``person_id``'s consent cover ``use`` on every platform of the post? (allowed, reason, consent ids)."""
+    ids = []
+    for platform in meta.platforms:
+        decision = check_on(conn, person_id, use, platform, meta.audience.value, meta.purpose, meta.event, at)
+        if not decision.allowed:
+            return False, f"{platform}: {decision.reason}", []
+        if decision.consent_id is not None:
+            ids.append(decision.consent_id)
+    return True, "consent covers this use", sorted(set(ids))
+
+
+def decide_media(
+    conn, media: list[AnalysedMedia], review: Review, meta: PostMeta, at: str, block_minors: bool
+) -> tuple[list[PostFinding], list[ConsentUse]]:
+    """Apply the review to every region: keep consented faces, drop false positives, add manual regions."""
+    findings: list[PostFinding] = []
+    used: list[ConsentUse] = []
+    by_name = {m.report.name: m.report for m in media}
+    for item in review.drop:
+        report = by_name[item.media]
+        region = find_region(report.regions, item, DROPPABLE)
+        if region is None:
+            findings.append(_review_problem(item.media, f"no detection {item.region or item.box} to drop"))
+        elif region.nophoto:
+            findings.append(_review_problem(item.media, f"{region.id} belongs to a NO PHOTO wearer: it stays masked"))
+        else:
+            region.decision, region.reason = "keep", "dropped by the reviewer as not a face"
+    for item in review.keep:
+        report = by_name[item.media]
+        region = find_region(report.regions, item, {"face", "track"})
+        if region is None:
+            findings.append(_review_problem(item.media, f"no face {item.region or item.box} to keep"))
+            continue
+        allowed, reason, ids = _may_keep(conn, region, item.person_id, report.kind, meta, at, block_minors)
+        if allowed:
+            region.decision, region.person_id, region.reason = "keep", item.person_id, reason
+            used.append(ConsentUse(item.person_id, "face" if report.kind == "image" else "video", ids))
+        else:
+            region.reason = f"not kept: {reason}"
+            findings.append(
+                PostFinding(
+                    "keep_refused",
+                    "medium",
+                    f"Face {region.id} stays masked: {reason}",
+                    "A face is shown only when the person's consent covers this platform, audience, purpose and date.",
+                    "Record the missing consent in the registry, or leave the face masked.",
+                    where=item.media,
+                    box=region.box,
+                    region=region.id,
+                    person_id=item.person_id,
+                )
+            )
+    for n, item in enumerate(review.add, start=1):
+        report = by_name[item.media]
+        if item.box is None:
+            findings.append(_review_problem(item.media, "an added region needs a box"))
+            continue
+        report.regions.append(MediaRegion(f"m{n}", "manual", list(item.box), reason=item.label))
+    return findings, used
+
+
+def _may_keep(conn, region, person_id, kind, meta, at, block_minors) -> tuple[bool, str, list[int]]:
+    if region.nophoto:
+        return False, "this person wears a NO PHOTO tag", []
+    person = find_person(conn, person_id)
+    if person is None:
+        return False, f"{person_id} is not in the registry", []
+    if person.is_minor and block_minors:
+        return False, f"{person_id} is a minor; the policy never shows minors", []
+    return consent_for(conn, person_id, "face" if kind == "image" else "video", meta, at)
+
+
+def _review_problem(media: str, message: str) -> PostFinding:
+    return PostFinding(
+        "review_problem",
+        "low",
+        f"review.yaml: {message}",
+        "A reviewer decision could not be applied, so the safer default stands.",
+        "Correct review.yaml (ids come from `safepost check --format json`).",
+        where=media,
+    )
+
+
+def media_findings(media: list[AnalysedMedia], third_party: bool) -> list[PostFinding]:
+    """What the media reveal as they are now, each with the fix `prepare` applies."""
+    out: list[PostFinding] = []
+    for m in media:
+        r = m.report
+        for region in r.regions:
+            out.extend(_region_findings(r, region))
+        for text in r.texts:
+            if not text.get("masked") and text.get("kind") in ("sign", "plate_like", "other"):
+                out.append(_text_finding(r.name, text, third_party))
+        for meta in r.metadata:
+            out.append(_metadata_finding(r.name, meta))
+        if r.audio:
+            out.append(
+                PostFinding(
+                    "voice",
+                    "medium",
+                    "The video has sound: voices identify people",
+                    "A voice can be recognised by people who know the speaker, and by voice-matching tools.",
+                    "prepare disguises the audio; use `safepost redact --audio drop` to remove it entirely.",
+                    where=r.name,
+                    fixed_by_prepare=True,
+                )
+            )
+    return out
+
+
+def _region_findings(r, region: MediaRegion) -> list[PostFinding]:
+    if region.kind in ("face", "track") and region.decision == "mask":
+        if region.nophoto:
+            return [
+                PostFinding(
+                    "nophoto_visible",
+                    "high",
+                    f"Face {region.id} wears a NO PHOTO tag",
+                    "This person asked not to be photographed; showing them breaks that promise.",
+                    "prepare masks this face and the tag.",
+                    where=r.name,
+                    box=region.box,
+                    region=region.id,
+                    blocks=True,
+                    fixed_by_prepare=True,
+                )
+            ]
+        return [
+            PostFinding(
+                "face_without_consent",
+                "high",
+                f"Face {region.id} is recognisable and nobody's consent is linked to it",
+                "A recognisable face without consent can get a person identified, followed or arrested.",
+                "prepare masks it. To show it, link the person in review.yaml (keep) if their consent covers this use.",
+                where=r.name,
+                box=region.box,
+                region=region.id,
+                blocks=True,
+                fixed_by_prepare=True,
+            )
+        ]
+    if region.kind in ("nophoto_tag", "nophoto_area"):
+        title = "NO PHOTO tag" + (" with nobody found above it" if region.kind == "nophoto_area" else "")
+        return [
+            PostFinding(
+                "nophoto_tag",
+                "high",
+                title,
+                "The wearer asked not to be photographed, and a tag may carry their name.",
+                "prepare masks the tag and the area of the wearer's head.",
+                where=r.name,
+                box=region.box,
+                region=region.id,
+                blocks=True,
+                fixed_by_prepare=True,
+            )
+        ]
+    if region.kind == "text" and region.decision == "mask":
+        return [
+            PostFinding(
+                "readable_name",
+                "high",
+                f"Readable name in the picture: '{region.text}'",
+                "A name tag or a written name identifies a person even when their face is masked.",
+                "prepare masks this text.",
+                where=r.name,
+                box=region.box,
+                region=region.id,
+                fixed_by_prepare=True,
+            )
+        ]
+    return []
+
+
+WATERMARK_HINTS = ("@", "tiktok", "instagram", "youtube", "x.com", "twitter", "facebook", "telegram", "t.me/")
+
+
+def _text_finding(name: str, text: dict, third_party: bool) -> PostFinding:
+    value = text.get("text", "")
+    watermark = third_party and any(h in value.lower() for h in WATERMARK_HINTS)
+    if watermark:
+        return PostFinding(
+            "uploader_identifier",
+            "high",
+            f"Watermark or username in the picture: '{value}'",
+            "It points to the person who filmed or first posted this, who may be at risk.",
+            "Mask it: add its box to review.yaml (add), or crop the picture.",
+            where=name,
+            box=[int(v) for v in text["box"]],
+        )
+    kind = {"sign": "sign", "plate_like": "licence-plate-like text"}.get(text.get("kind"), "text")
+    return PostFinding(
+        "readable_text",
+        "medium" if text.get("kind") in ("sign", "plate_like") else "low",
+        f"Readable {kind} in the picture: '{value}'",
+        "Signs, plates and screens can reveal where this happened, or whose car or office it is.",
+        "Check it; mask it by adding its box to review.yaml (add) if it reveals a place or a person.",
+        where=name,
+        box=[int(v) for v in text["box"]],
+    )
+
+
+_METADATA_SEVERITY = {"location": "high", "serial": "high", "owner": "high", "device": "medium", "preview": "high"}
+
+
+def _metadata_finding(name: str, meta: dict) -> PostFinding:
+    kind = meta.get("kind", "metadata")
+    return PostFinding(
+        f"metadata_{kind}",
+        _METADATA_SEVERITY.get(kind, "low"),
+        f"{meta.get('title', kind)}: {meta.get('value', '')}".strip(": "),
+        meta.get("why") or "Hidden data in the file travels with it when it is posted or forwarded.",
+        "prepare writes a clean copy from the pixels only, with no metadata.",
+        where=name,
+        fixed_by_prepare=True,
+    )

@@ -1,0 +1,114 @@
+"""What the post check produces: findings with why and fix, per-media regions, people at risk, a level."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from safepost.risk.model import PersonRisk
+
+LEVELS = ("low", "medium", "high", "blocked")
+#: Exit codes of `safepost check` (docs/post-check.md): the level is the gate.
+LEVEL_EXIT = {"low": 0, "medium": 1, "high": 2, "blocked": 3}
+
+
+@dataclass
+class PostFinding:
+    """One thing the post reveals. ``blocks`` makes the post Blocked until fixed.
+
+    ``where`` is ``text`` or a media file name; ``box`` (media) or ``span`` (text) say where in it.
+    ``fixed_by_prepare`` is True when `safepost prepare` applies the fix by itself.
+    """
+
+    kind: str
+    severity: str  # info | low | medium | high
+    title: str
+    why: str
+    fix: str
+    where: str = "text"
+    box: list[int] | None = None
+    span: list[int] | None = None
+    region: str | None = None
+    person_id: str | None = None
+    blocks: bool = False
+    fixed_by_prepare: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class MediaRegion:
+    """A detected or added area of one media file and what happens to it."""
+
+    id: str
+    kind: str  # face | nophoto_tag | nophoto_head | nophoto_area | text | manual | track
+    box: list[int]
+    score: float = 1.0
+    decision: str = "mask"  # mask | keep
+    person_id: str | None = None
+    reason: str = ""
+    nophoto: bool = False
+    text: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class MediaReport:
+    """One media file: its kind, size, regions, and what its metadata reveals."""
+
+    name: str
+    kind: str  # image | video
+    width: int = 0
+    height: int = 0
+    regions: list[MediaRegion] = field(default_factory=list)
+    texts: list[dict] = field(default_factory=list)
+    metadata: list[dict] = field(default_factory=list)
+    audio: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["regions"] = [r.to_dict() for r in self.regions]
+        return d
+
+
+@dataclass
+class PostReport:
+    """The answer of the post check: the level, why, and every finding with its fix."""
+
+    level: str
+    score: int
+    factors: list[str]
+    findings: list[PostFinding]
+    media: list[MediaReport]
+    people: list[PersonRisk]
+    post_ref: str = ""
+    checked_at: str = ""
+    publish_at: str | None = None
+    safe_after: str | None = None
+    thresholds: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def exit_code(self) -> int:
+        return LEVEL_EXIT[self.level]
+
+    @property
+    def blocking(self) -> list[PostFinding]:
+        return [f for f in self.findings if f.blocks]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "level": self.level,
+            "score": self.score,
+            "factors": self.factors,
+            "post": self.post_ref,
+            "checked_at": self.checked_at,
+            "publish_at": self.publish_at,
+            "safe_after": self.safe_after,
+            "thresholds": self.thresholds,
+            "findings": [f.to_dict() for f in self.findings],
+            "people": [p.to_dict() for p in self.people],
+            "media": [m.to_dict() for m in self.media],
+        }

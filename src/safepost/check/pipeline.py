@@ -1,0 +1,269 @@
+"""The post check for one post: analyse -> decide -> rate (docs/post-check.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from safepost.check.decide import ConsentUse, decide_media, media_findings
+from safepost.check.media import AnalysedMedia, analyse
+from safepost.check.model import PostFinding, PostReport
+from safepost.check.text import TextCheck, check_text
+from safepost.check.timing import event_window, is_live
+from safepost.consent.events import Event, find_event
+from safepost.consent.people import find_person, list_people
+from safepost.core import InputError
+from safepost.post.bundle import Post
+from safepost.post.review import Review
+from safepost.post.schema import PostMeta, Sensitivity, SourceConsent, SourceKind
+from safepost.risk.model import Exposure, assess, level_for
+from safepost.risk.policy import Policy
+
+ISO = "%Y-%m-%dT%H:%M:%SZ"
+
+
+@dataclass
+class Analysis:
+    """Everything the check learnt, kept for `prepare`: the report plus pixels and consents used."""
+
+    report: PostReport
+    media: list[AnalysedMedia]
+    text: TextCheck
+    event: Event | None
+    used: list[ConsentUse] = field(default_factory=list)
+    third_party: bool = False
+
+
+def _names_index(ws):
+    from safepost.text import NameIndex
+
+    return NameIndex.from_people(list_people(ws))
+
+
+def analyse_post(
+    post: Post, ws, *, policy: Policy | None = None, review: Review | None = None, at=None, detector=None
+) -> Analysis:
+    """Run every detector on the post, apply the review and the registry, and rate the result."""
+    from safepost.detect.faces import FaceDetector
+
+    policy = policy or Policy()
+    review = review if review is not None else post.review
+    meta = post.meta
+    when = meta.publish_at or _as_datetime(at) or datetime.now(UTC)
+    when_iso = when.strftime(ISO)
+    detector = detector or FaceDetector("thorough")
+    index = _names_index(ws)
+    folder = Path(post.ref) if post.ref and Path(post.ref).is_dir() else None
+    media = [analyse(name, post.media[name], folder, detector, index) for name in meta.media]
+    with ws.read() as conn:
+        event = _event(conn, meta)
+        media_problems, used = decide_media(conn, media, review, meta, when_iso, policy.block_identifiable_minors)
+        text = check_text(conn, post.text, meta, event, index, review, when_iso)
+        minors = {p for p in _people_shown(media, text, meta) if (person := find_person(conn, p)) and person.is_minor}
+    third_party = meta.source.kind == SourceKind.THIRD_PARTY
+    findings = media_problems + media_findings(media, third_party) + text.findings
+    live = bool(event) and is_live(when, event, policy.on_site_hours)
+    safe_after = event_window(event, policy.on_site_hours)[1] if event else None
+    if live:
+        findings.append(_timing_finding(event, safe_after))
+    findings += _source_findings(meta)
+    findings += _minor_findings(minors, media, text, policy)
+    location = text.location_revealed or any(f.kind == "metadata_location" for f in findings)
+    people = _risks(media, text, meta, policy, live, location, minors)
+    score = max((p.score for p in people), default=1)
+    blocked = any(f.blocks for f in findings)
+    level = level_for(score, blocked, policy)
+    report = PostReport(
+        level=level,
+        score=score,
+        factors=_factors(findings, people, live, policy),
+        findings=sorted(findings, key=_finding_order),
+        media=[m.report for m in media],
+        people=people,
+        post_ref=post.ref,
+        checked_at=datetime.now(UTC).strftime(ISO),
+        publish_at=when_iso,
+        safe_after=safe_after.strftime(ISO) if safe_after else None,
+        thresholds={"medium": policy.thresholds.medium, "high": policy.thresholds.high},
+    )
+    return Analysis(report, media, text, event, used + text.used, third_party)
+
+
+def check_post(post: Post, ws, *, policy: Policy | None = None, review: Review | None = None, at=None, detector=None):
+    """Rate ``post``: Low, Medium, High or Blocked, with every finding, its reason and its fix."""
+    return analyse_post(post, ws, policy=policy, review=review, at=at, detector=detector).report
+
+
+def _as_datetime(value) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError as exc:
+        raise InputError(f"'{value}' is not a date and time (use ISO 8601, e.g. 2026-12-01T18:00Z)") from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _event(conn, meta: PostMeta) -> Event | None:
+    if meta.event is None:
+        return None
+    event = find_event(conn, meta.event)
+    if event is None:
+        raise InputError(f"post.yaml names the event {meta.event}, which is not in the registry")
+    return event
+
+
+def _people_shown(media, text: TextCheck, meta: PostMeta) -> set[str]:
+    shown = {r.person_id for m in media for r in m.report.regions if r.decision == "keep" and r.person_id}
+    return shown | set(text.named) | set(meta.people)
+
+
+def _risks(media, text: TextCheck, meta, policy, live: bool, location: bool, minors: set[str]):
+    exposures: dict[str, Exposure] = {}
+    for pid in meta.people:
+        exposures[pid] = Exposure(pid, consented=True)
+    for m in media:
+        for region in m.report.regions:
+            if region.kind in ("face", "track") and region.decision == "keep" and region.person_id:
+                e = exposures.setdefault(region.person_id, Exposure(region.person_id, consented=True))
+                e.identifiers.add("face")
+            if m.report.audio and region.kind == "track" and region.decision == "keep" and region.person_id:
+                exposures[region.person_id].identifiers.add("voice")
+    for pid, consented in text.named.items():
+        e = exposures.setdefault(pid, Exposure(pid, consented=True))
+        e.identifiers.add("name")
+        e.consented = e.consented and consented
+    unlinked = sum(1 for m in media for r in m.report.regions if r.kind in ("face", "track") and r.decision == "mask")
+    if unlinked:
+        exposures["people not linked to a consent"] = Exposure(
+            "people not linked to a consent", {"face"}, consented=False
+        )
+    group = "people at the event" if meta.event else "people in the post"
+    if meta.event or not exposures:
+        exposures.setdefault(group, Exposure(group))
+    if meta.source.kind == SourceKind.THIRD_PARTY:
+        exposures["the person who filmed it"] = Exposure("the person who filmed it", consented=False)
+    for pid in minors:
+        exposures[pid].minor = True
+    risks = [assess(e, meta, policy, live, location) for e in exposures.values()]
+    if meta.source.kind == SourceKind.THIRD_PARTY:
+        risks = [_filmer_adjusted(r, meta) for r in risks]
+    return sorted(risks, key=lambda r: -r.score)
+
+
+def _filmer_adjusted(risk, meta: PostMeta):
+    if risk.who != "the person who filmed it":
+        return risk
+    stated = {Sensitivity.LOW: 1, Sensitivity.MEDIUM: 3, Sensitivity.HIGH: 4}.get(meta.source.risk_to_filmer, 4)
+    if meta.source.consent == SourceConsent.OBTAINED:
+        stated -= 1
+        risk.reasons.append("the uploader agreed to reuse")
+    risk.likelihood = max(risk.likelihood, max(1, stated))
+    risk.reasons.append(f"stated risk to the filmer: {meta.source.risk_to_filmer or 'not assessed'}")
+    return risk
+
+
+def _timing_finding(event: Event, safe_after: datetime) -> PostFinding:
+    return PostFinding(
+        "live_posting",
+        "high",
+        f"Planned while '{event.name}' is running or people are still on site",
+        "A post during an event tells anyone watching where people are right now, and where to find them.",
+        f"Delay until {safe_after.strftime(ISO)} or later; prepare moves publish_at there.",
+        fixed_by_prepare=True,
+    )
+
+
+def _source_findings(meta: PostMeta) -> list[PostFinding]:
+    source = meta.source
+    if source.kind != SourceKind.THIRD_PARTY:
+        return []
+    out = []
+    missing = [
+        name
+        for name, value in (
+            ("benefit", source.benefit.strip()),
+            ("risk_to_filmer", source.risk_to_filmer),
+            ("risk_to_people_shown", source.risk_to_people_shown),
+        )
+        if not value
+    ]
+    if missing:
+        out.append(
+            PostFinding(
+                "third_party_unassessed",
+                "high",
+                "Third-party material without a benefit and risk assessment",
+                "Reusing citizen media can expose the person who filmed it and the people it shows.",
+                f"Fill in source.{', source.'.join(missing)} in post.yaml.",
+                blocks=True,
+            )
+        )
+    if source.consent == SourceConsent.REFUSED:
+        out.append(
+            PostFinding(
+                "third_party_refused",
+                "high",
+                "The uploader refused reuse of this material",
+                "Publishing against their wish can put them at risk and breaks trust with sources.",
+                "Do not publish it; describe what it shows in words instead.",
+                blocks=True,
+            )
+        )
+    elif source.consent == SourceConsent.UNKNOWN:
+        out.append(
+            PostFinding(
+                "third_party_consent_unknown",
+                "medium",
+                "The uploader has not agreed to reuse"
+                + ("" if source.uploader_contactable is not False else " and cannot be reached"),
+                "They may not know their video is being amplified, or may be at risk because of it.",
+                "Ask them if they can be reached; otherwise weigh the benefit against the risk and anonymise fully.",
+            )
+        )
+    return out
+
+
+def _minor_findings(minors: set[str], media, text: TextCheck, policy: Policy) -> list[PostFinding]:
+    out = []
+    for pid in sorted(minors):
+        visible = any(r.person_id == pid and r.decision == "keep" for m in media for r in m.report.regions)
+        if (visible or text.named.get(pid)) and policy.block_identifiable_minors:
+            out.append(
+                PostFinding(
+                    "identifiable_minor",
+                    "high",
+                    f"{pid} is a minor and would be identifiable",
+                    "Children cannot weigh the risk themselves; the policy never shows them.",
+                    "Mask the face and remove the name.",
+                    person_id=pid,
+                    blocks=True,
+                )
+            )
+    return out
+
+
+_SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2, "info": 3}
+
+
+def _finding_order(f: PostFinding):
+    return (not f.blocks, _SEVERITY_ORDER.get(f.severity, 4), f.where, f.kind)
+
+
+def _factors(findings: list[PostFinding], people, live: bool, policy: Policy) -> list[str]:
+    factors = []
+    blocks = sorted({f.kind for f in findings if f.blocks})
+    if blocks:
+        factors.append("hard blocks: " + ", ".join(k.replace("_", " ") for k in blocks))
+    if people:
+        top = people[0]
+        factors.append(
+            f"highest risk: {top.who}, likelihood {top.likelihood} x impact {top.impact} = {top.score} "
+            f"(thresholds: medium {policy.thresholds.medium}, high {policy.thresholds.high}); " + "; ".join(top.reasons)
+        )
+    if live:
+        factors.append("posting while the event runs or people are on site")
+    return factors

@@ -1,0 +1,219 @@
+"""The post text against the registry and the rules: names without consent, personal data,
+Chatham House quotes, uploader identifiers; and the rewrite `prepare` suggests.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from safepost.check.decide import ConsentUse, consent_for
+from safepost.check.model import PostFinding
+from safepost.consent.events import Event
+from safepost.post.review import Review
+from safepost.post.schema import PostMeta, SourceKind
+from safepost.text import fold
+
+PLACEHOLDER = {"en": "a participant", "es": "una persona participante", "fr": "une personne participante"}
+PII_LABEL = {
+    "EMAIL": "[email removed]",
+    "PHONE": "[phone removed]",
+    "GPS": "[location removed]",
+    "ID_NUMBER": "[ID number removed]",
+    "ADDRESS": "[address removed]",
+}
+PII_TITLE = {
+    "EMAIL": "Email address",
+    "PHONE": "Phone number",
+    "GPS": "GPS coordinates",
+    "ID_NUMBER": "ID number",
+    "ADDRESS": "Street address",
+    "TRACKING_URL": "Link with tracking parameters",
+}
+TRACKING_PARAMS = re.compile(r"^(utm_\w+|fbclid|gclid|dclid|msclkid|igshid|igsh|si|mc_cid|mc_eid|ref_src|s|t)$", re.I)
+HANDLE = re.compile(r"(?<![\w@])@[A-Za-z0-9_.]{2,30}")
+#: How far before or after a quote a name counts as its speaker.
+SPEAKER_WINDOW = 80
+
+
+@dataclass
+class TextCheck:
+    """Findings about the text, the consents relied on, and the edits that make it safe."""
+
+    findings: list[PostFinding] = field(default_factory=list)
+    used: list[ConsentUse] = field(default_factory=list)
+    named: dict[str, bool] = field(default_factory=dict)  # person id -> named with consent
+    edits: list[tuple[int, int, str]] = field(default_factory=list)  # (start, end, replacement)
+    location_revealed: bool = False
+
+
+def check_text(conn, text: str, meta: PostMeta, event: Event | None, index, review: Review, at: str) -> TextCheck:
+    from safepost.text import find_pii, find_quotes
+
+    out = TextCheck()
+    lang = (meta.language or "en")[:2]
+    placeholder = PLACEHOLDER.get(lang, PLACEHOLDER["en"])
+    chatham = bool(event and event.chatham_house)
+    links = {fold(link.text).text: link.person_id for link in review.names}
+    name_spans = []
+    for match in index.find(text) if index is not None else []:
+        folded = fold(match.text).text
+        if folded in links:
+            if links[folded] is None:
+                continue
+            candidates = [links[folded]]
+        else:
+            candidates = list(match.candidates or [match.person_id])
+        name_spans.append((match.start, match.end))
+        _check_name(conn, out, match, candidates, meta, at, chatham, placeholder)
+    for pii in find_pii(text, lang):
+        _check_pii(out, text, pii)
+    for quote in find_quotes(text):
+        _check_quote(out, text, quote, name_spans, chatham, placeholder)
+    if meta.source.kind == SourceKind.THIRD_PARTY:
+        _check_uploader(out, text, meta)
+    return out
+
+
+def _check_name(conn, out: TextCheck, match, candidates, meta, at, chatham, placeholder) -> None:
+    who = candidates[0]
+    verdicts = [consent_for(conn, pid, "name", meta, at) for pid in candidates]
+    allowed = all(v[0] for v in verdicts)
+    how = f"matched as {match.how}" + (f", could be any of {', '.join(candidates)}" if len(candidates) > 1 else "")
+    span = [match.start, match.end]
+    if chatham:
+        out.findings.append(
+            PostFinding(
+                "chatham_house_name",
+                "high",
+                f"'{match.text}' is named in a post about a Chatham House event ({how})",
+                "Under the Chatham House rule, what was said may be shared but not who said it or who was there.",
+                f"Remove the name; prepare writes '{placeholder}'.",
+                span=span,
+                person_id=who,
+                blocks=True,
+                fixed_by_prepare=True,
+            )
+        )
+        out.edits.append((match.start, match.end, placeholder))
+        return
+    if allowed:
+        out.named[who] = True
+        out.used.extend(ConsentUse(pid, "name", v[2]) for pid, v in zip(candidates, verdicts, strict=True))
+        out.findings.append(
+            PostFinding(
+                "name_with_consent",
+                "info",
+                f"'{match.text}' is named with consent ({how})",
+                "Their name consent covers this platform, audience, purpose and date.",
+                "Nothing to do; check the match is the right person.",
+                span=span,
+                person_id=who,
+            )
+        )
+        return
+    reason = next(v[1] for v in verdicts if not v[0])
+    out.named.setdefault(who, False)
+    out.findings.append(
+        PostFinding(
+            "name_without_consent",
+            "high",
+            f"'{match.text}' is named without name consent ({how})",
+            f"A name links a person to this post and this event. Consent: {reason}.",
+            f"Remove the name, use initials, or use a pseudonym; prepare writes '{placeholder}'. "
+            "If this is someone else, say so in review.yaml (names).",
+            span=span,
+            person_id=who,
+            blocks=True,
+            fixed_by_prepare=True,
+        )
+    )
+    out.edits.append((match.start, match.end, placeholder))
+
+
+def _check_pii(out: TextCheck, text: str, pii) -> None:
+    span = [pii.start, pii.end]
+    if pii.kind == "TRACKING_URL":
+        clean = strip_tracking(pii.text)
+        out.edits.append((pii.start, pii.end, clean))
+        severity, fix = "medium", f"Use the link without its tracking parameters: {clean}"
+    else:
+        out.edits.append((pii.start, pii.end, PII_LABEL.get(pii.kind, "[removed]")))
+        severity, fix = "high", "Remove it or make it general (a city, not a street); prepare removes it."
+        out.location_revealed |= pii.kind in ("GPS", "ADDRESS")
+    out.findings.append(
+        PostFinding(
+            f"pii_{pii.kind.lower()}",
+            severity,
+            f"{PII_TITLE.get(pii.kind, pii.kind)}: {pii.text}",
+            pii.why,
+            fix,
+            span=span,
+            fixed_by_prepare=True,
+        )
+    )
+
+
+def _check_quote(out: TextCheck, text: str, quote, name_spans, chatham: bool, placeholder: str) -> None:
+    if not chatham:
+        return
+    near = [(s, e) for s, e in name_spans if quote.start - SPEAKER_WINDOW <= s and e <= quote.end + SPEAKER_WINDOW]
+    speaker = quote.speaker
+    if speaker and not near:
+        at = text.find(speaker, max(0, quote.start - SPEAKER_WINDOW), quote.end + SPEAKER_WINDOW + len(speaker))
+        if at >= 0:
+            out.edits.append((at, at + len(speaker), placeholder))
+    attributed = bool(near or speaker)
+    out.findings.append(
+        PostFinding(
+            "chatham_house_quote",
+            "high" if attributed else "info",
+            "Quote attributed to a speaker at a Chatham House event"
+            if attributed
+            else "Quote from a Chatham House event, not attributed",
+            "The Chatham House rule allows sharing what was said, never who said it.",
+            f"Remove who said it; prepare writes '{placeholder}'." if attributed else "Keep it unattributed.",
+            span=[quote.start, quote.end],
+            blocks=attributed,
+            fixed_by_prepare=attributed,
+        )
+    )
+
+
+def _check_uploader(out: TextCheck, text: str, meta: PostMeta) -> None:
+    marks = [(m.start(), m.end()) for m in HANDLE.finditer(text)]
+    uploader = (meta.source.uploader or "").strip()
+    if uploader:
+        marks += [(m.start(), m.end()) for m in re.finditer(re.escape(uploader), text, flags=re.I)]
+    for start, end in sorted(set(marks)):
+        out.findings.append(
+            PostFinding(
+                "uploader_identifier",
+                "high",
+                f"The text names an account or uploader: {text[start:end]}",
+                "Crediting the person who filmed third-party material can expose them to reprisals.",
+                "Credit the source generally ('a local witness'); prepare removes the handle.",
+                span=[start, end],
+                fixed_by_prepare=True,
+            )
+        )
+        out.edits.append((start, end, "[source withheld]"))
+
+
+def strip_tracking(url: str) -> str:
+    """``url`` without utm_*, fbclid, gclid, igshid and other tracking parameters."""
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not TRACKING_PARAMS.match(k)]
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def apply_edits(text: str, edits: list[tuple[int, int, str]]) -> str:
+    """Replace spans right to left; an edit overlapping one already applied is skipped (the first wins)."""
+    out, last_start = text, len(text) + 1
+    for start, end, replacement in sorted(set(edits), key=lambda e: (-e[0], e[1])):
+        if end > last_start:
+            continue
+        out = out[:start] + replacement + out[end:]
+        last_start = start
+    return out

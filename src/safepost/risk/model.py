@@ -1,0 +1,100 @@
+"""The risk model (P3): for each person, likelihood x impact, each from 1 to 5.
+
+Likelihood that someone hostile identifies and reaches the person:
+  1, plus 1 for each identifier left in the post (face, name, voice; at most +2), plus 1 when the
+  place is revealed (GPS, address), plus 1 when posted live (during the event or while people are
+  still on site), plus 1 against a capable, willing threat actor (capability x intent >= 6);
+  minus 1 for a closed audience, minus 2 for an internal one; minus 1 when the person consented to
+  every identifier shown (they chose it and can prepare: their capacity).
+Impact if they are: the civic-space score of the policy (open 1 ... closed 5), plus 1 for a highly
+  sensitive location, plus 1 for a minor. Both are clamped to 1..5.
+
+The post's score is the highest person score; the policy's thresholds turn it into Low, Medium or
+High. Hard blocks (findings that block) make it Blocked whatever the score.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from safepost.post.schema import Audience, PostMeta, Sensitivity
+from safepost.risk.policy import Policy
+
+
+@dataclass
+class PersonRisk:
+    """Likelihood x impact for one person (or group) the post could expose."""
+
+    who: str  # a registry id, or a description such as "people at the event"
+    identifiers: list[str]
+    likelihood: int
+    impact: int
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def score(self) -> int:
+        return self.likelihood * self.impact
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self) | {"score": self.score}
+
+
+_AUDIENCE_SHIFT = {Audience.PUBLIC: 0, Audience.CLOSED: -1, Audience.INTERNAL: -2}
+
+
+@dataclass
+class Exposure:
+    """What the post shows of one person (or group)."""
+
+    who: str
+    identifiers: set[str] = field(default_factory=set)  # face, name, voice
+    consented: bool = False
+    minor: bool = False
+
+
+def _clamp(value: int) -> int:
+    return max(1, min(5, value))
+
+
+def assess(exposure: Exposure, meta: PostMeta, policy: Policy, live: bool, location: bool) -> PersonRisk:
+    """Likelihood x impact for one person, with the reason behind every step."""
+    reasons = []
+    likelihood = 1 + min(2, len(exposure.identifiers))
+    if exposure.identifiers:
+        reasons.append(f"identifiable by {', '.join(sorted(exposure.identifiers))}")
+    if location:
+        likelihood += 1
+        reasons.append("the place is revealed")
+    if live:
+        likelihood += 1
+        reasons.append("posted while people are still there")
+    if policy.threat_score >= 6:
+        likelihood += 1
+        reasons.append("a capable, willing threat actor (policy)")
+    shift = _AUDIENCE_SHIFT[meta.audience]
+    if shift:
+        likelihood += shift
+        reasons.append(f"{meta.audience.value} audience")
+    if exposure.consented and exposure.identifiers:
+        likelihood -= 1
+        reasons.append("consented to being shown")
+    impact = policy.context.score
+    reasons.append(f"civic space: {policy.context.value}")
+    if meta.location_sensitivity == Sensitivity.HIGH:
+        impact += 1
+        reasons.append("highly sensitive location")
+    if exposure.minor:
+        impact += 1
+        reasons.append("a minor")
+    return PersonRisk(exposure.who, sorted(exposure.identifiers), _clamp(likelihood), _clamp(impact), reasons)
+
+
+def level_for(score: int, blocked: bool, policy: Policy) -> str:
+    if blocked:
+        return "blocked"
+    if score >= policy.thresholds.high:
+        return "high"
+    if score >= policy.thresholds.medium:
+        return "medium"
+    return "low"

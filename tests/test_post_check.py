@@ -1,0 +1,215 @@
+"""The post check end to end (issue #7): a risky post is Blocked with every finding; after
+`prepare` it is Low, its pixels are masked, its metadata gone, and the publication recorded."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+from click.testing import CliRunner
+from PIL import Image, ImageDraw, ImageFont
+
+from safepost.check import check_post, prepare_post, write_bundle
+from safepost.cli import main
+from safepost.consent import events, people, registry
+from safepost.core import InputError, PostBlockedError
+from safepost.post import load_post, new_post
+from safepost.workspace.db import Workspace
+from safepost.workspace.keys import KdfParams
+
+SAMPLES = Path(__file__).resolve().parents[1] / "src" / "safepost" / "samples"
+BOLD = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
+PASS = "correct horse battery staple"
+FACE_SIDE = 200
+
+
+def _face() -> Image.Image:
+    face = Image.open(SAMPLES / "astronaut.jpg").convert("RGB")
+    return face.crop((150, 20, 370, 260)).resize((FACE_SIDE, int(FACE_SIDE * 240 / 220)))
+
+
+def _card(text: str, size: int, width: int) -> Image.Image:
+    font = ImageFont.truetype(str(BOLD), size) if BOLD.exists() else ImageFont.load_default(size=size)
+    card = Image.new("RGB", (width, int(size * 2)), "white")
+    draw = ImageDraw.Draw(card)
+    draw.rectangle((0, 0, width - 1, card.height - 1), outline=(0, 0, 0), width=3)
+    draw.text((width // 2, size // 2), text, font=font, fill=(0, 0, 0), anchor="mt")
+    return card
+
+
+def _scene() -> tuple[bytes, dict[str, tuple[int, int, int, int]]]:
+    """Three people: Ana (consented, left), a stranger (middle), a NO PHOTO wearer (right); GPS in EXIF."""
+    canvas = Image.new("RGB", (1500, 760), (90, 110, 130))
+    face = _face()
+    spots = {"ana": (60, 60), "stranger": (620, 60), "wearer": (1180, 60)}
+    for x, y in spots.values():
+        canvas.paste(face, (x, y))
+    canvas.paste(_card("NO PHOTO", 44, 300), (1130, 360))
+    exif = Image.open(SAMPLES / "astronaut.jpg").info["exif"]  # the sample carries a GPS position
+    out = io.BytesIO()
+    canvas.save(out, "JPEG", quality=92, exif=exif)
+    # The whole pasted crop (a reviewer's loose box), and the face inside it (brows to chin).
+    boxes = {k: (x, y, x + face.width, y + face.height) for k, (x, y) in spots.items()}
+    boxes |= {f"{k}_face": (x + 30, y + 40, x + 108, y + 140) for k, (x, y) in spots.items()}
+    return out.getvalue(), boxes
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    root = tmp_path_factory.mktemp("post")
+    ws = Workspace.create(root / "ws", PASS, kdf=KdfParams.insecure_fast(), actor="tester")
+    ana = people.add_person(ws, "Ana Ruiz")
+    bruno = people.add_person(ws, "Bruno Díaz")
+    events.add_event(ws, "E-march", "Women's march", starts_on="2026-12-01", ends_on="2026-12-01")
+    common = dict(recorded_by="Staff A", method="written", explained="Photos on our channels.", given_at="2026-01-01")
+    registry.grant(ws, ana.id, "face", **common)
+    registry.grant(ws, ana.id, "name", **common)
+    registry.grant(ws, bruno.id, "face", platforms=["website"], **common)
+    photo, boxes = _scene()
+    bundle = root / "bundle"
+    new_post(bundle)
+    (bundle / "march.jpg").write_bytes(photo)
+    (bundle / "post.txt").write_text("Great day at the march with Bruno Díaz. Thanks to everyone!\n")
+    meta = yaml.safe_load((bundle / "post.yaml").read_text())
+    meta.update(
+        media=["march.jpg"],
+        platforms=["instagram"],
+        event="E-march",
+        publish_at="2026-12-01T15:00:00Z",
+        people=[ana.id],
+    )
+    (bundle / "post.yaml").write_text(yaml.safe_dump(meta))
+    review = {"keep": [{"media": "march.jpg", "box": list(boxes["ana"]), "person_id": ana.id}]}
+    (bundle / "review.yaml").write_text(yaml.safe_dump(review))
+    yield {"ws": ws, "bundle": bundle, "boxes": boxes, "ana": ana, "bruno": bruno, "root": root}
+    ws.close()
+
+
+@pytest.fixture(scope="module")
+def checked(world):
+    return check_post(load_post(world["bundle"]), world["ws"])
+
+
+@pytest.fixture(scope="module")
+def prepared(world):
+    result = prepare_post(load_post(world["bundle"]), world["ws"])
+    out = write_bundle(result, world["root"] / "safe")
+    return result, out
+
+
+def test_risky_post_is_blocked_with_every_finding(checked, world):
+    kinds = {f.kind for f in checked.findings}
+    assert checked.level == "blocked" and checked.exit_code == 3
+    assert "face_without_consent" in kinds  # the stranger
+    assert "nophoto_visible" in kinds or "nophoto_tag" in kinds  # the NO PHOTO wearer
+    named = [f for f in checked.findings if f.kind == "name_without_consent"]
+    assert [f.person_id for f in named] == [world["bruno"].id]
+    assert "metadata_location" in kinds  # GPS in the photo
+    assert "live_posting" in kinds  # posted during the event
+    kept = [r for m in checked.media for r in m.regions if r.decision == "keep"]
+    assert [r.person_id for r in kept] == [world["ana"].id]  # her consent covers instagram
+
+
+def test_prepare_makes_it_low(prepared, world):
+    result, out = prepared
+    assert result.before.level == "blocked"
+    assert result.after.level == "low", result.after.factors
+    again = check_post(load_post(out), world["ws"])
+    assert again.level == "low"
+
+
+def test_prepared_pixels_text_time_and_metadata(prepared, world):
+    _, out = prepared
+    original = np.asarray(Image.open(io.BytesIO(_scene()[0])).convert("RGB")).astype(int)
+    after = np.asarray(Image.open(out / "march.jpg").convert("RGB")).astype(int)
+
+    def changed(box):
+        x0, y0, x1, y1 = box
+        return (np.abs(original[y0:y1, x0:x1] - after[y0:y1, x0:x1]) > 24).any(axis=2).mean()
+
+    assert changed(world["boxes"]["stranger_face"]) > 0.9
+    assert changed(world["boxes"]["wearer_face"]) > 0.9
+    assert changed(world["boxes"]["ana_face"]) < 0.1  # consented: left visible
+    text = (out / "post.txt").read_text()
+    assert "Bruno" not in text and "a participant" in text
+    meta = yaml.safe_load((out / "post.yaml").read_text())
+    assert meta["publish_at"] >= "2026-12-02T06:00:00"
+    tags = json.loads(subprocess.run(["exiftool", "-j", "-G", str(out / "march.jpg")], capture_output=True).stdout)[0]
+    assert not [k for k in tags if "GPS" in k]
+    html = (out / "report.html").read_text()
+    assert "data:image/jpeg;base64," in html and "http://" not in html and "https://" not in html
+
+
+def test_publication_recorded_and_audited(prepared, world):
+    result, _ = prepared
+    ws = world["ws"]
+    with ws.read() as conn:
+        rows = conn.execute(
+            "SELECT pp.person_id, pp.consent_id, pp.uses FROM publication_people pp WHERE pp.publication_id = ?",
+            (result.publication_ids[0],),
+        ).fetchall()
+    assert [(r[0], sorted(json.loads(r[2]))) for r in rows] == [(world["ana"].id, ["face"])]
+    assert rows[0][1] is not None
+    assert any(e["action"] == "post.prepare" for e in ws.audit_log())
+    assert registry.takedown_list(ws, world["ana"].id)  # withdrawing now would list this post
+
+
+def test_keep_refused_without_covering_consent(world, tmp_path):
+    post = load_post(world["bundle"])
+    post.review.keep[0].person_id = world["bruno"].id  # Bruno's face consent is for the website only
+    report = check_post(post, world["ws"])
+    refused = [f for f in report.findings if f.kind == "keep_refused"]
+    assert refused and "instagram" in refused[0].title
+    assert not [r for m in report.media for r in m.regions if r.decision == "keep"]
+
+
+def test_high_needs_a_second_reviewer(world, tmp_path):
+    from safepost.risk.policy import Policy, Thresholds
+
+    strict = Policy(thresholds=Thresholds(medium=1, high=1))
+    with pytest.raises(PostBlockedError, match="approve"):
+        prepare_post(load_post(world["bundle"]), world["ws"], policy=strict)
+    result = prepare_post(load_post(world["bundle"]), world["ws"], policy=strict, approve_by="Second Reviewer")
+    assert result.after.level == "high" and result.approved_by == "Second Reviewer"
+
+
+def test_third_party_without_assessment_cannot_be_prepared(world, tmp_path):
+    post = load_post(world["bundle"])
+    post.meta.source.kind = "third-party"
+    with pytest.raises(PostBlockedError, match="benefit"):
+        prepare_post(post, world["ws"])
+
+
+def test_bad_bundles_get_clear_errors(tmp_path):
+    with pytest.raises(InputError, match="no post.yaml"):
+        load_post(tmp_path)
+    (tmp_path / "post.yaml").write_text("platforms: [myspace]\naudience: public\n")
+    with pytest.raises(InputError, match="unknown platform"):
+        load_post(tmp_path)
+    (tmp_path / "post.yaml").write_text("platforms: [x]\naudience: public\nmedia: [../secret.jpg]\n")
+    with pytest.raises(InputError, match="inside the bundle"):
+        load_post(tmp_path)
+    (tmp_path / "post.yaml").write_text("platforms: [x]\naudience: public\nmedia: [gone.jpg]\n")
+    with pytest.raises(InputError, match="missing"):
+        load_post(tmp_path)
+    (tmp_path / "post.yaml").write_text(": : :\n")
+    with pytest.raises(InputError, match="YAML"):
+        load_post(tmp_path)
+
+
+def test_cli_check_exit_codes(world, monkeypatch, tmp_path):
+    monkeypatch.setenv("SAFEPOST_PASSPHRASE", PASS)
+    monkeypatch.setenv("SAFEPOST_WORKSPACE", str(world["root"] / "ws"))
+    runner = CliRunner()
+    result = runner.invoke(main, ["check", str(world["bundle"]), "--format", "json"])
+    assert result.exit_code == 3, result.output
+    assert json.loads(result.stdout)["level"] == "blocked"
+    assert runner.invoke(main, ["check", str(tmp_path)]).exit_code == 11  # not a bundle: an error, not a level
+    assert runner.invoke(main, ["check", "--format", "pdf", str(tmp_path)]).exit_code == 64
+    monkeypatch.setenv("SAFEPOST_PASSPHRASE", "wrong")
+    assert runner.invoke(main, ["check", str(world["bundle"])]).exit_code == 10
