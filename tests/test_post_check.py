@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import subprocess
@@ -18,7 +19,7 @@ from safepost.check import check_post, prepare_post, write_bundle
 from safepost.cli import main
 from safepost.consent import events, people, registry
 from safepost.core import InputError, PostBlockedError
-from safepost.post import load_post, new_post
+from safepost.post import Post, PostMeta, load_post, new_post
 from safepost.workspace.db import Workspace
 from safepost.workspace.keys import KdfParams
 
@@ -213,3 +214,79 @@ def test_cli_check_exit_codes(world, monkeypatch, tmp_path):
     assert runner.invoke(main, ["check", "--format", "pdf", str(tmp_path)]).exit_code == 64
     monkeypatch.setenv("SAFEPOST_PASSPHRASE", "wrong")
     assert runner.invoke(main, ["check", str(world["bundle"])]).exit_code == 10
+
+
+def _text_post(text: str, **meta) -> Post:
+    """A post built in memory (text only unless media are added)."""
+    fields = {"platforms": ["x"], "audience": "public", "publish_at": "2026-12-20T10:00:00Z"} | meta
+    return Post(meta=PostMeta.model_validate(fields), text=text, ref="memory")
+
+
+@pytest.fixture(scope="module")
+def forum(world):
+    events.add_event(world["ws"], "E-forum", "Closed forum", starts_on="2026-11-01", chatham_house=True)
+    return "E-forum"
+
+
+def test_chatham_house_blocks_attribution_and_prepare_removes_it(world, forum):
+    text = 'At the forum Ana Ruiz said: "The water permits were bought." A powerful evening.'
+    post = _text_post(text, event=forum)
+    report = check_post(post, world["ws"])
+    kinds = {f.kind for f in report.findings if f.blocks}
+    assert report.level == "blocked" and "chatham_house_name" in kinds  # even though Ana consented to her name
+    result = prepare_post(post, world["ws"])
+    assert "Ana" not in result.files["post.txt"].decode()
+    assert "The water permits were bought." in result.files["post.txt"].decode()
+    assert result.after.level == "low"
+
+
+def test_personal_data_in_text_found_and_removed(world):
+    text = (
+        "Contact our coordinator at coord.ruiz@example.org or +57 310 555 0199. "
+        "We met at 4.6097, -74.0817. Details: https://example.org/march?utm_source=fb&id=7"
+    )
+    post = _text_post(text)
+    report = check_post(post, world["ws"])
+    kinds = {f.kind for f in report.findings}
+    assert {"pii_email", "pii_phone", "pii_gps", "pii_tracking_url"} <= kinds
+    clean = prepare_post(post, world["ws"]).files["post.txt"].decode()
+    assert "example.org/march?id=7" in clean
+    assert "@example.org" not in clean and "555" not in clean and "74.0817" not in clean
+
+
+def test_withdrawn_name_consent_blocks(world):
+    cara = people.add_person(world["ws"], "Cara Lindqvist")
+    common = dict(recorded_by="Staff A", method="written", explained="Name in posts.", given_at="2026-01-01")
+    registry.grant(world["ws"], cara.id, "name", **common)
+    post = _text_post("Thank you Cara Lindqvist for the workshop.")
+    assert check_post(post, world["ws"]).level != "blocked"
+    registry.withdraw(world["ws"], cara.id, "name")
+    report = check_post(post, world["ws"])
+    assert report.level == "blocked"
+    assert any(f.kind == "name_without_consent" and f.person_id == cara.id for f in report.findings)
+
+
+def test_third_party_original_goes_to_the_vault(world):
+    meta = dict(
+        media=["march.jpg"],
+        source={
+            "kind": "third-party",
+            "uploader": "@witness_cali",
+            "consent": "unknown",
+            "benefit": "Shows the charge that officials deny.",
+            "risk_to_filmer": "medium",
+            "risk_to_people_shown": "high",
+        },
+    )
+    post = _text_post("Video sent by @witness_cali from the march.", **meta)
+    post.media = {"march.jpg": _scene()[0]}
+    report = check_post(post, world["ws"])
+    assert any(f.kind == "uploader_identifier" for f in report.findings)
+    assert any(p.who == "the person who filmed it" for p in report.people)
+    result = prepare_post(post, world["ws"], approve_by="Second Reviewer")
+    assert "@witness_cali" not in result.files["post.txt"].decode()
+    assert len(result.vault_ids) == 1
+    stored = world["ws"].vault.info(result.vault_ids[0])
+    assert stored.sha256 == hashlib.sha256(post.media["march.jpg"]).hexdigest()
+    assert world["ws"].vault.get(result.vault_ids[0]) == post.media["march.jpg"]
+    assert post.media["march.jpg"] not in result.files.values()  # only the anonymised derivative goes out

@@ -40,4 +40,66 @@ def run_demo(output: Path, echo: Callable[[str], None] = print) -> list:
         echo(f"{sample.name}: {result.faces_found} face(s) found and masked -> {result.output}")
         echo(f"  metadata before: {_metadata_summary(sample)}; after: {_metadata_summary(result.output)}")
     echo(f"Open the files in {output} to see the result. The originals were not changed.")
+    _post_demo(output, echo, detector)
     return results
+
+
+DEMO_PASSPHRASE = "demo only - not a real workspace"
+DEMO_TEXT = "Thanks to Eileen Collins and Tomás Ferreira for speaking at today's open day! Call us: +1 202 555 0143."
+
+
+def _post_demo(output: Path, echo: Callable[[str], None], detector: FaceDetector) -> None:
+    """The post check on a sample post: a demo registry, a risky post, the report, the safe bundle."""
+    import shutil
+
+    import yaml
+
+    from safepost.check import analyse_post, prepare_post, write_bundle
+    from safepost.check.render import previews
+    from safepost.consent import events, people, registry
+    from safepost.media.atomic import atomic_write_bytes
+    from safepost.post import load_post, new_post
+    from safepost.report import render_report
+    from safepost.workspace.db import Workspace
+
+    for leftover in ("demo-workspace", "demo-post", "demo-post-safe"):
+        shutil.rmtree(output / leftover, ignore_errors=True)
+    ws = Workspace.create(output / "demo-workspace", DEMO_PASSPHRASE, actor="safepost demo")
+    try:
+        eileen = people.add_person(ws, "Eileen Collins")
+        people.add_person(ws, "Tomás Ferreira")
+        events.add_event(ws, "E-DEMO", "Open day", starts_on="2026-01-10", ends_on="2026-01-10")
+        registry.grant(
+            ws,
+            eileen.id,
+            "face",
+            recorded_by="demo",
+            method="written",
+            explained="Photos in our posts.",
+            given_at="2026-01-01",
+        )
+        bundle = new_post(output / "demo-post")
+        shutil.copy(sample_paths()[0], bundle / "astronaut.jpg")
+        (bundle / "post.txt").write_text(DEMO_TEXT + "\n", encoding="utf-8")
+        meta = yaml.safe_load((bundle / "post.yaml").read_text(encoding="utf-8"))
+        meta.update(media=["astronaut.jpg"], platforms=["instagram"], event="E-DEMO", publish_at="2026-01-10T15:00:00Z")
+        (bundle / "post.yaml").write_text(yaml.safe_dump(meta, sort_keys=False), encoding="utf-8")
+        post = load_post(bundle)
+        analysis = analyse_post(post, ws, detector=detector)
+        before, after = previews(analysis)
+        atomic_write_bytes(
+            output / "demo-post-report.html", render_report(analysis.report, "html", before, after).encode()
+        )
+        echo(f"\nPost check of {bundle}: {analysis.report.level.upper()}")
+        for finding in analysis.report.findings:
+            if finding.severity in ("high", "medium"):
+                echo(f"  - {finding.title}: {finding.fix}")
+        face = next(r for r in analysis.report.media[0].regions if r.kind == "face")
+        review = {"keep": [{"media": "astronaut.jpg", "region": face.id, "person_id": eileen.id}]}
+        (bundle / "review.yaml").write_text(yaml.safe_dump(review), encoding="utf-8")
+        result = prepare_post(load_post(bundle), ws, detector=detector)
+        write_bundle(result, output / "demo-post-safe")
+        echo(f"After linking Eileen Collins's consent and `safepost prepare`: {result.after.level.upper()}")
+        echo(f"  safe bundle: {output / 'demo-post-safe'}; report: {output / 'demo-post-report.html'}")
+    finally:
+        ws.close()

@@ -35,6 +35,21 @@ def _box_of(region: Region) -> list[int]:
     return _int_box((region.x0, region.y0, region.x1, region.y1))
 
 
+def already_masked(rgb: np.ndarray, box: list[int], share: float = 0.8) -> bool:
+    """True when the middle of a face box (eyes, nose, mouth) is one flat colour: a mask, not a face.
+
+    Detectors sometimes fire on the outline of a solid mask; such a "face" has nothing left to hide.
+    """
+    x0, y0, x1, y1 = box
+    w, h = x1 - x0, y1 - y0
+    core = rgb[max(0, y0 + h // 4) : max(0, y1 - h // 4), max(0, x0 + w // 4) : max(0, x1 - w // 4)]
+    if core.size == 0:
+        return False
+    pixels = core.reshape(-1, 3).astype(np.int16)
+    flat = (np.abs(pixels - np.median(pixels, axis=0)) <= 6).all(axis=1)
+    return float(flat.mean()) >= share
+
+
 def analyse_photo(name: str, data: bytes, detector, names=None) -> AnalysedMedia:
     """Faces, NO PHOTO tags and their wearers, text lines (name tags, registry names), metadata."""
     from safepost.api import _tag_regions
@@ -54,8 +69,9 @@ def analyse_photo(name: str, data: bytes, detector, names=None) -> AnalysedMedia
     report = MediaReport(name=name, kind="image", width=w, height=h)
     report.metadata = [f.to_dict() for f in inspect_image(name, data)]
     for face in faces:
+        kind = "masked_face" if already_masked(rgb, _box_of(face)) else "face"
         report.regions.append(
-            MediaRegion(face.id, "face", _box_of(face), round(face.score, 3), nophoto=bool(face.extra.get("nophoto")))
+            MediaRegion(face.id, kind, _box_of(face), round(face.score, 3), nophoto=bool(face.extra.get("nophoto")))
         )
     for region in tagged:
         report.regions.append(

@@ -16,7 +16,7 @@ from safepost.consent.people import find_person, list_people
 from safepost.core import InputError
 from safepost.post.bundle import Post
 from safepost.post.review import Review
-from safepost.post.schema import PostMeta, Sensitivity, SourceConsent, SourceKind
+from safepost.post.schema import Account, PostMeta, Sensitivity, SourceConsent, SourceKind
 from safepost.risk.model import Exposure, assess, level_for
 from safepost.risk.policy import Policy
 
@@ -52,7 +52,8 @@ def analyse_post(
     meta = post.meta
     when = meta.publish_at or _as_datetime(at) or datetime.now(UTC)
     when_iso = when.strftime(ISO)
-    detector = detector or FaceDetector("thorough")
+    if detector is None and meta.media:
+        detector = FaceDetector("thorough")
     index = _names_index(ws)
     folder = Path(post.ref) if post.ref and Path(post.ref).is_dir() else None
     media = [analyse(name, post.media[name], folder, detector, index) for name in meta.media]
@@ -144,6 +145,9 @@ def _risks(media, text: TextCheck, meta, policy, live: bool, location: bool, min
     group = "people at the event" if meta.event else "people in the post"
     if meta.event or not exposures:
         exposures.setdefault(group, Exposure(group))
+    holder = _account_holder(meta, media)
+    if holder is not None:
+        exposures[holder.who] = holder
     if meta.source.kind == SourceKind.THIRD_PARTY:
         exposures["the person who filmed it"] = Exposure("the person who filmed it", consented=False)
     for pid in minors:
@@ -152,6 +156,18 @@ def _risks(media, text: TextCheck, meta, policy, live: bool, location: bool, min
     if meta.source.kind == SourceKind.THIRD_PARTY:
         risks = [_filmer_adjusted(r, meta) for r in risks]
     return sorted(risks, key=lambda r: -r.score)
+
+
+def _account_holder(meta: PostMeta, media) -> Exposure | None:
+    """Whoever runs the account: a personal account names them; an anonymous one must stay unlinkable."""
+    if meta.account == Account.PERSONAL:
+        return Exposure("the person posting (personal account)", {"name"}, consented=True)
+    if meta.account == Account.ANONYMOUS:
+        leaks = {
+            f["kind"] for m in media for f in m.report.metadata if f.get("kind") in ("device", "serial", "owner")
+        }
+        return Exposure("the person behind the anonymous account", {"device"} if leaks else set(), consented=False)
+    return None
 
 
 def _filmer_adjusted(risk, meta: PostMeta):

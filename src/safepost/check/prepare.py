@@ -141,7 +141,8 @@ def prepare_post(
     from safepost.report import render_report
 
     policy = policy or Policy()
-    detector = detector or FaceDetector("thorough")
+    if detector is None and post.meta.media:
+        detector = FaceDetector("thorough")
     analysis = analyse_post(post, ws, policy=policy, review=review, at=at, detector=detector)
     unfixable = [f for f in analysis.report.blocking if not f.fixed_by_prepare]
     if unfixable:

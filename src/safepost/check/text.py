@@ -31,6 +31,12 @@ PII_TITLE = {
     "ADDRESS": "Street address",
     "TRACKING_URL": "Link with tracking parameters",
 }
+PII_FIX = {
+    "EMAIL": "Remove it, or give a contact the organisation controls; prepare removes it.",
+    "PHONE": "Remove it, or give a line the organisation controls; prepare removes it.",
+    "GPS": "Remove it, or name the city only; prepare removes it.",
+    "ADDRESS": "Remove it, or name the city only; prepare removes it.",
+}
 TRACKING_PARAMS = re.compile(r"^(utm_\w+|fbclid|gclid|dclid|msclkid|igshid|igsh|si|mc_cid|mc_eid|ref_src|s|t)$", re.I)
 HANDLE = re.compile(r"(?<![\w@])@[A-Za-z0-9_.]{2,30}")
 #: How far before or after a quote a name counts as its speaker.
@@ -140,7 +146,7 @@ def _check_pii(out: TextCheck, text: str, pii) -> None:
         severity, fix = "medium", f"Use the link without its tracking parameters: {clean}"
     else:
         out.edits.append((pii.start, pii.end, PII_LABEL.get(pii.kind, "[removed]")))
-        severity, fix = "high", "Remove it or make it general (a city, not a street); prepare removes it."
+        severity, fix = "high", PII_FIX.get(pii.kind, "Remove it; prepare removes it.")
         out.location_revealed |= pii.kind in ("GPS", "ADDRESS")
     out.findings.append(
         PostFinding(
