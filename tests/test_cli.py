@@ -96,8 +96,13 @@ def test_reversible_style_warns(astronaut, tmp_path):
 def test_demo_runs_on_bundled_samples(tmp_path):
     result = _run("demo", "-o", tmp_path / "demo")
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in (tmp_path / "demo").iterdir()) == ["astronaut.jpg", "cameraman.jpg"]
+    made = sorted(p.name for p in (tmp_path / "demo").iterdir())
+    assert made[:2] == ["astronaut.jpg", "cameraman.jpg"]
+    assert made[2:] == ["demo-post", "demo-post-report.html", "demo-post-safe", "demo-workspace"]
     assert "GPS" in result.output
+    assert "demo-post: BLOCKED" in result.output and "prepare`: LOW" in result.output
+    safe_text = (tmp_path / "demo" / "demo-post-safe" / "post.txt").read_text()
+    assert "Tomás" not in safe_text and "555" not in safe_text
 
 
 def test_installed_command_exit_codes(tmp_path):
