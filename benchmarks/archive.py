@@ -1,0 +1,254 @@
+#!/usr/bin/env python3
+"""Archive audit (A1) throughput and recall on a generated account archive.
+
+Builds a synthetic export (default: an X archive of 20,000 tweets, or a WhatsApp chat of as many
+messages) in a temporary folder outside the repo, with planted risks every ~500 items (a registry
+name without consent, a phone number, an affiliation hashtag) and media (photos with GPS, photos
+with a face, plain photos), plus a registry of people in a temporary encrypted workspace. Then runs
+``safepost.archive.audit_archive`` with the real text check and face detector and prints:
+
+* text items per second (text phase alone) and media items per second (counted separately);
+* planted risks found / planted, and whether each planted item ranks above every harmless one;
+* the load average at start and end (other processes share the CPU).
+
+There is no anchor: no offline tool audits account archives (PRODUCT.md, "Looking back"); the
+figures are printed beside the issue's targets (every planted item found, >= 200 text items/s).
+
+    .venv/bin/python benchmarks/archive.py [--items 20000] [--media 60] [--people 200] [--platform x|whatsapp]
+                                           [--json]
+
+Nothing is kept: the export and the workspace live in a temporary folder deleted at the end.
+Results also go to benchmarks/out/archive/results.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import platform as host
+import random
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "src"))
+
+import numpy as np  # noqa: E402
+from PIL import ExifTags, Image  # noqa: E402
+
+from safepost.archive import AuditOptions, audit_archive  # noqa: E402
+from safepost.consent import people as registry_people  # noqa: E402
+from safepost.workspace.db import Workspace  # noqa: E402
+from safepost.workspace.keys import KdfParams  # noqa: E402
+
+TARGET_TEXT_RATE = 200.0
+PASSPHRASE = "benchmark passphrase, not a secret"
+FIRST = ["Ana", "Ben", "Carla", "Dawit", "Elif", "Farid", "Grace", "Hugo", "Ines", "Jamal", "Kemi", "Luis", "Mariam"]
+LAST = ["Ruiz", "Okafor", "Lind", "Mbeki", "Haddad", "Nguyen", "Silva", "Kaya", "Petrov", "Diallo", "Rossi", "Tanaka"]
+WORDS = (
+    "today we shared food with families in the north district thanks to volunteers who came early the workshop "
+    "on water rights was full and the next one is on friday bring a friend and a notebook our report is out read "
+    "it and share it with people who care about clean rivers schools and safe streets for everyone"
+).split()
+SAMPLE = REPO / "src" / "safepost" / "samples" / "astronaut.jpg"
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def load() -> str:
+    return " ".join(f"{v:.2f}" for v in os.getloadavg())
+
+
+def jpeg(rgb: np.ndarray, gps: bool) -> bytes:
+    exif = Image.Exif()
+    if gps:
+        exif[ExifTags.IFD.GPSInfo] = {1: "N", 2: (4.0, 36.0, 35.0), 3: "W", 4: (74.0, 4.0, 54.0)}
+    buffer = io.BytesIO()
+    Image.fromarray(rgb).save(buffer, "JPEG", quality=88, exif=exif)
+    return buffer.getvalue()
+
+
+def media_set(count: int, rng: random.Random) -> list[tuple[str, bytes]]:
+    """(kind, bytes): a third GPS photos (no face), a third face photos, a third plain photos."""
+    face = np.asarray(Image.open(SAMPLE).convert("RGB"))
+    out = []
+    for n in range(count):
+        kind = ("gps", "face", "plain")[n % 3]
+        noise = np.random.default_rng(n).integers(60, 200, (480, 640, 3), dtype=np.uint8)
+        if kind == "face":
+            noise[:512, 64:576] = face[:480] if noise.shape[0] < 512 else face
+        elif kind == "plain":
+            noise[:] = np.linspace(30, 220, 640, dtype=np.uint8)[None, :, None]
+        out.append((kind, jpeg(noise, gps=kind == "gps")))
+    rng.shuffle(out)
+    return out
+
+
+def sentence(rng: random.Random) -> str:
+    return " ".join(rng.choice(WORDS) for _ in range(rng.randint(12, 30)))
+
+
+def plant_text(n: int, people: list[str], rng: random.Random) -> tuple[str, str | None]:
+    """Text of item n and the risk planted in it (every ~500 items one of three kinds)."""
+    text = sentence(rng)
+    if n % 500 == 17:
+        return f"{text} with {rng.choice(people)} at the clinic", "name"
+    if n % 500 == 217:
+        return f"{text} call +57 300 {rng.randint(100, 999)} {rng.randint(1000, 9999)}", "phone"
+    if n % 500 == 417:
+        return f"{text} #HuelgaGeneral", "hashtag"
+    return text, None
+
+
+def build_x(folder: Path, items: int, media: list, people: list[str], rng: random.Random) -> tuple[Path, dict]:
+    planted: dict[str, str] = {}
+    tweets, files = [], {}
+    media_at = {int((i + 0.5) * items / max(1, len(media))): m for i, m in enumerate(media)}
+    for n in range(items):
+        tweet_id = str(10**15 + n)
+        text, risk = plant_text(n, people, rng)
+        tweet = {
+            "id_str": tweet_id,
+            "full_text": text,
+            "created_at": "Wed Oct 10 20:19:24 +0000 2018",
+            "entities": {"hashtags": [], "user_mentions": []},
+        }
+        if n in media_at:
+            kind, data = media_at[n]
+            files[f"data/tweets_media/{tweet_id}-m{n}.jpg"] = data
+            risk = risk or (kind if kind != "plain" else None)
+        if risk:
+            planted[f"tweet:{tweet_id}"] = risk
+        tweets.append({"tweet": tweet})
+    files["data/tweets.js"] = "window.YTD.tweets.part0 = " + json.dumps(tweets)
+    files["data/account.js"] = 'window.YTD.account.part0 = [{"account": {"username": "bench"}}]'
+    path = folder / "x-archive.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return path, planted
+
+
+def build_whatsapp(folder: Path, items: int, media: list, people: list[str], rng: random.Random) -> tuple[Path, dict]:
+    planted: dict[str, str] = {}
+    lines, files = [], {}
+    media_at = {int((i + 0.5) * items / max(1, len(media))): m for i, m in enumerate(media)}
+    for n in range(items):
+        stamp = f"[{1 + n % 28:02d}/{1 + n // 28 % 12:02d}/2024, 09:{n % 60:02d}:00]"
+        text, risk = plant_text(n, people, rng)
+        if n in media_at:
+            kind, data = media_at[n]
+            name = f"{n:08d}-PHOTO-2024-01-01-09-00-00.jpg"
+            files[name] = data
+            text = f"\u200e<attached: {name}>"
+            risk = kind if kind != "plain" else None
+        lines.append(f"{stamp} {rng.choice(['Bea', 'Carlos', 'Me'])}: {text}")
+        if risk:
+            planted[f"wa:_chat.txt:L{n + 1}"] = risk
+    files["_chat.txt"] = "\n".join(lines) + "\n"
+    path = folder / "WhatsApp Chat - Bench.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return path, planted
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--items", type=int, default=20_000)
+    parser.add_argument("--media", type=int, default=60)
+    parser.add_argument("--people", type=int, default=200)
+    parser.add_argument("--platform", choices=["x", "whatsapp"], default="x")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    rng = random.Random(args.seed)
+    load_start = load()
+    with tempfile.TemporaryDirectory(prefix="safepost-archive-bench-") as tmp:
+        folder = Path(tmp)
+        ws = Workspace.create(folder / "ws", PASSPHRASE, kdf=KdfParams.insecure_fast(), actor="benchmark")
+        pool = sorted({f"{f} {a} {b}" for f in FIRST for a in LAST for b in LAST if a != b})
+        names = rng.sample(pool, min(args.people, len(pool)))
+        registry_people.add_people(ws, [registry_people.make_person(n) for n in names])
+        log(f"building a {args.platform} export of {args.items:,} items and {args.media} photos ...")
+        build = build_x if args.platform == "x" else build_whatsapp
+        export, planted = build(folder, args.items, media_set(args.media, rng), names, rng)
+        log(f"auditing {export.name} ({export.stat().st_size:,} bytes), load {load_start} ...")
+        began = time.perf_counter()
+        report = audit_archive(export, workspace=ws, options=AuditOptions())
+        wall = time.perf_counter() - began
+        ws.close()
+    load_end = load()
+    ranked = {r.id: (rank, r) for rank, r in enumerate(report.items)}
+    expected = {
+        "name": "name_no_consent",
+        "phone": "pii",
+        "hashtag": "affiliation_generic",
+        "gps": "gps_media",
+        "face": "face",
+    }
+    found: dict[str, list[int]] = {k: [0, 0] for k in expected}
+    for item_id, risk in planted.items():
+        found[risk][1] += 1
+        hit = ranked.get(item_id)
+        if hit and expected[risk] in {x.kind for x in hit[1].reasons + hit[1].media_reasons}:
+            found[risk][0] += 1
+    planted_ranks = [ranked[i][0] for i in planted if i in ranked]
+    harmless_ranked = [rank for item_id, (rank, _) in ranked.items() if item_id not in planted]
+    above = not harmless_ranked or not planted_ranks or max(planted_ranks) < min(harmless_ranked)
+    stats = report.stats
+    results = {
+        "platform": args.platform,
+        "items": stats["items"],
+        "media_items": stats["media_items"],
+        "registry_people": len(names),
+        "text_seconds": stats["text_seconds"],
+        "text_items_per_second": stats["text_items_per_second"],
+        "media_seconds": stats["media_seconds"],
+        "media_items_per_second": stats["media_items_per_second"],
+        "wall_seconds": round(wall, 2),
+        "planted": {k: {"found": v[0], "planted": v[1]} for k, v in found.items()},
+        "planted_all_above_harmless": above,
+        "harmless_items_ranked": len(harmless_ranked),
+        "load_average_start": load_start,
+        "load_average_end": load_end,
+        "cpus": os.cpu_count(),
+        "python": host.python_version(),
+    }
+    out = REPO / "benchmarks" / "out" / "archive"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    if args.json:
+        print(json.dumps(results, indent=2))
+    rate = stats["text_items_per_second"] or 0.0
+    all_found = all(v[0] == v[1] for v in found.values())
+    print(
+        f"archive audit, {args.platform}, {stats['items']:,} items ({stats['media_items']} with photos), "
+        f"{len(names)} registry people; load {load_start} -> {load_end} ({os.cpu_count()} CPUs)"
+    )
+    print(f"{'figure':<34}{'safepost':>14}{'anchor':>10}{'target':>12}")
+    verdict = "PASS" if rate >= TARGET_TEXT_RATE else "FAIL"
+    print(f"{'text items / s':<34}{rate:>14.0f}{'none':>10}{'>= 200':>12}  {verdict}")
+    media_rate = stats["media_items_per_second"] or 0.0
+    print(f"{'media items / s (separately)':<34}{media_rate:>14.2f}{'none':>10}{'-':>12}")
+    for risk, (hit, total) in found.items():
+        print(
+            f"{'planted ' + risk + ' found':<34}{f'{hit}/{total}':>14}{'none':>10}{'all':>12}  "
+            f"{'PASS' if hit == total else 'FAIL'}"
+        )
+    print(
+        f"{'planted ranked above harmless':<34}{str(above):>14}{'none':>10}{'True':>12}  {'PASS' if above else 'FAIL'}"
+    )
+    print(f"wall {wall:.1f} s (text {stats['text_seconds']:.1f} s, media {stats['media_seconds']:.1f} s)")
+    return 0 if all_found and rate >= TARGET_TEXT_RATE else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,349 @@
+"""Analyse items: the text phase (names, consent, PII, places, affiliations) and the media phase.
+
+The two phases are separate so that thousands of text items are never held up by slow media:
+:meth:`ItemAnalyser.text` makes an :class:`ItemResult`; :meth:`ItemAnalyser.add_media` adds
+what the item's photos and videos reveal; :meth:`ItemResult.rescore` sums the points.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any, Protocol
+
+from safepost.archive.affiliation import AffiliationMatcher
+from safepost.archive.items import ArchiveItem
+from safepost.archive.media import LARGE_FACE, MediaResult
+from safepost.archive.scoring import (
+    CHECK,
+    DELETE,
+    PII_POINTS,
+    PRIVATE,
+    UNTAG,
+    Reason,
+    actions_for,
+    edit_or_delete,
+    level_of,
+)
+
+CHAT_PLATFORMS = ("whatsapp", "telegram")
+EXCERPT = 280
+
+
+class TextCheck(Protocol):
+    """Registry names and personal data in one text (``safepost.text`` behind it)."""
+
+    def names(self, text: str) -> list[Any]: ...
+
+    def pii(self, text: str) -> list[Any]: ...
+
+
+class RegistryTextCheck:
+    """The real text check: :class:`safepost.text.NameIndex` over the registry, and ``find_pii``."""
+
+    def __init__(self, people: Sequence[Any]) -> None:
+        from safepost.text import NameIndex, find_pii
+
+        self._index = NameIndex.from_people(people)
+        self._find_pii = find_pii
+
+    def names(self, text: str) -> list[Any]:
+        return self._index.find(text)
+
+    def pii(self, text: str) -> list[Any]:
+        return self._find_pii(text)
+
+
+@dataclass
+class ConsentAnswer:
+    allowed: bool
+    reason: str
+
+
+class ConsentLookup:
+    """``name`` consent for a person on a platform and audience, asked once each (None: no registry)."""
+
+    def __init__(self, ask: Callable[[str, str, str], ConsentAnswer] | None) -> None:
+        self._ask = ask
+        self._cache: dict[tuple[str, str, str], ConsentAnswer] = {}
+
+    def __call__(self, person_id: str, platform: str, audience: str) -> ConsentAnswer:
+        key = (person_id, platform, audience)
+        if key not in self._cache:
+            self._cache[key] = (
+                self._ask(person_id, platform, audience) if self._ask else ConsentAnswer(False, "no registry")
+            )
+        return self._cache[key]
+
+
+@dataclass
+class ItemResult:
+    """Everything found about one item, its reasons, score, level and what to do."""
+
+    id: str
+    platform: str
+    kind: str
+    where: str
+    date: str | None
+    url: str = ""
+    excerpt: str = ""
+    author: str = ""
+    reasons: list[Reason] = field(default_factory=list)
+    media_reasons: list[Reason] = field(default_factory=list)
+    people: list[dict] = field(default_factory=list)
+    places: list[dict] = field(default_factory=list)
+    affiliations: list[dict] = field(default_factory=list)
+    tagged: list[str] = field(default_factory=list)
+    mentions: list[str] = field(default_factory=list)
+    media: list[dict] = field(default_factory=list)
+    media_paths: list[str] = field(default_factory=list)
+    score: int = 0
+    level: str = "none"
+    actions: list[dict] = field(default_factory=list)
+
+    def rescore(self) -> None:
+        every = self.reasons + self.media_reasons
+        self.score = sum(r.points for r in every)
+        self.level = level_of(self.score)
+        self.actions = actions_for(every, self.platform, self.kind)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> ItemResult:
+        data = dict(data)
+        data["reasons"] = [Reason(**r) for r in data.get("reasons", [])]
+        data["media_reasons"] = [Reason(**r) for r in data.get("media_reasons", [])]
+        return cls(**data)
+
+    @property
+    def is_harmless(self) -> bool:
+        return not (
+            self.reasons
+            or self.media_reasons
+            or self.people
+            or self.places
+            or self.affiliations
+            or self.tagged
+            or self.mentions
+            or self.media
+        )
+
+
+class ItemAnalyser:
+    """Turns items into results with one registry, one consent lookup and one affiliation matcher."""
+
+    def __init__(
+        self,
+        text_check: TextCheck,
+        consent: ConsentLookup,
+        affiliations: AffiliationMatcher,
+        people: dict[str, Any] | None = None,
+        owner_names: Sequence[str] = (),
+    ) -> None:
+        self.text_check = text_check
+        self.consent = consent
+        self.affiliations = affiliations
+        self.people = people or {}
+        self.owner_names = {n.casefold() for n in owner_names if n}
+
+    # -- text phase --------------------------------------------------------------------------------
+
+    def text(self, item: ArchiveItem) -> ItemResult:
+        result = ItemResult(
+            id=item.id,
+            platform=item.platform,
+            kind=item.kind,
+            where=item.where,
+            date=item.date,
+            url=item.url,
+            excerpt=item.text[:EXCERPT],
+            author=item.author if item.platform in CHAT_PLATFORMS else "",
+            tagged=list(item.tagged),
+            mentions=list(item.mentions),
+            media_paths=[m.path for m in item.media],
+        )
+        fix = edit_or_delete(item.platform, item.kind)
+        self._names(item, result, fix)
+        self._pii(item, result, fix)
+        self._places(item, result, fix)
+        self._affiliations(item, result)
+        if item.tagged and item.kind not in ("chat", "group"):
+            result.reasons.append(
+                Reason(
+                    "tagged",
+                    10,
+                    f"Tags {len(item.tagged)} people: {', '.join(item.tagged[:5])}.",
+                    UNTAG,
+                    ", ".join(item.tagged[:5]),
+                )
+            )
+        result.rescore()
+        return result
+
+    def _names(self, item: ArchiveItem, result: ItemResult, fix: str) -> None:
+        audience = "closed" if item.platform in CHAT_PLATFORMS and item.kind != "post" else "public"
+        parts = [item.text, *item.tagged]
+        if result.author and result.author.casefold() not in self.owner_names:
+            parts.append(result.author)
+        seen: set[str] = set()
+        for match in self.text_check.names("\n".join(p for p in parts if p)):
+            person_id = getattr(match, "person_id", "") or next(iter(getattr(match, "candidates", []) or []), "")
+            if not person_id or person_id in seen:
+                continue
+            seen.add(person_id)
+            shown = getattr(match, "text", "")
+            person = self.people.get(person_id)
+            name = getattr(person, "display_name", "") or shown
+            if getattr(match, "ambiguous", False):
+                options = ", ".join(getattr(match, "candidates", []) or [person_id])
+                result.people.append({"person_id": person_id, "name": name, "consent": None, "why": "ambiguous"})
+                result.reasons.append(
+                    Reason(
+                        "name_possible", 25, f"'{shown}' may name a person in your registry ({options}).", fix, shown
+                    )
+                )
+                continue
+            answer = self.consent(person_id, item.platform, audience)
+            result.people.append(
+                {"person_id": person_id, "name": name, "consent": answer.allowed, "why": answer.reason}
+            )
+            if answer.allowed:
+                result.reasons.append(
+                    Reason("name_consented", 5, f"Names {name} ({person_id}); their consent covers it.", "", shown)
+                )
+                continue
+            minor = bool(getattr(person, "is_minor", False))
+            result.reasons.append(
+                Reason(
+                    "name_no_consent",
+                    50 if minor else 40,
+                    f"Names {name} ({person_id}){', a minor,' if minor else ''} without consent for their name "
+                    f"on {item.platform} ({answer.reason}).",
+                    fix,
+                    shown,
+                )
+            )
+
+    def _pii(self, item: ArchiveItem, result: ItemResult, fix: str) -> None:
+        if not item.text:
+            return
+        by_kind: dict[str, list[str]] = {}
+        for match in self.text_check.pii(item.text):
+            by_kind.setdefault(getattr(match, "kind", "PII"), []).append(getattr(match, "text", ""))
+        for kind, values in by_kind.items():
+            words = kind.lower().replace("_", " ")
+            result.reasons.append(
+                Reason(
+                    "pii",
+                    PII_POINTS.get(kind, 20),
+                    f"Shows personal data: {words} ({len(values)}).",
+                    fix,
+                    "; ".join(values[:3]),
+                )
+            )
+
+    def _places(self, item: ArchiveItem, result: ItemResult, fix: str) -> None:
+        places = list(item.places) + [m.declared for m in item.media if m.declared]
+        for place in places:
+            result.places.append({"label": place.label(), "lat": place.lat, "lon": place.lon, "source": place.source})
+        exact = [p for p in places if p.has_coordinates]
+        if exact:
+            result.reasons.append(
+                Reason(
+                    "location",
+                    25,
+                    f"Gives an exact position ({exact[0].source}): {exact[0].label()}.",
+                    fix,
+                    exact[0].label(),
+                )
+            )
+        elif places:
+            result.reasons.append(
+                Reason("place", 10, f"Names a place ({places[0].source}): {places[0].label()}.", fix, places[0].label())
+            )
+
+    def _affiliations(self, item: ArchiveItem, result: ItemResult) -> None:
+        signals = self.affiliations.signals(item)
+        result.affiliations = [asdict(s) for s in signals]
+        action = DELETE if item.kind in ("follow", "like", "group", "page") else PRIVATE
+        mine = [s for s in signals if s.configured]
+        generic = [s for s in signals if not s.configured]
+        if mine:
+            labels = ", ".join(s.label for s in mine[:4])
+            result.reasons.append(
+                Reason(
+                    "affiliation",
+                    min(30, 20 + 5 * (len(mine) - 1)),
+                    f"Shows an affiliation from your list: {labels}.",
+                    action,
+                    labels,
+                )
+            )
+        if generic:
+            labels = ", ".join(f"{s.label} ({s.theme})" for s in generic[:4])
+            result.reasons.append(
+                Reason("affiliation_generic", 10, f"Signals a cause or group: {labels}.", action, labels)
+            )
+
+    # -- media phase -------------------------------------------------------------------------------
+
+    def add_media(self, result: ItemResult, analysed: list[MediaResult], missing: list[str]) -> None:
+        """Set the media reasons of ``result`` from its analysed media and the paths the export lacks."""
+        result.media = [m.to_dict() for m in analysed]
+        reasons: list[Reason] = []
+        faces = max((m.faces for m in analysed), default=0)
+        if faces:
+            large = any(m.largest_face >= LARGE_FACE for m in analysed)
+            points = 20 + 5 * (min(faces, 4) - 1) + (10 if large else 0)
+            size = " (at least one large enough to recognise)" if large else ""
+            reasons.append(
+                Reason(
+                    "face",
+                    points,
+                    f"Shows {faces} face(s){size}: anyone pictured can be identified.",
+                    DELETE,
+                    f"{faces} face(s)",
+                )
+            )
+        gps = next((m for m in analysed if m.gps), None)
+        if gps:
+            reasons.append(
+                Reason(
+                    "gps_media",
+                    35,
+                    f"The {gps.kind} file holds the GPS position where it was taken: "
+                    f"{gps.gps[0]:.5f}, {gps.gps[1]:.5f}.",
+                    DELETE,
+                    f"{gps.gps[0]:.5f}, {gps.gps[1]:.5f}",
+                )
+            )
+        kinds = {f["kind"] for m in analysed for f in m.findings}
+        if kinds & {"owner", "serial"}:
+            reasons.append(Reason("metadata", 10, "A file names its owner or carries a device serial number.", DELETE))
+        elif "device" in kinds:
+            reasons.append(Reason("metadata", 3, "A file names the camera or phone that made it.", DELETE))
+        broken = [m for m in analysed if m.error]
+        if broken:
+            reasons.append(
+                Reason(
+                    "unchecked",
+                    15,
+                    f"{broken[0].path} could not be checked ({broken[0].error}).",
+                    CHECK,
+                    broken[0].path,
+                )
+            )
+        if missing:
+            reasons.append(
+                Reason(
+                    "media_missing",
+                    5,
+                    f"{len(missing)} photo/video file(s) are not in the export, so they were not checked.",
+                    CHECK,
+                    missing[0],
+                )
+            )
+        result.media_reasons = reasons
+        result.rescore()
