@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
-from safepost.core import Finding, Region, SafepostError, Severity
+from safepost.core import Finding, InputError, Region, SafepostError, Severity
 from safepost.media import image_meta
 from safepost.media.images import MAX_PIXELS, ensure_heif_support
 from safepost.media.sniff import IMAGE, VIDEO, family_of
@@ -110,12 +110,16 @@ class MediaAnalyser:
                     if im.size[0] * im.size[1] > MAX_PIXELS:
                         result.error = f"{im.size[0]} x {im.size[1]} pixels is over the {MAX_PIXELS:,}-pixel limit"
                         return result
-                    findings = image_meta._exif_findings(im) + image_meta._xmp_findings(im)
-                    findings += image_meta._iptc_findings(im)
-                    if im.format != "HEIF":
-                        findings += image_meta._container_findings(im, _NO_PATH)
+                    findings = image_meta.inspect_image(path, data)
                     upright = ImageOps.exif_transpose(im).convert("RGB")
-        except (OSError, SyntaxError, ValueError, UnidentifiedImageError, Image.DecompressionBombError) as exc:
+        except (
+            OSError,
+            SyntaxError,
+            ValueError,
+            UnidentifiedImageError,
+            Image.DecompressionBombError,
+            InputError,
+        ) as exc:
             result.error = f"the photo cannot be read ({type(exc).__name__})"
             return result
         result.findings = _summary(findings)
@@ -189,15 +193,6 @@ class MediaAnalyser:
             if len(frames) >= MAX_VIDEO_FRAMES:
                 break
         return frames
-
-
-class _NoPath:
-    """Stands in for a file path in ``image_meta`` helpers (only HEIF needs a real one)."""
-
-    name = "(in memory)"
-
-
-_NO_PATH = _NoPath()
 
 
 def _iso6709(text: str) -> tuple[float, float] | None:
