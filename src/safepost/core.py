@@ -160,7 +160,7 @@ class Finding:
 class ClusterError(SafepostError):
     """The Dask cluster for a batch run cannot be started or reached."""
 
-    exit_code = 14
+    exit_code = 16
 
 
 class PostBlockedError(SafepostError):
