@@ -1,0 +1,83 @@
+"""Languages: pick one (``--lang`` or the locale) and translate interface strings with Babel.
+
+English is the source language: a message id *is* the English text. Other languages have a
+gettext catalogue, ``locale/<lang>/LC_MESSAGES/safepost.po``, read at run time with Babel's
+``read_po`` (no compile step, so a fresh ``pip install -e .`` works). Knowledge-base texts are not
+here: they carry every language side by side in the YAML files (see ``schema.Text``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from functools import cache
+from importlib import resources
+
+from safepost.core import InputError, SafepostError
+
+#: Supported languages; the first is the source language and the fallback of locale detection.
+LANGS: tuple[str, ...] = ("en", "es")
+DOMAIN = "safepost"
+
+Translator = Callable[[str], str]
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` for translation without translating it yet (it is translated where shown)."""
+    return message
+
+
+def check_lang(lang: str) -> str:
+    """``lang`` if supported, else an InputError that names the supported languages."""
+    if lang not in LANGS:
+        raise InputError(f"unsupported language {lang!r}; choose one of: {', '.join(LANGS)}")
+    return lang
+
+
+def detect_lang(explicit: str | None = None, environ: Mapping[str, str] | None = None) -> str:
+    """The language to use: ``explicit`` if given, else the first supported one in the locale.
+
+    The variables are read in gettext's order (LANGUAGE, LC_ALL, LC_MESSAGES, LANG); values such
+    as ``es_MX.UTF-8`` or ``es:en`` count as Spanish. Anything else (``C``, ``POSIX``, unset) is English.
+    """
+    if explicit:
+        return check_lang(explicit.lower())
+    env = os.environ if environ is None else environ
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = env.get(name, "")
+        for entry in value.split(":"):
+            code = entry.split(".")[0].split("@")[0].replace("-", "_").split("_")[0].lower()
+            if code in LANGS:
+                return code
+        if value and name != "LANGUAGE":  # the first locale variable that is set decides
+            break
+    return LANGS[0]
+
+
+@cache
+def catalogue(lang: str) -> dict[str, str]:
+    """The translated messages of ``lang`` (empty for English). Untranslated or fuzzy entries are left out."""
+    check_lang(lang)
+    if lang == LANGS[0]:
+        return {}
+    from babel.messages.pofile import read_po
+
+    path = resources.files("safepost.guidance").joinpath("locale", lang, "LC_MESSAGES", f"{DOMAIN}.po")
+    try:
+        with path.open("rb") as stream:
+            catalog = read_po(stream, locale=lang, domain=DOMAIN)
+    except (OSError, ValueError) as exc:
+        raise SafepostError(f"the {lang} translations of safepost are missing or damaged ({exc}); reinstall") from exc
+    return {str(m.id): str(m.string) for m in catalog if m.id and isinstance(m.id, str) and m.string and not m.fuzzy}
+
+
+def translator(lang: str) -> Translator:
+    """A function that translates an English message id into ``lang`` (unknown ids stay English)."""
+    messages = catalogue(lang)
+    if not messages:
+        return _identity
+    return lambda message: messages.get(message, message)
+
+
+def _identity(message: str) -> str:
+    return message
