@@ -5,8 +5,11 @@ Exit codes (also in docs/cli.md):
 format; 5 input too large; 6 face detector failure; 7 output cannot be written;
 8 malformed regions file (or unknown --ignore / --keep-track id); 9 workspace problem (missing,
 damaged, altered, busy; audit log failed verification); 10 wrong passphrase; 12 invalid registry
-request; 13 CSV import refused; 20 `consent check`: not allowed. With several inputs, the code is
-that of the first failure.
+request; 13 CSV import refused; 14 `prepare` refused (still Blocked, or High without approval);
+15 `batch`: some files failed; 16 Dask cluster unreachable; 20 `consent check`: not allowed; 130
+`audit-archive` interrupted. `check` exits with the post's level (0-3) and its errors with 11
+(unreadable input), 64 (usage), 70 (internal). With several inputs, the code is that of the
+first failure.
 """
 
 from __future__ import annotations
