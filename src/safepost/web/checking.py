@@ -1,0 +1,83 @@
+"""The post check as the web app calls it: build a Post from a draft, check it, prepare the bundle.
+
+The app holds no logic of its own: this module only turns a draft into the objects of
+``safepost.post`` and calls ``safepost.check``. Tests may give ``create_app`` another checker with
+the same two methods.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from typing import Any, Protocol
+
+from pydantic import ValidationError
+
+from safepost.core import InputError, SafepostError
+from safepost.web.drafts import Draft
+from safepost.web.forms import safe_filename
+
+
+class Checker(Protocol):
+    def check(self, ws: Any, draft: Draft) -> Any: ...
+
+    def prepare(self, ws: Any, draft: Draft, approve_by: str | None) -> Any: ...
+
+
+def _problems(exc: ValidationError) -> str:
+    return "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:5])
+
+
+def media_bytes(ws: Any, draft: Draft) -> dict[str, bytes]:
+    """The originals of the draft's media, decrypted from the vault into memory."""
+    return {name: ws.vault.get(item.vault_id) for name, item in draft.media.items()}
+
+
+def build_post(ws: Any, draft: Draft):
+    """A ``safepost.post.Post`` (media in memory) and its ``Review`` from ``draft``."""
+    try:
+        from safepost.post import Post, PostMeta, Review
+    except ImportError as exc:  # pragma: no cover - a broken installation
+        raise SafepostError(f"the post check is not available in this safepost ({exc})") from exc
+    try:
+        meta = PostMeta.model_validate(draft.meta())
+    except ValidationError as exc:
+        raise InputError(f"The post's details are not valid: {_problems(exc)}") from None
+    try:
+        review = Review.model_validate(draft.review())
+    except ValidationError as exc:
+        raise InputError(f"A review change is not valid: {_problems(exc)}") from None
+    return Post(meta=meta, text=draft.text, media=media_bytes(ws, draft), review=review, ref=f"web:{draft.id}"), review
+
+
+class PostChecker:
+    """The real post check (``safepost.check``)."""
+
+    def check(self, ws: Any, draft: Draft) -> Any:
+        from safepost.check import check_post
+
+        post, review = build_post(ws, draft)
+        return check_post(post, ws, review=review)
+
+    def prepare(self, ws: Any, draft: Draft, approve_by: str | None) -> Any:
+        from safepost.check import prepare_post
+
+        post, review = build_post(ws, draft)
+        return prepare_post(post, ws, review=review, approve_by=approve_by or None)
+
+
+def bundle_zip(files: dict[str, bytes]) -> bytes:
+    """The sanitised bundle as a zip held in memory; every entry name is a plain file name."""
+    buffer = io.BytesIO()
+    seen: set[str] = set()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files.items():
+            entry = safe_filename(name, "file")
+            if entry in seen:
+                raise SafepostError(f"internal error: two bundle files are called {entry}")
+            seen.add(entry)
+            info = zipfile.ZipInfo(entry, date_time=(1980, 1, 1, 0, 0, 0))
+            info.external_attr = 0o600 << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, data)
+    return buffer.getvalue()

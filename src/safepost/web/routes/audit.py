@@ -1,0 +1,24 @@
+"""The audit log: the latest entries and the verification of the whole chain."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from starlette.requests import Request
+from starlette.responses import Response
+
+from safepost.web.render import render
+from safepost.web.state import require_session
+
+router = APIRouter()
+SHOWN = 200
+
+
+def _audit(ws) -> dict:
+    return {"entries": list(reversed(ws.audit_log(SHOWN))), "verification": ws.verify_audit()}
+
+
+@router.get("/audit")
+async def audit(request: Request) -> Response:
+    session = require_session(request)
+    data = await session.worker.call(_audit)
+    return render(request, "audit.html", nav="audit", shown=SHOWN, **data)

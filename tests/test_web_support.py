@@ -1,0 +1,188 @@
+"""Shared helpers of the web app tests: a workspace with people, a running server, a fast fake check.
+
+The fake post check follows the contract of ``safepost.check`` (same report classes, the registry's
+own consent rule for keeps, real masks) but takes its face boxes from the test instead of running
+the detectors, so the route tests stay fast. The browser test uses the real check.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import socket
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from safepost.consent import events, people, registry
+from safepost.workspace import KdfParams, Workspace
+
+PASS = "correct horse battery staple"
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def make_workspace(folder: Path) -> dict[str, str]:
+    """A workspace with Ana (face consent for any platform, public), Ben (no consent) and one event."""
+    ws = Workspace.create(folder, PASS, kdf=KdfParams.insecure_fast(), actor="tester")
+    try:
+        events.add_event(ws, "E-forum", "Forum", starts_on="2026-03-01", place="Hall")
+        ana = people.add_person(ws, "Ana Ruiz", event_id="E-forum")
+        ben = people.add_person(ws, "Ben Okafor", event_id="E-forum")
+        registry.grant(
+            ws, ana.id, "face", recorded_by="Staff A", method="written", explained="Photos.", given_at="2026-01-01"
+        )
+    finally:
+        ws.close()
+    return {"ana": ana.id, "ben": ben.id}
+
+
+def jpeg_with_gps(rgb: np.ndarray) -> bytes:
+    """A JPEG of ``rgb`` carrying EXIF with a camera model and GPS coordinates."""
+    image = Image.fromarray(rgb.astype(np.uint8))
+    exif = Image.Exif()
+    exif[0x0110] = "SecretCam 3000"  # Model
+    gps = {1: "N", 2: (40.0, 25.0, 0.0), 3: "W", 4: (3.0, 42.0, 0.0)}
+    exif[0x8825] = gps
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=95, exif=exif)
+    return out.getvalue()
+
+
+def csrf_of(html: str) -> str:
+    found = re.search(r'name="csrf-token" content="([^"]*)"', html) or re.search(r'name="csrf" value="([^"]*)"', html)
+    assert found, "no CSRF token in the page"
+    return found.group(1)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class ServerThread:
+    """uvicorn serving ``app`` on 127.0.0.1 in a background thread."""
+
+    def __init__(self, app) -> None:
+        import uvicorn
+
+        self.port = free_port()
+        self.server = uvicorn.Server(
+            uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", access_log=False)
+        )
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> ServerThread:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("the test server did not start")
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=20)
+
+
+class FakeChecker:
+    """The post check's contract with preset face boxes (see the module docstring)."""
+
+    def __init__(self, boxes: list[list[int]]) -> None:
+        self.boxes = boxes
+        self.checks = 0
+
+    def _analyse(self, ws, draft):
+        from safepost.check.decide import consent_for
+        from safepost.check.model import MediaRegion, MediaReport, PostFinding, PostReport
+        from safepost.media.images import load_image
+        from safepost.web.checking import build_post
+
+        post, review = build_post(ws, draft)
+        reports, pixels, findings = [], {}, []
+        for name in post.meta.media:
+            rgb = load_image(name, data=post.media[name]).frames[0]
+            regions = [MediaRegion(f"f{i}", "face", list(box)) for i, box in enumerate(self.boxes, start=1)]
+            reports.append(MediaReport(name, "image", rgb.shape[1], rgb.shape[0], regions))
+            pixels[name] = rgb
+        by_name = {r.name: r for r in reports}
+        for item in review.drop:
+            for region in by_name[item.media].regions:
+                if region.id == item.region:
+                    region.decision = "keep"
+        with ws.read() as conn:
+            for item in review.keep:
+                region = next(r for r in by_name[item.media].regions if r.id == item.region)
+                allowed, reason, _ = consent_for(conn, item.person_id, "face", post.meta, "2026-06-01T00:00:00Z")
+                if allowed:
+                    region.decision, region.person_id = "keep", item.person_id
+                else:
+                    findings.append(
+                        PostFinding("keep_refused", "medium", f"Face {region.id} stays masked: {reason}", "w", "f")
+                    )
+        for n, item in enumerate(review.add, start=1):
+            by_name[item.media].regions.append(MediaRegion(f"m{n}", "manual", list(item.box)))
+        masked = any(r.decision == "mask" for m in reports for r in m.regions)
+        report = PostReport("medium" if masked else "low", 2, ["fake check"], findings, reports, [])
+        return report, pixels
+
+    def check(self, ws, draft):
+        self.checks += 1
+        return self._analyse(ws, draft)[0]
+
+    def prepare(self, ws, draft, approve_by):
+        from safepost.anonymize.masks import apply_masks
+        from safepost.anonymize.spec import MaskSpec
+        from safepost.check.prepare import PrepareResult
+        from safepost.core import Region
+
+        report, pixels = self._analyse(ws, draft)
+        files = {}
+        for media in report.media:
+            regions = [Region(r.id, r.kind, *r.box) for r in media.regions if r.decision == "mask"]
+            out = apply_masks(pixels[media.name].copy(), regions, MaskSpec())
+            buffer = io.BytesIO()
+            Image.fromarray(out).save(buffer, "PNG")
+            files[Path(media.name).stem + ".png"] = buffer.getvalue()
+        files["post.txt"] = draft.text.encode()
+        return PrepareResult(before=report, after=report, files=files, approved_by=approve_by)
+
+
+class Clock:
+    """A clock the tests move by hand (idle locking)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def make_app(folder: Path, checker=None, clock=None, **settings):
+    """An app on the workspace ``folder`` that TestClient can reach (its Host header is ``testserver``)."""
+    from safepost.web import WebConfig, create_app
+
+    settings.setdefault("unlock_delay_s", 0.01)
+    settings.setdefault("allowed_hosts", ("testserver", "127.0.0.1", "localhost"))
+    config = WebConfig(workspace=folder, **settings)
+    extra = {"clock": clock} if clock is not None else {}
+    return create_app(config, checker=checker or FakeChecker([]), **extra)
+
+
+def unlock(client, passphrase: str = PASS):
+    """Unlock through the form; returns the response of the first page after it."""
+    token = csrf_of(client.get("/").text)
+    return client.post("/unlock", data={"csrf": token, "passphrase": passphrase})
+
+
+def crowd_jpeg(crowd) -> bytes:
+    """The conftest crowd scene as a JPEG with EXIF and GPS."""
+    return jpeg_with_gps(crowd[0])
