@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install safepost into ./.venv (Python 3.11). Usage: bash scripts/setup.sh [--test]
-# --test also installs what the test suite needs: pytest, ruff, and Debian's exiftool (tests read
-# outputs with it) and libheif-examples (heif-enc makes HEIC fixtures with thumbnails).
+# --test also installs what the test suite needs: pytest, ruff, Playwright, and from Debian:
+# exiftool (tests read outputs with it), libheif-examples (heif-enc makes HEIC fixtures with
+# thumbnails), chromium (the web app's browser tests drive it) and the DejaVu fonts (PDFs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python=${PYTHON:-python3.11}
@@ -19,7 +20,7 @@ if [ "${1:-}" = "--test" ]; then
     sudo=""
     [ "$(id -u)" = 0 ] || sudo=sudo
     $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq libimage-exiftool-perl libheif-examples chromium >/dev/null
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq libimage-exiftool-perl libheif-examples chromium fonts-dejavu-core >/dev/null
   fi
 else
   "${pip[@]}" -e .
