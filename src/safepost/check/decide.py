@@ -120,9 +120,9 @@ def _review_problem(media: str, message: str) -> PostFinding:
     return PostFinding(
         "review_problem",
         "low",
-        f"review.yaml: {message}",
+        f"Review: {message}",
         "A reviewer decision could not be applied, so the safer default stands.",
-        "Correct review.yaml (ids come from `safepost check --format json`).",
+        "Correct the review (region ids are in the report; `safepost check --format json`).",
         where=media,
     )
 
@@ -177,7 +177,7 @@ def _region_findings(r, region: MediaRegion) -> list[PostFinding]:
                 "high",
                 f"Face {region.id} is recognisable and nobody's consent is linked to it",
                 "A recognisable face without consent can get a person identified, followed or arrested.",
-                "prepare masks it. To show it, link the person in review.yaml (keep) if their consent covers this use.",
+                "prepare masks it. To show it, keep it for the person in the review, if their consent covers this use.",
                 where=r.name,
                 box=region.box,
                 region=region.id,
@@ -230,7 +230,7 @@ def _text_finding(name: str, text: dict, third_party: bool) -> PostFinding:
             "high",
             f"Watermark or username in the picture: '{value}'",
             "It points to the person who filmed or first posted this, who may be at risk.",
-            "Mask it: add its box to review.yaml (add), or crop the picture.",
+            "Mask it: cover its area in the review, or crop the picture.",
             where=name,
             box=[int(v) for v in text["box"]],
         )
@@ -240,7 +240,7 @@ def _text_finding(name: str, text: dict, third_party: bool) -> PostFinding:
         "medium" if text.get("kind") in ("sign", "plate_like") else "low",
         f"Readable {kind} in the picture: '{value}'",
         "Signs, plates and screens can reveal where this happened, or whose car or office it is.",
-        "Check it; mask it by adding its box to review.yaml (add) if it reveals a place or a person.",
+        "Check it; cover its area in the review if it reveals a place or a person.",
         where=name,
         box=[int(v) for v in text["box"]],
     )

@@ -128,7 +128,7 @@ def _check_name(conn, out: TextCheck, match, candidates, meta, at, chatham, plac
             f"'{match.text}' is named without name consent ({how})",
             f"A name links a person to this post and this event. Consent: {reason}.",
             f"Remove the name, use initials, or use a pseudonym; prepare writes '{placeholder}'. "
-            "If this is someone else, say so in review.yaml (names).",
+            "If this is someone else, say so in the review (names).",
             span=span,
             person_id=who,
             blocks=True,
