@@ -290,3 +290,10 @@ def test_third_party_original_goes_to_the_vault(world):
     assert stored.sha256 == hashlib.sha256(post.media["march.jpg"]).hexdigest()
     assert world["ws"].vault.get(result.vault_ids[0]) == post.media["march.jpg"]
     assert post.media["march.jpg"] not in result.files.values()  # only the anonymised derivative goes out
+
+
+def test_lone_first_name_is_a_lead_not_a_block(world):
+    report = check_post(_text_post("Bruno brought the banners. Thanks!"), world["ws"])
+    possible = [f for f in report.findings if f.kind == "possible_name"]
+    assert possible and not possible[0].blocks and report.level != "blocked"
+    assert not [f for f in report.findings if f.kind == "name_without_consent"]

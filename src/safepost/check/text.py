@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from safepost.check.decide import ConsentUse, consent_for
 from safepost.check.model import PostFinding
 from safepost.consent.events import Event
 from safepost.post.review import Review
 from safepost.post.schema import PostMeta, SourceKind
-from safepost.text import fold
+from safepost.text import REVIEW_SCORE, fold
 
 PLACEHOLDER = {"en": "a participant", "es": "una persona participante", "fr": "une personne participante"}
 PII_LABEL = {
@@ -37,7 +36,6 @@ PII_FIX = {
     "GPS": "Remove it, or name the city only; prepare removes it.",
     "ADDRESS": "Remove it, or name the city only; prepare removes it.",
 }
-TRACKING_PARAMS = re.compile(r"^(utm_\w+|fbclid|gclid|dclid|msclkid|igshid|igsh|si|mc_cid|mc_eid|ref_src|s|t)$", re.I)
 HANDLE = re.compile(r"(?<![\w@])@[A-Za-z0-9_.]{2,30}")
 #: How far before or after a quote a name counts as its speaker.
 SPEAKER_WINDOW = 80
@@ -69,6 +67,9 @@ def check_text(conn, text: str, meta: PostMeta, event: Event | None, index, revi
             if links[folded] is None:
                 continue
             candidates = [links[folded]]
+        elif match.score < REVIEW_SCORE:
+            _possible_mention(out, match)
+            continue
         else:
             candidates = list(match.candidates or [match.person_id])
         name_spans.append((match.start, match.end))
@@ -138,10 +139,26 @@ def _check_name(conn, out: TextCheck, match, candidates, meta, at, chatham, plac
     out.edits.append((match.start, match.end, placeholder))
 
 
+def _possible_mention(out: TextCheck, match) -> None:
+    """A lone first name or surname that nothing else in the post explains: a lead for a human, not a claim."""
+    who = ", ".join(match.candidates or [match.person_id])
+    out.findings.append(
+        PostFinding(
+            "possible_name",
+            "medium",
+            f"'{match.text}' may name someone in the registry ({who})",
+            "A first name or surname alone can still identify a person to people who know the event.",
+            "If it is one of them, remove it or use a pseudonym; if not, say so in the review (names).",
+            span=[match.start, match.end],
+            person_id=match.person_id,
+        )
+    )
+
+
 def _check_pii(out: TextCheck, text: str, pii) -> None:
     span = [pii.start, pii.end]
     if pii.kind == "TRACKING_URL":
-        clean = strip_tracking(pii.text)
+        clean = pii.fix or pii.text
         out.edits.append((pii.start, pii.end, clean))
         severity, fix = "medium", f"Use the link without its tracking parameters: {clean}"
     else:
@@ -205,13 +222,6 @@ def _check_uploader(out: TextCheck, text: str, meta: PostMeta) -> None:
             )
         )
         out.edits.append((start, end, "[source withheld]"))
-
-
-def strip_tracking(url: str) -> str:
-    """``url`` without utm_*, fbclid, gclid, igshid and other tracking parameters."""
-    parts = urlsplit(url)
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not TRACKING_PARAMS.match(k)]
-    return urlunsplit(parts._replace(query=urlencode(query)))
 
 
 def apply_edits(text: str, edits: list[tuple[int, int, str]]) -> str:
