@@ -9,6 +9,9 @@ The safe styles never look at the pixels they replace, so nothing of a face surv
 ``blur`` and ``pixelate`` are offered for cases where looks matter more than safety, and are
 labelled reversible everywhere: published attacks recover faces from both.
 
+``illustration``, ``silhouette`` and ``avatar`` mask the same areas solid first, then draw a
+stylised picture over the result (``safepost.anonymize.stylise``).
+
 Every region is grown by a margin so the mask covers the whole head (hair, ears, chin), and
 is drawn as an ellipse (default) or a box.
 """
@@ -20,7 +23,7 @@ from collections.abc import Iterable
 import cv2
 import numpy as np
 
-from safepost.anonymize.spec import REVERSIBLE_STYLES, SAFE_STYLES, SHAPES, STYLES, MaskSpec
+from safepost.anonymize.spec import REVERSIBLE_STYLES, SAFE_STYLES, SHAPES, STYLES, STYLISED_STYLES, MaskSpec
 from safepost.core import Region
 
 
@@ -73,6 +76,10 @@ def apply_masks(
 ) -> np.ndarray:
     """A new image with every region covered; the input array is not modified."""
     regions = list(regions)
+    if spec.stylised:  # masks solid first, then draws the picture over (docs/stylise.md)
+        from safepost.anonymize.stylise import stylise
+
+        return stylise(rgb, regions, spec)
     out = rgb.copy()
     if not regions:
         return out
@@ -115,6 +122,7 @@ __all__ = [
     "SAFE_STYLES",
     "SHAPES",
     "STYLES",
+    "STYLISED_STYLES",
     "MaskSpec",
     "apply_masks",
     "coverage_mask",

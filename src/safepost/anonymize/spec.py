@@ -7,8 +7,12 @@ from dataclasses import dataclass
 from safepost.core import SafepostError
 
 SAFE_STYLES = ("solid", "noise", "mosaic")
+#: stylised looks (docs/stylise.md): faces are masked solid first, then the picture is drawn over
+STYLISED_STYLES = ("illustration", "silhouette", "avatar")
+#: stylised looks that redraw the whole picture: photos only (per-frame redrawing would flicker in video)
+PHOTO_ONLY_STYLES = ("illustration", "silhouette")
 REVERSIBLE_STYLES = ("blur", "pixelate")
-STYLES = SAFE_STYLES + REVERSIBLE_STYLES
+STYLES = SAFE_STYLES + STYLISED_STYLES + REVERSIBLE_STYLES
 SHAPES = ("ellipse", "box")
 
 
@@ -41,3 +45,7 @@ class MaskSpec:
     @property
     def reversible(self) -> bool:
         return self.style in REVERSIBLE_STYLES
+
+    @property
+    def stylised(self) -> bool:
+        return self.style in STYLISED_STYLES

