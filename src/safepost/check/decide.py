@@ -185,8 +185,12 @@ def _region_findings(r, region: MediaRegion) -> list[PostFinding]:
                 fixed_by_prepare=True,
             )
         ]
-    if region.kind in ("nophoto_tag", "nophoto_area"):
-        title = "NO PHOTO tag" + (" with nobody found above it" if region.kind == "nophoto_area" else "")
+    if region.kind in ("nophoto_tag", "nophoto_area", "unread_tag"):
+        title = {
+            "nophoto_tag": "NO PHOTO tag",
+            "nophoto_area": "NO PHOTO tag with nobody found above it",
+            "unread_tag": "A tag too small to read: it may say NO PHOTO",
+        }[region.kind]
         return [
             PostFinding(
                 "nophoto_tag",

@@ -8,7 +8,7 @@ from safepost.check.decide import WATERMARK_HINTS
 from safepost.check.media import AnalysedMedia
 from safepost.core import Region
 
-MASKED_KINDS = {"face", "masked_face", "nophoto_tag", "nophoto_head", "nophoto_area", "text", "manual"}
+MASKED_KINDS = {"face", "masked_face", "nophoto_tag", "unread_tag", "nophoto_head", "nophoto_area", "text", "manual"}
 
 
 def masked_photo(item: AnalysedMedia, third_party: bool) -> bytes:
