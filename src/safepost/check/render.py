@@ -8,8 +8,6 @@ from safepost.check.decide import WATERMARK_HINTS
 from safepost.check.media import AnalysedMedia
 from safepost.core import Region
 
-MASKED_KINDS = {"face", "masked_face", "nophoto_tag", "unread_tag", "nophoto_head", "nophoto_area", "text", "manual"}
-
 
 def masked_photo(item: AnalysedMedia, third_party: bool) -> bytes:
     from PIL import Image
@@ -18,7 +16,10 @@ def masked_photo(item: AnalysedMedia, third_party: bool) -> bytes:
     from safepost.anonymize.spec import MaskSpec
 
     regions = [
-        Region(r.id, r.kind, *r.box) for r in item.report.regions if r.kind in MASKED_KINDS and r.decision == "mask"
+        # every region not explicitly kept is masked, whatever its kind (fail closed)
+        Region(r.id, r.kind, *r.box)
+        for r in item.report.regions
+        if r.decision == "mask"
     ]
     if third_party:  # watermarks and usernames point to the person who filmed it
         regions += [
