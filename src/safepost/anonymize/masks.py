@@ -4,7 +4,8 @@ The safe styles never look at the pixels they replace, so nothing of a face surv
 
 - ``solid`` (default): a flat fill;
 - ``noise``: random noise;
-- ``mosaic``: coarse blocks of random colour (a mosaic drawn over noise, not over the face).
+- ``mosaic``: coarse blocks of random colour, all of one brightness (drawn over noise, not over
+  the face; without light and dark blocks, nothing in it looks like eyes to a face detector).
 
 ``blur`` and ``pixelate`` are offered for cases where looks matter more than safety, and are
 labelled reversible everywhere: published attacks recover faces from both.
@@ -71,6 +72,14 @@ def _random_pixels(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarr
     return rng.integers(0, 256, size=shape, dtype=np.uint8)
 
 
+def _isoluminant_pixels(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    """Random colours of one brightness: no dark and light blocks a face detector could read as eyes."""
+    ycrcb = np.empty(shape, np.uint8)
+    ycrcb[..., 0] = 128
+    ycrcb[..., 1:] = rng.integers(80, 177, size=(*shape[:-1], 2), dtype=np.uint8)
+    return cv2.cvtColor(ycrcb.reshape(-1, 1, 3), cv2.COLOR_YCrCb2RGB).reshape(shape)
+
+
 def apply_masks(
     rgb: np.ndarray, regions: Iterable[Region], spec: MaskSpec, rng: np.random.Generator | None = None
 ) -> np.ndarray:
@@ -97,7 +106,7 @@ def apply_masks(
     elif spec.style == "mosaic":
         block = _mosaic_block(regions)
         h, w = mask.shape
-        small = _random_pixels(rng, (-(-h // block), -(-w // block), 3))
+        small = _isoluminant_pixels(rng, (-(-h // block), -(-w // block), 3))
         tiles = np.repeat(np.repeat(small, block, axis=0), block, axis=1)[:h, :w]
         out[mask] = tiles[mask]
     elif spec.style == "blur":
