@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from safepost.anonymize.spec import MaskSpec
+from safepost.anonymize.spec import PHOTO_ONLY_STYLES, MaskSpec
 from safepost.core import Finding, OutputError, Region, RegionsFileError, Severity, UnsupportedFormatError
 from safepost.media import cleaner, sniff
 from safepost.regions import ManualEdits
@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # the detector and masks load OpenCV and onnxruntime: only wh
     import numpy as np
 
     from safepost.detect.faces import FaceDetector
+    from safepost.text import NameIndex
 
 REDACTED_TAG = ".redacted"
 CLEAN_TAG = ".clean"
@@ -114,37 +115,42 @@ def plan_output(path: Path, extension: str, output: Path | None, in_place: bool,
 REDACT_TEXT = ("none", "names", "all")
 
 
-def registry_names_hook(texts: list, frame: int) -> list:
-    """Text findings that name someone in the consent registry (to be masked with --redact-text names).
-
-    A hook for later (issue #6, M8): the registry matcher is not wired yet, so nothing is added.
-    """
-    return []
-
-
 def _tag_regions(
-    rgb: np.ndarray, faces: list[Region], frame: int, first_id: int, redact_text: str, search: bool
+    rgb: np.ndarray,
+    faces: list[Region],
+    frame: int,
+    first_id: int,
+    redact_text: str,
+    search: bool,
+    names: NameIndex | None = None,
 ) -> tuple[list[Region], list[dict]]:
-    """NO PHOTO tags, their wearers' faces (marked in place) and text regions of one frame."""
+    """NO PHOTO tags, their wearers' faces (marked in place) and text regions of one frame.
+
+    With ``names`` (the registry's :class:`safepost.text.NameIndex`), lines naming a registry
+    person are masked under ``--redact-text names`` too.
+    """
     from safepost.detect import tags as tagdet
 
     if not search:
         return [], []
-    found = tagdet.scan(rgb, ocr=True)
+    found = tagdet.scan(rgb, ocr=True, faces=faces)
     h, w = rgb.shape[:2]
     regions: list[Region] = []
     n = first_id
     for tag in found.tags:
         box = tagdet.clip_box(tag.box, w, h)
-        wearer = tagdet.bind_box(tag.box, faces)
+        wearer = tagdet.bind_box(tag.box, faces) or tag.face
         extra = {"nophoto": True, "tag_text": tag.text, "found_by": tag.source}
+        if not tag.readable:  # fail closed: a tag too small to read may say NO PHOTO
+            extra["note"] = "a tag too small to read; its wearer is masked in case it says NO PHOTO"
         if wearer is not None:
-            wearer.extra.update(nophoto=True, tag_text=tag.text)
+            wearer.extra.update(nophoto=True, tag_text=tag.text, **({} if tag.readable else {"unread_tag": True}))
             extra["wearer"] = wearer.id
-        regions.append(Region(f"t{n}", "nophoto_tag", *box, source=tag.source, frame=frame, extra=extra))
+        kind = "nophoto_tag" if tag.readable else "unread_tag"
+        regions.append(Region(f"t{n}", kind, *box, source=tag.source, frame=frame, extra=extra))
         n += 1
         if wearer is not None:  # a loose or offset face box must not leave part of a NO PHOTO head visible
-            head = tagdet.clip_box(tagdet.head_box(wearer), w, h)
+            head = tagdet.clip_box(tagdet.wearer_head(wearer, faces, tag.box), w, h)
             regions.append(
                 Region(
                     f"t{n}",
@@ -171,15 +177,10 @@ def _tag_regions(
             )
             n += 1
     texts = []
-    names_hook = {id(t) for t in registry_names_hook(found.texts, frame)}
     for t in found.texts:
         if t.kind != "no_photo":
             t.kind = tagdet.classify(t, faces)
-        masked = (
-            redact_text == "all"
-            or t.kind == "no_photo"
-            or (redact_text == "names" and (t.kind == "name_tag" or id(t) in names_hook))
-        )
+        masked = tagdet.text_masked(t, redact_text, registry_name=bool(tagdet.registry_people(t, names)))
         entry = t.to_dict() | {"frame": frame, "masked": masked}
         if masked and t.kind != "no_photo":  # NO PHOTO lines are covered by their tag region
             box = tagdet.clip_box(t.box, w, h)
@@ -204,6 +205,7 @@ def redact_frames(
     find_tags: bool = False,
     texts: list[dict] | None = None,
     kept: list[str] | None = None,
+    names: NameIndex | None = None,
 ) -> tuple[list[np.ndarray], list[Region], list[str]]:
     """Detect, decide and mask every frame; returns (masked frames, all regions, ignored ids).
 
@@ -211,7 +213,8 @@ def redact_frames(
     (docs/nophoto.md): every face is masked anyway without ``keep_faces``, and OCR costs ~0.35 s;
     with ``keep_faces`` only the faces tied to a NO PHOTO tag are masked (their ids go to ``kept``
     otherwise). Text lines read are appended to ``texts``; ``redact_text`` (none, names, all)
-    says which of them are masked.
+    says which of them are masked; with ``names`` (a registry index), "names" also masks lines
+    naming someone in the registry.
     """
     from safepost.anonymize.masks import apply_masks
 
@@ -230,6 +233,7 @@ def redact_frames(
             len(regions) + len(found) + 1,
             redact_text,
             find_tags or keep_faces or redact_text != "none",
+            names,
         )
         if texts is not None:
             texts.extend(frame_texts)
@@ -273,21 +277,20 @@ def redact_file(
     keep_faces: bool = False,
     redact_text: str = "none",
     find_tags: bool = False,
+    names: NameIndex | None = None,
 ) -> RedactResult | VideoRedactResult:
     """Mask every face (and manual region) in a photo or video and write a clean copy.
 
     Photos are re-encoded from pixels, so no EXIF, XMP, ICC profile or thumbnail of the input
     survives; animated GIF and WebP are masked frame by frame. Photos are also searched for
-    NO PHOTO tags and text (``keep_faces``, ``redact_text``, ``find_tags``: docs/nophoto.md).
+    NO PHOTO tags and text (``keep_faces``, ``redact_text``, ``find_tags``, ``names``: docs/nophoto.md).
     Videos go to :func:`redact_video` (``keep_tracks``, ``audio`` and ``progress`` apply to them
-    only; NO PHOTO tags are not searched in videos yet).
+    only; NO PHOTO tags are searched on a schedule and tied to face tracks there).
     """
     path = Path(path)
     mask = mask or MaskSpec()
     kind = cleaner.family(path)
     if kind == sniff.VIDEO:
-        if keep_faces or redact_text != "none":
-            raise UnsupportedFormatError("--keep-faces and --redact-text apply to photos; videos are not supported yet")
         return redact_video(
             path,
             output,
@@ -298,6 +301,10 @@ def redact_file(
             keep_tracks=keep_tracks,
             audio=audio,
             progress=progress,
+            keep_faces=keep_faces,
+            redact_text=redact_text,
+            find_tags=find_tags,
+            names=names,
         )
     if kind not in (sniff.IMAGE, sniff.UNKNOWN):
         raise UnsupportedFormatError(f"{path.name} is a {kind} file; safepost redact handles photos and videos")
@@ -322,6 +329,7 @@ def redact_file(
         find_tags=find_tags,
         texts=texts,
         kept=kept,
+        names=names,
     )
     image.frames = masked
     written = image.write(target)
@@ -418,6 +426,13 @@ class VideoRedactResult:
     tracks: list[dict] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)
     dropped_streams: list[str] = field(default_factory=list)
+    keep_faces: bool = False
+    redact_text: str = "none"
+    #: tracks tied to a NO PHOTO tag (always masked), every text line read, frames searched
+    nophoto_tracks: list[str] = field(default_factory=list)
+    texts: list[dict] = field(default_factory=list)
+    searched_frames: int = 0
+    notes: list[str] = field(default_factory=list)
 
     @property
     def faces_found(self) -> int:
@@ -441,6 +456,12 @@ class VideoRedactResult:
             "kept": self.kept,
             "removed_streams": self.dropped_streams,
             "tracks": self.tracks,
+            "keep_faces": self.keep_faces,
+            "redact_text": self.redact_text,
+            "nophoto_tracks": self.nophoto_tracks,
+            "searched_frames": self.searched_frames,
+            "texts": self.texts,
+            "notes": self.notes,
         }
 
 
@@ -463,22 +484,36 @@ def redact_video(
     keep_tracks: Iterable[str] = (),
     audio: str = "keep",
     progress: Callable[[str, int], None] | None = None,
+    keep_faces: bool = False,
+    redact_text: str = "none",
+    find_tags: bool = False,
+    names: NameIndex | None = None,
 ) -> VideoRedactResult:
     """Mask every face track (but the consented ``keep_tracks``) in a video; write a clean MP4.
 
     ``audio``: keep (voices still identify people), drop, or disguise. Manual regions apply to
     every frame (or the frame they name); ``edits.ignore`` may name track ids too.
+    With ``keep_faces``, ``find_tags`` or ``redact_text``, NO PHOTO tags and text are searched on a
+    schedule (docs/video.md): a NO PHOTO wearer's track is masked from its first frame to its last
+    and can never be kept; ``keep_faces`` keeps every other track.
     """
     from safepost.anonymize import video as video_anon
+
+    if redact_text not in REDACT_TEXT:
+        raise RegionsFileError(f"unknown --redact-text choice '{redact_text}'; choose {', '.join(REDACT_TEXT)}")
 
     path = Path(path)
     mask = mask or MaskSpec()
     edits = edits or ManualEdits()
+    if mask.style in PHOTO_ONLY_STYLES:
+        raise UnsupportedFormatError(f"the '{mask.style}' style applies to photos; for videos use avatar or a mask")
     if audio not in ("keep", "drop", "disguise"):
         raise UnsupportedFormatError(f"unknown audio choice '{audio}'; choose keep, drop or disguise")
     video_mode = _video_mode(mode)
     target = plan_output(path, ".mp4", Path(output) if output else None, in_place, REDACTED_TAG)
-    tracks = video_anon.analyse(path, video_mode, progress=progress)
+    wanted = keep_faces or find_tags or redact_text != "none"
+    search = video_anon.TagSearch(redact_text=redact_text, names=names) if wanted else None
+    tracks = video_anon.analyse(path, video_mode, progress=progress, search=search)
     kept = list(dict.fromkeys([*keep_tracks, *edits.ignore]))
     known = {t.id for t in tracks.tracks}
     unknown = [t for t in kept if t not in known]
@@ -486,6 +521,11 @@ def redact_video(
         raise RegionsFileError(
             f"cannot keep {', '.join(unknown)}: no such track in {path.name} (list them with safepost tracks)"
         )
+    refused = [t for t in kept if t in tracks.nophoto]
+    if refused:
+        raise RegionsFileError(f"cannot keep {', '.join(refused)}: wears a NO PHOTO tag in {path.name}")
+    if keep_faces:
+        kept += [t.id for t in tracks.tracks if t.id not in tracks.nophoto and t.id not in kept]
 
     def manual(frame: int, width: int, height: int) -> list[Region]:
         return edits.regions_for(path.name, frame, tracks.n_frames, width, height)
@@ -509,10 +549,13 @@ def redact_video(
             "detections": len(t.keyframes),
             "best_score": round(t.best_score, 3),
             "kept": t.id in kept,
+            **({"nophoto": True, "tag_text": tracks.nophoto[t.id][0].text} if t.id in tracks.nophoto else {}),
         }
         for t in tracks.tracks
         for a, b in [tracks.reach(t)]
     ]
+    loose = sum(1 for s in tracks.sightings if s.is_tag and s.track is None)
+    notes = [f"{loose} NO PHOTO tag sighting(s) tied to no face: the area above each is masked"] if loose else []
     return VideoRedactResult(
         input=path,
         output=target,
@@ -524,6 +567,12 @@ def redact_video(
         tracks=summaries,
         kept=kept,
         dropped_streams=result.dropped_streams,
+        keep_faces=keep_faces,
+        redact_text=redact_text,
+        nophoto_tracks=sorted(tracks.nophoto),
+        texts=tracks.texts,
+        searched_frames=len(tracks.searched),
+        notes=notes,
     )
 
 

@@ -9,16 +9,21 @@ Two finders run on each photo:
   or "PAS DE PHOTO" (after folding case, accents and spaces, within a small edit distance)
   become NO PHOTO tags.
 
-Each tag is tied to its wearer with :func:`bind_tags`: the face above it within plausible body
-geometry. How the results are masked is decided in :mod:`safepost.api`.
+When the faces are known, a **second look** (:class:`SecondLook`) reads the chest area of each
+face that is too small for the first pass again, scaled up, and looks there for tag-shaped cards
+whose text cannot be read (``unread`` tags: possibly NO PHOTO, so ``--keep-faces`` masks their
+wearer). Each tag is tied to its wearer with :func:`bind_box`: the face above it within plausible
+body geometry. How the results are masked is decided in :mod:`safepost.api`.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 import unicodedata
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import cv2
 import numpy as np
@@ -33,9 +38,10 @@ MAX_EDITS = 1
 MAX_EDITS_ANCHORED = 2
 #: OCR lines read with less confidence than this are not reported.
 MIN_TEXT_SCORE = 0.5
-#: Images are scaled down (INTER_AREA) to this long side before OCR. rapidocr is 2-4x slower when
-#: it gets a large image and scales it itself, and reads no more (docs/benchmarks.md).
-OCR_MAX_SIDE = 1280
+#: Images are scaled down (INTER_AREA) to this long side before the first OCR pass. rapidocr is
+#: 2-4x slower when it gets a large image and scales it itself, and reads no more; small faces'
+#: tags, the ones a lower resolution loses, get a second look (docs/benchmarks.md).
+OCR_MAX_SIDE = 1024
 
 #: ArUco dictionary and id of safepost's printed NO PHOTO badges (safepost.consent.badges).
 MARKER_DICTIONARY = "DICT_4X4_50"
@@ -139,24 +145,28 @@ def _ocr_engine():
         return _engine
 
 
+def _run_ocr(rgb: np.ndarray, *, use_cls: bool = True) -> list[tuple[list, str, float]]:
+    """rapidocr's (quad, text, score) lines for an RGB image, as it is (no scaling)."""
+    engine = _ocr_engine()
+    try:
+        result, _ = engine(np.ascontiguousarray(rgb[:, :, ::-1]), use_cls=use_cls)
+    except Exception as exc:
+        raise DetectionError(f"the text reader failed: {exc}") from exc
+    return [(quad, str(text), float(score)) for quad, text, score in result or [] if str(text).strip()]
+
+
 def read_text(rgb: np.ndarray) -> list[TextFinding]:
     """Every line of text rapidocr reads in an upright RGB image."""
-    engine = _ocr_engine()
     h, w = rgb.shape[:2]
     scale = min(1.0, OCR_MAX_SIDE / max(h, w))
     image = rgb
     if scale < 1.0:
         image = cv2.resize(rgb, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
-    try:
-        result, _ = engine(np.ascontiguousarray(image[:, :, ::-1]))
-    except Exception as exc:
-        raise DetectionError(f"the text reader failed: {exc}") from exc
-    found = []
-    for quad, text, score in result or []:
-        if float(score) < MIN_TEXT_SCORE or not str(text).strip():
-            continue
-        found.append(TextFinding(str(text), [(float(x) / scale, float(y) / scale) for x, y in quad], float(score)))
-    return found
+    return [
+        TextFinding(text, [(float(x) / scale, float(y) / scale) for x, y in quad], score)
+        for quad, text, score in _run_ocr(image)
+        if score >= MIN_TEXT_SCORE
+    ]
 
 
 def find_markers(rgb: np.ndarray) -> list[list[tuple[float, float]]]:
@@ -224,6 +234,34 @@ def classify(finding: TextFinding, faces: list[Region]) -> str:
     return "other"
 
 
+class NameFinder(Protocol):
+    """What :func:`registry_people` needs: ``safepost.text.NameIndex`` (its ``find``)."""
+
+    def find(self, text: str) -> list: ...
+
+
+def registry_people(finding: TextFinding, names: NameFinder | None) -> list[str]:
+    """Ids of the registry people a text line names (every candidate of every match), noted in
+    ``finding.extra["registry_people"]``; empty without an index."""
+    if names is None:
+        return []
+    people = sorted({pid for m in names.find(finding.text) for pid in [m.person_id, *m.candidates]})
+    if people:
+        finding.extra["registry_people"] = people
+    return people
+
+
+def text_masked(finding: TextFinding, redact_text: str, registry_name: bool = False) -> bool:
+    """Whether a classified text line is masked under ``--redact-text`` (none, names, all).
+
+    NO PHOTO lines always are (through their tag); with ``names``, name tags and lines naming
+    someone in the consent registry (``registry_name``) are.
+    """
+    if redact_text == "all" or finding.kind == "no_photo":
+        return True
+    return redact_text == "names" and (finding.kind == "name_tag" or registry_name)
+
+
 # -- tying tags to wearers -------------------------------------------------------------------------
 def bind_box(box: tuple[float, float, float, float], faces: list[Region]) -> Region | None:
     """The face wearing a tag at ``box``: above it, roughly centred, at body distance; nearest wins.
@@ -233,21 +271,25 @@ def bind_box(box: tuple[float, float, float, float], faces: list[Region]) -> Reg
     :data:`MAX_GAP_FACE_HEIGHTS` face heights below the face bottom. Among plausible faces the one
     with the smallest gap and offset (in face sizes) wins.
     """
-    x0, y0, x1, y1 = box
-    cx = (x0 + x1) / 2
     best: tuple[float, Region] | None = None
     for face in faces:
-        fw, fh = max(face.width, 1.0), max(face.height, 1.0)
-        dx = abs((face.x0 + face.x1) / 2 - cx) / fw
-        gap = (y0 - face.y1) / fh
-        if dx > MAX_DX_FACE_WIDTHS or not MIN_GAP_FACE_HEIGHTS <= gap <= MAX_GAP_FACE_HEIGHTS:
-            continue
-        if face.y1 > y1:  # the face must be above the tag, not beside it
-            continue
-        cost = dx + abs(gap - 0.6)
-        if best is None or cost < best[0]:
+        cost = _wear_cost(box, face)
+        if cost is not None and (best is None or cost < best[0]):
             best = (cost, face)
     return best[1] if best else None
+
+
+def _wear_cost(box: tuple[float, ...], face: Region) -> float | None:
+    """How far ``face`` is from the usual place of the wearer of a tag at ``box``; None: implausible."""
+    x0, y0, x1, y1 = box
+    fw, fh = max(face.width, 1.0), max(face.height, 1.0)
+    dx = abs((face.x0 + face.x1) / 2 - (x0 + x1) / 2) / fw
+    gap = (y0 - face.y1) / fh
+    if dx > MAX_DX_FACE_WIDTHS or not MIN_GAP_FACE_HEIGHTS <= gap <= MAX_GAP_FACE_HEIGHTS:
+        return None
+    if face.y1 > y1:  # the face must be above the tag, not beside it
+        return None
+    return dx + abs(gap - 0.6)
 
 
 #: A NO PHOTO wearer's head is also masked as the face box grown by these shares of its width
@@ -264,6 +306,39 @@ def head_box(face: Region) -> tuple[float, float, float, float]:
         face.x1 + side * face.width,
         face.y1 + bottom * face.height,
     )
+
+
+def wearer_head(
+    wearer: Region, faces: list[Region], tag: tuple[float, ...] | None = None, min_iou: float = 0.2
+) -> tuple[float, float, float, float]:
+    """A NO PHOTO wearer's head: :func:`head_box` around the wearer's face box and the other boxes
+    on the same head: those overlapping it by ``min_iou``, and, given the ``tag`` box, those that
+    could wear that tag too and touch the wearer's box. A detector often puts several boxes on
+    one small face and the binding picks one of them: the others may sit where the rest of the
+    face is."""
+    boxes = [wearer]
+    for f in faces:
+        if f is wearer:
+            continue
+        overlap = _iou(f, wearer)
+        if overlap >= min_iou or (tag is not None and overlap > 0.05 and _wear_cost(tag, f) is not None):
+            boxes.append(f)
+    side, top, bottom = HEAD_GROW
+    return (
+        min(b.x0 for b in boxes) - side * wearer.width,
+        min(b.y0 for b in boxes) - top * wearer.height,
+        max(b.x1 for b in boxes) + side * wearer.width,
+        max(b.y1 for b in boxes) + bottom * wearer.height,
+    )
+
+
+def _iou(a: Region, b: Region) -> float:
+    w = min(a.x1, b.x1) - max(a.x0, b.x0)
+    h = min(a.y1, b.y1) - max(a.y0, b.y0)
+    if w <= 0 or h <= 0:
+        return 0.0
+    inter = w * h
+    return inter / (a.width * a.height + b.width * b.height - inter)
 
 
 def unbound_area(box: tuple[float, float, float, float], width: float, height: float) -> tuple[float, ...]:
@@ -288,11 +363,17 @@ def clip_box(box: tuple[float, ...], width: float, height: float) -> tuple[float
 
 @dataclass
 class NoPhotoTag:
-    """A NO PHOTO tag found in a photo: its outline, how it was found, what it says."""
+    """A NO PHOTO tag found in a photo: its outline, how it was found, what it says.
+
+    ``readable`` is False for a tag-shaped card under a small face whose text could not be read
+    (source "card"): it may say NO PHOTO. ``face`` is the face it was found under, if any.
+    """
 
     quad: list[tuple[float, float]]
-    source: str  # "aruco" or "ocr"
+    source: str  # "aruco", "ocr" or "card"
     text: str = ""
+    readable: bool = True
+    face: Region | None = None
 
     @property
     def box(self) -> tuple[float, float, float, float]:
@@ -323,18 +404,20 @@ def _grow_text_to_tag(quad: list[tuple[float, float]]) -> list[tuple[float, floa
 
 @dataclass
 class TagScan:
-    """What one photo's tag search found."""
+    """What one photo's tag search found.
+
+    ``tags`` holds NO PHOTO tags (read, or ``readable=False`` cards); ``looked``/``skipped`` count
+    the faces given a second look, and those left out by its budget.
+    """
 
     tags: list[NoPhotoTag]
     texts: list[TextFinding]
+    looked: int = 0
+    skipped: int = 0
 
 
-def scan(rgb: np.ndarray, ocr: bool = True) -> TagScan:
-    """Find NO PHOTO tags (markers, and text when ``ocr``) and every text line in an RGB image."""
-    if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
-        raise DetectionError("tag search needs an 8-bit RGB image")
-    tags = [NoPhotoTag(q, "aruco", "") for q in find_markers(rgb)]
-    texts = read_text(rgb) if ocr else []
+def _add_no_photo_lines(texts: list[TextFinding], tags: list[NoPhotoTag], face: Region | None = None) -> None:
+    """Turn every text line reading NO PHOTO into a tag (once: a badge's own words join its marker)."""
     for t in texts:
         phrase = match_no_photo(t.text)
         if phrase is None:
@@ -343,28 +426,291 @@ def scan(rgb: np.ndarray, ocr: bool = True) -> TagScan:
         t.extra["phrase"] = phrase
         box = t.box
         same = [g for g in tags if _overlap(g.box, box) > 0.3]
-        if same:  # the printed badge's own words: one tag, keep the marker outline
+        if same:  # the printed badge's own words, or a line read twice: one tag
             same[0].text = same[0].text or t.text
+            same[0].face = same[0].face or face
             continue
-        tags.append(NoPhotoTag(_grow_text_to_tag(t.quad), "ocr", t.text))
-    return TagScan(tags, texts)
+        tags.append(NoPhotoTag(_grow_text_to_tag(t.quad), "ocr", t.text, face=face))
+
+
+# -- a second look under small faces ------------------------------------------------------------
+@dataclass(frozen=True)
+class SecondLook:
+    """How the chest area of small faces is looked at again (docs/nophoto.md, "A second look").
+
+    A face gets a second look when it is at least ``min_face`` px wide in the photo, scores at
+    least ``min_score``, and is at most ``max_face`` px wide at the first OCR pass's scale (bigger
+    faces' tags are read there); most confident faces first, until ``budget`` crop pixels are
+    spent. Its chest area is scaled so that the face is ``face_width`` px wide, searched for badge
+    markers and tag-shaped cards, and read by OCR again when that is at least ``min_gain`` times
+    the first pass's resolution (tag letters then 8-13 px high). A card with no line read at least
+    ``clear_score`` sure in it is an unreadable tag.
+    """
+
+    min_face: float = 18.0
+    max_face: float = 64.0
+    min_score: float = 0.3
+    face_width: float = 64.0
+    min_gain: float = 1.33
+    budget: int = 600_000
+    clear_score: float = 0.85
+    enabled: bool = True
+
+
+#: ``SAFEPOST_TAG_SECOND_LOOK=0`` turns the second look off (to measure what it adds: benchmarks/nophoto.py).
+SECOND_LOOK_ENV = "SAFEPOST_TAG_SECOND_LOOK"
+
+
+def default_second_look() -> SecondLook:
+    return SecondLook(enabled=os.environ.get(SECOND_LOOK_ENV, "1") != "0")
+
+
+# Where a tag is worn, in face widths / heights from the face box (the binding geometry, a little
+# narrower): centred under the face, from the chin to about two face heights below it.
+CHEST_HALF_WIDTH_FACES = 1.3
+CHEST_TOP_FACES = -0.1
+CHEST_BOTTOM_FACES = 2.2
+# Tag-shaped cards: area in face widths squared (a 9 x 6 cm badge is ~0.25, the eval pack's
+# tags up to ~2), long side / short side, tilt, rectangularity, and share of ink inside.
+CARD_AREA_FACES = (0.15, 2.5)
+CARD_ASPECT = (1.1, 3.5)
+CARD_MAX_TILT_DEG = 25.0
+CARD_MIN_FILL = 0.8
+CARD_MIN_INK = 0.02
+#: the card's paper is flat: lightness std of its non-ink pixels at most this (shirts, skin, and
+#: scenery found as "cards" vary more)
+CARD_MAX_PAPER_STD = 35.0
+CARD_LEVELS = range(30, 240, 10)
+
+
+def chest_box(face: Region, width: float, height: float) -> tuple[float, float, float, float]:
+    """The area under ``face`` where a tag is worn, inside the image."""
+    cx = (face.x0 + face.x1) / 2
+    half = CHEST_HALF_WIDTH_FACES * face.width
+    box = (cx - half, face.y1 + CHEST_TOP_FACES * face.height, cx + half, face.y1 + CHEST_BOTTOM_FACES * face.height)
+    return clip_box(box, width, height)
+
+
+def find_cards(rgb: np.ndarray, face_width: float) -> list[list[tuple[float, float]]]:
+    """Corners of tag-shaped cards in a chest crop where the face is ``face_width`` px wide.
+
+    A card is a connected area brighter (or more colourful) than its surroundings at some level,
+    wholly inside the crop, nearly rectangular, landscape, tilted at most :data:`CARD_MAX_TILT_DEG`, of a badge's size,
+    flat (its paper's lightness varies little) with some darker marks (text) inside. Found by
+    sweeping thresholds over lightness and chroma.
+    """
+    lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB)
+    lightness = cv2.GaussianBlur(lab[:, :, 0], (3, 3), 0)
+    ab = lab[:, :, 1:].astype(np.float32) - 128.0
+    chroma = cv2.GaussianBlur(np.clip(3.0 * np.hypot(ab[:, :, 0], ab[:, :, 1]), 0, 255).astype(np.uint8), (3, 3), 0)
+    lo, hi = (a * face_width * face_width for a in CARD_AREA_FACES)
+    found: list[list[tuple[float, float]]] = []
+    erode = np.ones((5, 5), np.uint8)
+    for channel in (lightness, chroma):
+        for level in CARD_LEVELS:
+            binary = (channel >= level).astype(np.uint8)
+            contours, _ = cv2.findContours(binary, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+            for contour in contours:
+                area = cv2.contourArea(contour)
+                if not lo <= area <= hi:
+                    continue
+                bx, by, bw, bh = cv2.boundingRect(contour)
+                if bx <= 1 or by <= 1 or bx + bw >= binary.shape[1] - 1 or by + bh >= binary.shape[0] - 1:
+                    continue  # cut by the edge of the picture (or of the chest area): its shape is unknown
+                (cx, cy), (w, h), angle = cv2.minAreaRect(contour)
+                if w < h:
+                    w, h, angle = h, w, angle - 90
+                angle = (angle + 90) % 180 - 90
+                if not CARD_ASPECT[0] <= w / max(h, 1e-6) <= CARD_ASPECT[1] or abs(angle) > CARD_MAX_TILT_DEG:
+                    continue
+                if area / max(w * h, 1e-6) < CARD_MIN_FILL:
+                    continue
+                inside = np.zeros(binary.shape, np.uint8)
+                cv2.drawContours(inside, [contour], -1, 1, -1)
+                inside = cv2.erode(inside, erode)
+                values = channel[inside > 0]
+                if values.size < 20 or float((values < level).mean()) < CARD_MIN_INK:
+                    continue
+                paper = lightness[(inside > 0) & (channel >= level)]
+                if paper.size < 20 or float(paper.std()) > CARD_MAX_PAPER_STD:
+                    continue
+                corners = cv2.boxPoints(((cx, cy), (w, h), angle))
+                found.append([(float(x), float(y)) for x, y in corners])
+    return _distinct(found)
+
+
+def _quad_box(quad: list[tuple[float, float]]) -> tuple[float, float, float, float]:
+    xs = [p[0] for p in quad]
+    ys = [p[1] for p in quad]
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def _distinct(quads: list[list[tuple[float, float]]]) -> list[list[tuple[float, float]]]:
+    """One quad per card (the same card is found at several levels): the largest wins."""
+    quads = sorted(quads, key=lambda q: -cv2.contourArea(np.float32(q)))
+    kept: list[list[tuple[float, float]]] = []
+    for q in quads:
+        if all(_overlap(_quad_box(q), _quad_box(k)) < 0.6 for k in kept):
+            kept.append(q)
+    return kept
+
+
+def _in_chest(box: tuple[float, ...], face: Region) -> bool:
+    """The centre of ``box`` is where a tag under ``face`` would be."""
+    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    return (
+        abs(cx - (face.x0 + face.x1) / 2) <= MAX_DX_FACE_WIDTHS * face.width
+        and face.y1 + 0.15 * face.height <= cy <= face.y1 + CHEST_BOTTOM_FACES * face.height
+    )
+
+
+def _merge_line(texts: list[TextFinding], line: TextFinding) -> TextFinding | None:
+    """Add ``line`` unless the same text was read already; a surer reading, or one that reads
+    NO PHOTO, replaces the old one."""
+    for i, t in enumerate(texts):
+        if _overlap(t.box, line.box) > 0.5:
+            if t.kind != "no_photo" and (line.score > t.score or match_no_photo(line.text)):
+                texts[i] = line
+                return line
+            return None
+    texts.append(line)
+    return line
+
+
+def _look_candidates(faces: list[Region], tags: list[NoPhotoTag], ocr_scale: float, look: SecondLook) -> list[Region]:
+    """Faces worth a second look, most confident first (faces already wearing a found tag are not)."""
+    tied = {id(bind_box(t.box, faces) or t.face) for t in tags}
+    wanted = [
+        f
+        for f in faces
+        if f.score >= look.min_score
+        and f.width >= look.min_face
+        and f.width * ocr_scale <= look.max_face
+        and id(f) not in tied
+    ]
+    return sorted(wanted, key=lambda f: -f.score)
+
+
+@dataclass
+class _Chest:
+    """A face's chest area, cut out of the photo and scaled by ``scale``; ``origin`` in the photo."""
+
+    face: Region
+    crop: np.ndarray
+    scale: float
+    origin: tuple[int, int]
+
+    def to_image(self, quad) -> list[tuple[float, float]]:
+        ox, oy = self.origin
+        return [(ox + float(px) / self.scale, oy + float(py) / self.scale) for px, py in quad]
+
+
+def _read_chests(chests: list[_Chest], texts: list[TextFinding], tags: list[NoPhotoTag]) -> None:
+    """OCR of enlarged chest crops: new lines join ``texts``, NO PHOTO lines become tags.
+
+    One OCR call per crop: reading them side by side on one canvas was measured slower (the
+    canvas's gaps and ragged rows cost more than the calls it saves)."""
+    for chest in chests:
+        lines = []
+        for quad, text, score in _run_ocr(chest.crop, use_cls=False):
+            if score < MIN_TEXT_SCORE:
+                continue
+            line = _merge_line(texts, TextFinding(text, chest.to_image(quad), score, extra={"read_by": "second look"}))
+            if line is not None:
+                lines.append(line)
+        _add_no_photo_lines(lines, tags, chest.face)
+
+
+def _unread_cards(chest: _Chest, faces: list[Region], tags: list[NoPhotoTag], texts, look: SecondLook) -> None:
+    """Tag-shaped cards under a face that are no known tag, no face, and hold no line read surely."""
+    for quad in find_cards(chest.crop, look.face_width):
+        card = chest.to_image(quad)
+        box = _quad_box(card)
+        if not _in_chest(box, chest.face) or any(_overlap(t.box, box) > 0.3 for t in tags):
+            continue
+        if any(_overlap((f.x0, f.y0, f.x1, f.y1), box) > 0.3 for f in faces if f.score >= look.min_score):
+            continue  # another person's face, not a tag
+        if any(t.score >= look.clear_score for t in texts if _overlap(t.box, box) > 0.5):
+            continue  # its text was read, and it is not NO PHOTO
+        inside = [t.text for t in texts if _overlap(t.box, box) > 0.5]
+        tags.append(NoPhotoTag(card, "card", " / ".join(inside), readable=False, face=chest.face))
+
+
+def second_look(
+    rgb: np.ndarray, faces: list[Region], tags: list[NoPhotoTag], texts: list[TextFinding], look: SecondLook
+) -> tuple[int, int]:
+    """Look again at the chest of small faces, enlarged: markers, text, unreadable cards; add what
+    is found to ``tags`` and ``texts``. Returns (faces looked at, faces left out by the budget)."""
+    h, w = rgb.shape[:2]
+    ocr_scale = min(1.0, OCR_MAX_SIDE / max(h, w))
+    chests: list[_Chest] = []
+    spent = skipped = 0
+    for face in _look_candidates(faces, tags, ocr_scale, look):
+        x0, y0, x1, y1 = (int(round(v)) for v in chest_box(face, w, h))
+        scale = look.face_width / max(face.width, 1.0)
+        cw, ch = round((x1 - x0) * scale), round((y1 - y0) * scale)
+        if cw < 8 or ch < 8:
+            continue
+        if spent + cw * ch > look.budget:
+            skipped += 1
+            continue
+        spent += cw * ch
+        crop = cv2.resize(rgb[y0:y1, x0:x1], (cw, ch), interpolation=cv2.INTER_CUBIC)
+        chests.append(_Chest(face, crop, scale, (x0, y0)))
+    for chest in chests:
+        for quad in find_markers(chest.crop):
+            marker = NoPhotoTag(chest.to_image(quad), "aruco", "", face=chest.face)
+            if all(_overlap(t.box, marker.box) <= 0.3 for t in tags):
+                tags.append(marker)
+    # read again only where the crop is enlarged enough to read more than the first pass
+    _read_chests([c for c in chests if c.scale >= look.min_gain * ocr_scale], texts, tags)
+    for chest in chests:
+        _unread_cards(chest, faces, tags, texts, look)
+    return len(chests), skipped
+
+
+def scan(
+    rgb: np.ndarray, ocr: bool = True, faces: list[Region] | None = None, look: SecondLook | None = None
+) -> TagScan:
+    """Find NO PHOTO tags (markers, and text when ``ocr``) and every text line in an RGB image.
+
+    With ``faces``, small faces get a second look (:class:`SecondLook`; ``look`` defaults to
+    :func:`default_second_look`).
+    """
+    if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
+        raise DetectionError("tag search needs an 8-bit RGB image")
+    tags = [NoPhotoTag(q, "aruco", "") for q in find_markers(rgb)]
+    texts = read_text(rgb) if ocr else []
+    _add_no_photo_lines(texts, tags)
+    look = look or default_second_look()
+    looked = skipped = 0
+    if ocr and faces and look.enabled:
+        looked, skipped = second_look(rgb, faces, tags, texts, look)
+    return TagScan(tags, texts, looked, skipped)
 
 
 __all__ = [
     "NO_PHOTO_MARKER_ID",
     "NO_PHOTO_PHRASES",
     "NoPhotoTag",
+    "SecondLook",
     "TagScan",
     "TextFinding",
     "bind_box",
+    "chest_box",
     "classify",
     "clip_box",
+    "find_cards",
     "find_markers",
     "fold",
     "head_box",
     "match_no_photo",
     "plate_like",
     "read_text",
+    "registry_people",
     "scan",
+    "second_look",
+    "text_masked",
     "unbound_area",
+    "wearer_head",
 ]
