@@ -8,6 +8,10 @@
 
 Two passes let a mask start before the first detection of a face and blend its box from
 the detections on both sides, which a single forward pass cannot do.
+
+With a :class:`TagSearch`, the first pass also looks for NO PHOTO tags and text on a schedule
+(docs/video.md); each tag is tied to its wearer's track, which is then masked from its first
+frame to its last, even with ``--keep-faces``.
 """
 
 from __future__ import annotations
@@ -21,16 +25,18 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import av
 import numpy as np
 from PIL import Image
 
 from safepost.anonymize.masks import apply_masks
 from safepost.anonymize.spec import MaskSpec
 from safepost.core import DetectionError, Region
+from safepost.detect import tags as tagdet
 from safepost.detect.faces import FaceDetector
 from safepost.detect.motion import MotionEstimator
 from safepost.detect.recipes import Mode, Pass
-from safepost.detect.tracking import TrackSettings, VideoTracks
+from safepost.detect.tracking import Sighting, TrackSettings, VideoTracks
 from safepost.media import video as video_io
 
 Progress = Callable[[str, int], None]  # (phase, frames done)
@@ -53,12 +59,15 @@ VIDEO_THOROUGH = VideoMode(
     name="thorough",
     detection=Mode(
         name="video-thorough",
-        passes=(Pass("centerface", 0.07, scale=0.75), Pass("centerface", 0.07, scale=0.75, flip=True)),
+        # full size sees faces of 10-16 px; boxes under 0.2 must be seen at both sizes
+        passes=(Pass("centerface", 0.07), Pass("centerface", 0.07, scale=0.75)),
         large_face_threshold=0.2,
         agree_below=0.2,
     ),
     stride=3,
-    tracking=TrackSettings(pad=4, max_gap=9, drop_unconfirmed=True, growth_per_frame=0.02, max_growth=0.15),
+    tracking=TrackSettings(
+        pad=4, max_gap=9, drop_unconfirmed=True, growth_per_frame=0.02, max_growth=0.15, blur_growth=0.1
+    ),
     preset="veryfast",
 )
 VIDEO_REALTIME = VideoMode(
@@ -114,21 +123,85 @@ def _prefetched(frames: Iterator[np.ndarray], depth: int = 6) -> Iterator[np.nda
         worker.join(timeout=5)
 
 
-def analyse(src: Path, mode: VideoMode, progress: Progress | None = None) -> VideoTracks:
-    """First pass: camera motion on every frame, faces on keyframes, tracks."""
+@dataclass(frozen=True)
+class TagSearch:
+    """NO PHOTO tags and text in a video: searched on one frame every ``every_s`` seconds and on
+    the first frame of each scene (each such frame is also a face keyframe, and gets the photos'
+    second look under small faces). ``redact_text`` (none, names, all) says which text lines are
+    masked; a line is masked within ``text_reach_s`` seconds of the frame it was read on."""
+
+    every_s: float = 0.5
+    redact_text: str = "none"
+    text_reach_s: float = 0.5
+    #: the registry's ``safepost.text.NameIndex``: with "names", lines naming a registry person are masked
+    names: tagdet.NameFinder | None = None
+
+
+def _frame_rate(src: Path, default: float = 25.0) -> float:
+    """Frames per second of the first video stream (``default`` when the file does not say)."""
+    try:
+        with av.open(str(src)) as container:
+            stream = container.streams.video[0]
+            rate = stream.average_rate or stream.guessed_rate
+    except (av.error.FFmpegError, IndexError):
+        return default  # a broken file fails with a clear error when it is decoded
+    return float(rate) if rate else default
+
+
+def _detections(faces: list[Region]) -> np.ndarray:
+    return np.array([[r.x0, r.y0, r.x1, r.y1, r.score] for r in faces], np.float32).reshape(-1, 5)
+
+
+def _search_frame(rgb: np.ndarray, faces: list[Region], index: int, search: TagSearch) -> tuple[list, list[dict]]:
+    """Tags and text on one frame: sightings to mask, and every line read (as findings)."""
+    found = tagdet.scan(rgb, ocr=True, faces=faces)
+    sightings = []
+    for tag in found.tags:
+        hint = (tag.face.x0, tag.face.y0, tag.face.x1, tag.face.y1) if tag.face is not None else None
+        kind = "nophoto_tag" if tag.readable else "unread_tag"
+        sightings.append(Sighting(index, kind, tag.box, tag.text, tag.source, face_hint=hint))
+    texts = []
+    for line in found.texts:
+        if line.kind != "no_photo":
+            line.kind = tagdet.classify(line, faces)
+        masked = tagdet.text_masked(line, search.redact_text, bool(tagdet.registry_people(line, search.names)))
+        if masked and line.kind != "no_photo":  # NO PHOTO lines are masked through their tag
+            sightings.append(Sighting(index, "text", line.box, line.text, "ocr"))
+        texts.append(line.to_dict() | {"frame": index, "masked": masked})
+    return sightings, texts
+
+
+def analyse(
+    src: Path, mode: VideoMode, progress: Progress | None = None, search: TagSearch | None = None
+) -> VideoTracks:
+    """First pass: camera motion on every frame, faces on keyframes, tracks; with ``search``,
+    NO PHOTO tags and text on a schedule, tied to the tracks (``tracks.nophoto``, ``tracks.texts``)."""
     detector = FaceDetector(mode.detection)
     motion = MotionEstimator()
     steps, detections = [], {}
+    sightings: list[Sighting] = []
+    texts: list[dict] = []
+    searched: list[int] = []
+    every = max(1, round(_frame_rate(src) * search.every_s)) if search else 0
     since_key = mode.stride
+    since_search = every
     rgb = None
     for index, rgb in enumerate(_prefetched(video_io.iter_frames(src))):
         step = motion.step(rgb)
         steps.append(step)
-        if step.cut or since_key >= mode.stride:
+        look_for_tags = search is not None and (step.cut or since_search >= every)
+        if step.cut or since_key >= mode.stride or look_for_tags:
             faces = detector.detect(rgb, frame=index)
-            detections[index] = np.array([[r.x0, r.y0, r.x1, r.y1, r.score] for r in faces], np.float32).reshape(-1, 5)
+            detections[index] = _detections(faces)
             since_key = 0
+            if look_for_tags:
+                found, read = _search_frame(rgb, faces, index, search)
+                sightings.extend(found)
+                texts.extend(read)
+                searched.append(index)
+                since_search = 0
         since_key += 1
+        since_search += 1
         if progress:
             progress("analysing", index + 1)
     if not steps:
@@ -136,8 +209,19 @@ def analyse(src: Path, mode: VideoMode, progress: Progress | None = None) -> Vid
     last = len(steps) - 1
     if last not in detections:  # the tail of the video is always looked at
         faces = detector.detect(rgb, frame=last)
-        detections[last] = np.array([[r.x0, r.y0, r.x1, r.y1, r.score] for r in faces], np.float32).reshape(-1, 5)
-    return VideoTracks(steps, detections, mode.tracking)
+        detections[last] = _detections(faces)
+        if search is not None:
+            found, read = _search_frame(rgb, faces, last, search)
+            sightings.extend(found)
+            texts.extend(read)
+            searched.append(last)
+    tracks = VideoTracks(steps, detections, mode.tracking)
+    if search is not None:
+        tracks.bind(sightings)
+        tracks.texts = texts
+        tracks.searched = searched
+        tracks.sighting_reach = max(every, round(_frame_rate(src) * search.text_reach_s))
+    return tracks
 
 
 def render(
@@ -151,13 +235,16 @@ def render(
     progress: Progress | None = None,
     preset: str = "veryfast",
 ) -> video_io.VideoResult:
-    """Second pass: mask every tracked face (but ``keep_tracks``) and write a clean MP4."""
+    """Second pass: mask every tracked face (but ``keep_tracks``), the NO PHOTO tags, their wearers'
+    heads and the text sighted in the first pass, and write a clean MP4."""
     rng = np.random.default_rng()
 
     def mask_frame(rgb: np.ndarray, index: int) -> np.ndarray:
         if index >= tracks.n_frames:  # more frames than the first pass saw: fail closed
             raise DetectionError("the video changed between the two passes; nothing was written")
         regions = tracks.regions(index, skip=keep_tracks)
+        if tracks.sightings:
+            regions += tracks.sighting_regions(index, tracks.sighting_reach, rgb.shape[1], rgb.shape[0])
         if extra:
             regions += extra(index, rgb.shape[1], rgb.shape[0])
         if progress:

@@ -181,6 +181,20 @@ def fuse(per_pass: list[np.ndarray], mode: Mode) -> list[tuple[np.ndarray, int, 
     return faces
 
 
+def verified(faces: list[tuple[np.ndarray, int, list[int]]], checks: np.ndarray, mode: Mode) -> list:
+    """The fused ``faces`` that score at least ``mode.verify_below`` or overlap a ``checks`` box.
+
+    ``checks`` are the verify pass's boxes (x0, y0, x1, y1, score) already at its threshold.
+    """
+    if not faces:
+        return faces
+    boxes = np.stack([box for box, _, _ in faces])
+    found = np.zeros(len(faces), bool)
+    if len(checks):
+        found = (iou_matrix(boxes, checks) >= mode.verify_iou).any(axis=1)
+    return [face for face, ok in zip(faces, found, strict=True) if ok or face[0][4] >= mode.verify_below]
+
+
 class FaceDetector:
     """Finds faces in RGB images with one of the MODES."""
 
@@ -196,8 +210,11 @@ class FaceDetector:
         if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
             raise DetectionError("face detection needs an 8-bit RGB image")
         per_pass = [run_pass(rgb, p) for p in self.mode.passes]
+        faces = fuse(per_pass, self.mode)
+        if self.mode.verify is not None and any(box[4] < self.mode.verify_below for box, _, _ in faces):
+            faces = verified(faces, run_pass(rgb, self.mode.verify), self.mode)
         regions = []
-        for n, (box, support, passes) in enumerate(fuse(per_pass, self.mode), start=first_id):
+        for n, (box, support, passes) in enumerate(faces, start=first_id):
             x0, y0, x1, y1, score = (float(v) for v in box)
             regions.append(
                 Region(
@@ -216,4 +233,16 @@ class FaceDetector:
         return regions
 
 
-__all__ = ["FAST", "MODES", "THOROUGH", "FaceDetector", "Mode", "Pass", "fuse", "iou_matrix", "nms", "run_pass"]
+__all__ = [
+    "FAST",
+    "MODES",
+    "THOROUGH",
+    "FaceDetector",
+    "Mode",
+    "Pass",
+    "fuse",
+    "iou_matrix",
+    "nms",
+    "run_pass",
+    "verified",
+]

@@ -110,3 +110,16 @@ class MotionEstimator:
         matrix = matrix.copy()
         matrix[:, 2] *= self._scale  # translation back to full-frame pixels
         return matrix
+
+
+def camera_speed(steps: list[Step]) -> np.ndarray:
+    """Per frame, how far the picture moves (|dx|, |dy| pixels) into or out of it, whichever is more.
+
+    A fast pan smears faces along its direction and makes carried boxes less certain, so masks
+    are stretched along it (``TrackSettings.blur_growth``). Scene cuts count as no motion.
+    """
+    moves = np.array([[0.0, 0.0] if s.cut else np.abs(s.matrix[:, 2]) for s in steps]).reshape(-1, 2)
+    if len(moves) == 0:
+        return moves
+    following = np.vstack([moves[1:], [0.0, 0.0]])
+    return np.maximum(moves, following)

@@ -46,6 +46,12 @@ class Mode:
     #: a face scoring under this must be found by at least two passes (e.g. the image and its
     #: mirror): false alarms in texture rarely survive mirroring, real faces do
     agree_below: float = 0.0
+    #: a face scoring under ``verify_below`` is kept only if the ``verify`` pass, a different
+    #: detector, also finds a face there (IoU >= ``verify_iou``): crowd texture that fools one
+    #: network rarely fools another. The verify pass only runs when such weak boxes exist.
+    verify: Pass | None = None
+    verify_below: float = 0.0
+    verify_iou: float = 0.3
 
 
 # thorough: CenterFace on the image and its mirror at a low threshold (recall), plus a half-size

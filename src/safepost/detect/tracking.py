@@ -7,6 +7,11 @@ detections, carried along with the camera and blended from both sides; each trac
 covers a few frames before its first and after its last detection, and across keyframes
 where the detector missed it, so that no face shows in a single frame. The further a frame
 is from a detection, the larger its mask.
+
+NO PHOTO tags and text lines seen on the frames searched for them are :class:`Sighting` s. A tag
+worn by someone is tied to that person's track (:meth:`VideoTracks.bind`), so the wearer and the
+tag stay masked on every frame of the track, before and after the frames where the tag was read;
+anything else is masked on the frames around its sighting, carried along with the camera.
 """
 
 from __future__ import annotations
@@ -18,7 +23,10 @@ import numpy as np
 
 from safepost.core import Region
 from safepost.detect.faces import iou_matrix
-from safepost.detect.motion import IDENTITY, Step, compose, invert, warp_box
+from safepost.detect.motion import IDENTITY, Step, camera_speed, compose, invert, warp_box
+from safepost.detect.tags import HEAD_GROW, bind_box, unbound_area
+
+Box = tuple[float, float, float, float]
 
 
 @dataclass
@@ -44,6 +52,30 @@ class Track:
 
 
 @dataclass
+class Sighting:
+    """A NO PHOTO tag (kind ``nophoto_tag``, or ``unread_tag`` for a tag too small to read) or a
+    line of text (``text``) seen on one searched frame, in that frame's pixels.
+
+    ``face_hint`` is the face box it was found under (a second look), if any. :meth:`VideoTracks.bind`
+    sets ``track`` (the wearer's track) and ``offset`` (the tag box relative to the wearer's box, in
+    box widths and heights) for tags someone wears.
+    """
+
+    frame: int
+    kind: str
+    box: Box
+    text: str = ""
+    found_by: str = ""
+    face_hint: Box | None = None
+    track: str | None = None
+    offset: Box | None = None
+
+    @property
+    def is_tag(self) -> bool:
+        return self.kind in ("nophoto_tag", "unread_tag")
+
+
+@dataclass
 class TrackSettings:
     """How far tracks reach beyond their detections (in frames) and how they are linked."""
 
@@ -58,6 +90,8 @@ class TrackSettings:
     drop_unconfirmed: bool = False
     growth_per_frame: float = 0.04  # extra margin per frame away from a detection, of the box size
     max_growth: float = 0.3
+    #: stretch masks along a fast camera move by this fraction of its per-frame shift on each side
+    blur_growth: float = 0.0
 
 
 class VideoTracks:
@@ -67,6 +101,7 @@ class VideoTracks:
         self.settings = settings
         self._motion_cache: dict[tuple[int, int], np.ndarray] = {}
         self.n_frames = len(steps)
+        self._speed = camera_speed(steps)  # (|dx|, |dy|) per frame, for blur_growth
         self.scene_of: list[int] = []
         self._to_scene: list[np.ndarray] = []  # per frame: scene-start coordinates -> frame coordinates
         scene, acc = -1, IDENTITY.copy()
@@ -78,6 +113,16 @@ class VideoTracks:
             self.scene_of.append(scene)
             self._to_scene.append(acc)
         self.tracks = self._link(detections)
+        self.sightings: list[Sighting] = []
+        #: NO PHOTO tracks: track id -> the sightings of the tags tied to it
+        self.nophoto: dict[str, list[Sighting]] = {}
+        self._loose: list[Sighting] = []  # sightings tied to no track, by frame
+        self._loose_frames: list[int] = []
+        #: every text line read on the searched frames (dicts, as for photos), and those frames
+        self.texts: list[dict] = []
+        self.searched: list[int] = []
+        #: frames before and after its sighting that a loose tag or text line stays masked
+        self.sighting_reach = 0
         self._by_frame: list[list[Track]] = [[] for _ in range(self.n_frames)]
         for track in self.tracks:
             if settings.drop_unconfirmed and not self.confirmed(track):
@@ -168,14 +213,15 @@ class VideoTracks:
             box, distance = found
             grow = min(s.max_growth, s.growth_per_frame * distance)
             w, h = box[2] - box[0], box[3] - box[1]
+            bx, by = s.blur_growth * self._speed[frame]
             out.append(
                 Region(
                     id=track.id,
                     kind="face",
-                    x0=float(box[0] - grow * w),
-                    y0=float(box[1] - grow * h),
-                    x1=float(box[2] + grow * w),
-                    y1=float(box[3] + grow * h),
+                    x0=float(box[0] - grow * w - bx),
+                    y0=float(box[1] - grow * h - by),
+                    x1=float(box[2] + grow * w + bx),
+                    y1=float(box[3] + grow * h + by),
                     score=float(box[4]),
                     source="track",
                     frame=frame,
@@ -183,3 +229,94 @@ class VideoTracks:
                 )
             )
         return out
+
+    # -- NO PHOTO tags and text --------------------------------------------------------------------
+    def faces_at(self, frame: int) -> list[Region]:
+        """Every track's box on ``frame`` (unconfirmed tracks too), as face regions named by track."""
+        out = []
+        for track in self.tracks:
+            if track.scene != self.scene_of[frame] or not track.first - self.settings.pad <= frame:
+                continue
+            if frame > track.last + self.settings.pad:
+                continue
+            found = self.box_at(track, frame)
+            if found is not None:
+                box = found[0]
+                out.append(Region(track.id, "face", *map(float, box[:4]), score=float(box[4]), frame=frame))
+        return out
+
+    def bind(self, sightings: list[Sighting]) -> None:
+        """Tie each tag to the face track wearing it (the face above it on its frame, or the face it
+        was found under); keep the rest as loose sightings."""
+        self.sightings = sorted(sightings, key=lambda s: s.frame)
+        self.nophoto, self._loose = {}, []
+        for s in self.sightings:
+            wearer = None
+            if s.is_tag:
+                faces = self.faces_at(s.frame)
+                wearer = bind_box(s.box, faces)
+                if wearer is None and s.face_hint is not None:
+                    wearer = _best_overlap(s.face_hint, faces)
+            if wearer is None:
+                self._loose.append(s)
+                continue
+            s.track = wearer.id
+            fw, fh = max(wearer.width, 1.0), max(wearer.height, 1.0)
+            s.offset = (
+                (s.box[0] - wearer.x0) / fw,
+                (s.box[1] - wearer.y0) / fh,
+                (s.box[2] - wearer.x0) / fw,
+                (s.box[3] - wearer.y0) / fh,
+            )
+            self.nophoto.setdefault(wearer.id, []).append(s)
+        self._loose_frames = [s.frame for s in self._loose]
+
+    def sighting_regions(self, frame: int, reach: int, width: int, height: int) -> list[Region]:
+        """What the sightings mask on ``frame``: each NO PHOTO wearer's head and tag wherever its
+        track is; loose tags (with the area above them) and text within ``reach`` frames of their
+        sighting, moved with the camera."""
+        out: list[Region] = []
+        for track in self.tracks:
+            tied = self.nophoto.get(track.id)
+            if not tied:
+                continue
+            found = self.box_at(track, frame)
+            if found is None:
+                continue
+            box = found[0]
+            fw, fh = box[2] - box[0], box[3] - box[1]
+            side, top, bottom = HEAD_GROW
+            head = (box[0] - side * fw, box[1] - top * fh, box[2] + side * fw, box[3] + bottom * fh)
+            sighting = min(tied, key=lambda s: abs(s.frame - frame))
+            extra = {"nophoto": True, "track": track.id, "tag_text": sighting.text}
+            out.append(_region(f"{track.id}-head", "nophoto_head", head, frame, width, height, extra))
+            ox0, oy0, ox1, oy1 = sighting.offset or (0.0, 0.0, 0.0, 0.0)
+            tag = (box[0] + ox0 * fw, box[1] + oy0 * fh, box[0] + ox1 * fw, box[1] + oy1 * fh)
+            out.append(_region(f"{track.id}-tag", sighting.kind, tag, frame, width, height, extra))
+        lo = bisect.bisect_left(self._loose_frames, frame - reach)
+        hi = bisect.bisect_right(self._loose_frames, frame + reach)
+        for s in self._loose[lo:hi]:
+            if self.scene_of[s.frame] != self.scene_of[frame]:
+                continue
+            moved = warp_box(np.asarray(s.box, np.float64), self.motion(s.frame, frame))
+            box = tuple(float(v) for v in moved[:4])
+            extra = {"text": s.text, "seen_on": s.frame}
+            out.append(_region(f"s{s.frame}", s.kind, box, frame, width, height, extra))
+            if s.is_tag:  # nobody to tie it to: the area above it, where its wearer's head must be
+                area = unbound_area(box, width, height)
+                out.append(_region(f"s{s.frame}-area", "nophoto_area", area, frame, width, height, extra))
+        return out
+
+
+def _best_overlap(box: Box, faces: list[Region], min_iou: float = 0.3) -> Region | None:
+    if not faces:
+        return None
+    ious = iou_matrix(np.asarray([box], np.float64), np.asarray([[f.x0, f.y0, f.x1, f.y1] for f in faces]))[0]
+    i = int(np.argmax(ious))
+    return faces[i] if ious[i] >= min_iou else None
+
+
+def _region(rid: str, kind: str, box: tuple[float, ...], frame: int, width: int, height: int, extra: dict) -> Region:
+    x0, y0, x1, y1 = box
+    clipped = (max(0.0, x0), max(0.0, y0), min(float(width), x1), min(float(height), y1))
+    return Region(rid, kind, *clipped, source="nophoto-track", frame=frame, extra=dict(extra))
