@@ -297,3 +297,22 @@ def test_lone_first_name_is_a_lead_not_a_block(world):
     possible = [f for f in report.findings if f.kind == "possible_name"]
     assert possible and not possible[0].blocks and report.level != "blocked"
     assert not [f for f in report.findings if f.kind == "name_without_consent"]
+
+
+def test_registry_name_written_in_a_photo_is_masked(world):
+    canvas = Image.new("RGB", (900, 500), (90, 110, 130))
+    card_box = (250, 180)
+    canvas.paste(_card("BRUNO DÍAZ", 56, 420), card_box)
+    out = io.BytesIO()
+    canvas.save(out, "PNG")
+    post = _text_post("The banner at the gate.", media=["gate.png"])
+    post.media = {"gate.png": out.getvalue()}
+    report = check_post(post, world["ws"])
+    named = [f for f in report.findings if f.kind == "readable_name"]
+    assert named and "BRUNO" in named[0].title.upper()
+    result = prepare_post(post, world["ws"])
+    after = np.asarray(Image.open(io.BytesIO(result.files["gate.png"])).convert("RGB")).astype(int)
+    before = np.asarray(canvas).astype(int)
+    x0, y0 = card_box
+    text_area = (slice(y0 + 20, y0 + 90), slice(x0 + 40, x0 + 380))
+    assert (np.abs(before[text_area] - after[text_area]) > 24).any(axis=2).mean() > 0.3

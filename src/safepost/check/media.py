@@ -65,7 +65,7 @@ def analyse_photo(name: str, data: bytes, detector, names=None) -> AnalysedMedia
     rgb = loaded.frames[0]
     h, w = rgb.shape[:2]
     faces = detector.detect(rgb, frame=0, first_id=1)
-    tagged, texts = _tag_regions(rgb, faces, 0, len(faces) + 1, "names", True)
+    tagged, texts = _tag_regions(rgb, faces, 0, len(faces) + 1, "names", True, names)
     report = MediaReport(name=name, kind="image", width=w, height=h)
     report.metadata = [f.to_dict() for f in inspect_image(name, data)]
     for face in faces:
@@ -84,18 +84,6 @@ def analyse_photo(name: str, data: bytes, detector, names=None) -> AnalysedMedia
                 reason=region.extra.get("note", ""),
             )
         )
-    next_id = len(faces) + len(tagged) + 1
-    for entry in texts:
-        matches = names.find(entry["text"]) if names is not None and entry.get("text") else []
-        if matches:
-            entry["registry_names"] = [m.person_id for m in matches]
-            if not entry.get("masked"):
-                region_id = f"t{next_id}"
-                next_id += 1
-                entry["masked"], entry["region"] = True, region_id
-                report.regions.append(
-                    MediaRegion(region_id, "text", _int_box(entry["box"]), text=entry["text"], reason="registry name")
-                )
     report.texts = texts
     return AnalysedMedia(report=report, rgb=rgb, format=loaded.format, faces=faces)
 
