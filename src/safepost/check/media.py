@@ -6,6 +6,8 @@ Videos are analysed as face tracks (they must be files in a bundle folder on dis
 
 from __future__ import annotations
 
+import os
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -88,13 +90,30 @@ def analyse_photo(name: str, data: bytes, detector, names=None) -> AnalysedMedia
     return AnalysedMedia(report=report, rgb=rgb, format=loaded.format, faces=faces)
 
 
-def analyse_video(name: str, path: Path | None) -> AnalysedMedia:
-    """Face tracks (each kept or masked as a whole), audio presence and container metadata."""
+def _memory_file(name: str, data: bytes) -> tuple[Path, int]:
+    """The bytes as an anonymous in-memory file (Linux memfd): readable by path, never on disk."""
+    if not hasattr(os, "memfd_create"):
+        raise UnsupportedFormatError(f"{name}: videos held in memory can be checked on Linux only")
+    fd = os.memfd_create("safepost-video", os.MFD_CLOEXEC)
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+    return Path(f"/proc/self/fd/{fd}"), fd
+
+
+def analyse_video(name: str, path: Path | None, data: bytes | None = None) -> AnalysedMedia:
+    """Face tracks (each kept or masked as a whole), audio presence and container metadata.
+
+    A video that is not a file in a bundle folder (the web app's uploads) is read from memory.
+    """
     from safepost.api import list_tracks
     from safepost.media.video_meta import video_findings
 
+    fd = None
+    if (path is None or not path.is_file()) and data is not None:
+        path, fd = _memory_file(name, data)
     if path is None or not path.is_file():
-        raise UnsupportedFormatError(f"{name}: videos can be checked only from a bundle folder on disk")
+        raise UnsupportedFormatError(f"{name}: the video is missing")
     import av
 
     report = MediaReport(name=name, kind="video")
@@ -104,8 +123,29 @@ def analyse_video(name: str, path: Path | None) -> AnalysedMedia:
         report.audio = bool(container.streams.audio)
     report.metadata = [f.to_dict() for f in video_findings(path)]
     for track in list_tracks(path):
-        report.regions.append(MediaRegion(track["id"], "track", _int_box(track["box"]), track["best_score"]))
-    return AnalysedMedia(report=report, path=path)
+        thumbnail = track.get("thumbnail_jpeg_base64") or None
+        kind = "masked_track" if thumbnail and _thumbnail_masked(thumbnail) else "track"
+        region = MediaRegion(track["id"], kind, _int_box(track["box"]), track["best_score"])
+        region.thumbnail = thumbnail
+        report.regions.append(region)
+    item = AnalysedMedia(report=report, path=path)
+    if fd is not None:
+        weakref.finalize(item, os.close, fd)
+    return item
+
+
+def _thumbnail_masked(thumbnail: str) -> bool:
+    """A track whose best view is already a flat mask (a re-check of anonymised video)."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    with Image.open(io.BytesIO(base64.b64decode(thumbnail))) as im:
+        rgb = np.asarray(im.convert("RGB"))
+    h, w = rgb.shape[:2]
+    # the thumbnail is the face box padded by 30% of its size on each side
+    return already_masked(rgb, [round(w * 0.1875), round(h * 0.1875), round(w * 0.8125), round(h * 0.8125)])
 
 
 def analyse(name: str, data: bytes, folder: Path | None, detector, names=None) -> AnalysedMedia:
@@ -114,5 +154,5 @@ def analyse(name: str, data: bytes, folder: Path | None, detector, names=None) -
     if family == sniff.IMAGE:
         return analyse_photo(name, data, detector, names)
     if family == sniff.VIDEO:
-        return analyse_video(name, folder / name if folder else None)
+        return analyse_video(name, folder / name if folder else None, data)
     raise UnsupportedFormatError(f"{name} is not a photo or video safepost can check (it looks like: {family})")

@@ -50,9 +50,16 @@ class MediaRegion:
     reason: str = ""
     nophoto: bool = False
     text: str | None = None
+    #: Video tracks: a small JPEG of the face (base64) for the reviewer's screen. It shows the face,
+    #: so reports written to disk leave it out (``to_dict(thumbnails=False)``, the default).
+    thumbnail: str | None = field(default=None, repr=False)
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+    def to_dict(self, thumbnails: bool = False) -> dict[str, Any]:
+        d = asdict(self)
+        thumbnail = d.pop("thumbnail")
+        if thumbnails and thumbnail:
+            d["thumbnail_jpeg_base64"] = thumbnail
+        return d
 
 
 @dataclass
@@ -68,9 +75,9 @@ class MediaReport:
     metadata: list[dict] = field(default_factory=list)
     audio: bool = False
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, thumbnails: bool = False) -> dict[str, Any]:
         d = asdict(self)
-        d["regions"] = [r.to_dict() for r in self.regions]
+        d["regions"] = [r.to_dict(thumbnails) for r in self.regions]
         return d
 
 
@@ -98,7 +105,8 @@ class PostReport:
     def blocking(self) -> list[PostFinding]:
         return [f for f in self.findings if f.blocks]
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, thumbnails: bool = False) -> dict[str, Any]:
+        """Everything as plain data; ``thumbnails`` adds video face thumbnails (screens only, never files)."""
         return {
             "level": self.level,
             "score": self.score,
@@ -110,5 +118,5 @@ class PostReport:
             "thresholds": self.thresholds,
             "findings": [f.to_dict() for f in self.findings],
             "people": [p.to_dict() for p in self.people],
-            "media": [m.to_dict() for m in self.media],
+            "media": [m.to_dict(thumbnails) for m in self.media],
         }

@@ -114,7 +114,7 @@ async def _picture(session: Session, draft: Draft, name: str) -> tuple[bytes, in
 
 async def _review_context(request: Request, session: Session, draft: Draft, **extra: Any) -> dict[str, Any]:
     report = await _report(request, session, draft)
-    data = report.to_dict()
+    data = report.to_dict(thumbnails=True)
     sizes = {}
     for name, item in draft.media.items():
         if item.family == IMAGE:
