@@ -84,7 +84,7 @@ def _keeps(analysis: Analysis, names: dict[str, str]) -> list[Keep]:
     ]
 
 
-def build_bundle(post: Post, analysis: Analysis, staging: Path) -> Post:
+def build_bundle(post: Post, analysis: Analysis, staging: Path, review: Review | None = None) -> Post:
     """Write the sanitised media into ``staging`` and return the prepared post (not yet checked)."""
     meta = post.meta
     third_party = meta.source.kind == SourceKind.THIRD_PARTY
@@ -109,7 +109,7 @@ def build_bundle(post: Post, analysis: Analysis, staging: Path) -> Post:
     text = apply_edits(post.text, analysis.text.edits)
     review = Review(
         keep=_keeps(analysis, names),
-        names=[link for link in post.review.names if link.person_id is None],
+        names=[link for link in (review or post.review).names if link.person_id is None],
     )
     return Post(meta=new_meta, text=text, media=media, review=review, ref=str(staging))
 
@@ -151,7 +151,7 @@ def prepare_post(
         )
     with tempfile.TemporaryDirectory(prefix="safepost-prepare-") as tmp:
         staging = Path(tmp)
-        prepared = build_bundle(post, analysis, staging)
+        prepared = build_bundle(post, analysis, staging, review)
         after_analysis = analyse_post(prepared, ws, policy=policy, detector=detector)
         after = after_analysis.report
         _check_approval(after, approve_by, policy)
