@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from functools import cache
-from importlib import resources
 
-from safepost.core import InputError, SafepostError
+from safepost.core import InputError
+from safepost.i18n import read_catalogue
 
 #: Supported languages; the first is the source language and the fallback of locale detection.
 LANGS: tuple[str, ...] = ("en", "es")
@@ -54,21 +53,12 @@ def detect_lang(explicit: str | None = None, environ: Mapping[str, str] | None =
     return LANGS[0]
 
 
-@cache
 def catalogue(lang: str) -> dict[str, str]:
     """The translated messages of ``lang`` (empty for English). Untranslated or fuzzy entries are left out."""
     check_lang(lang)
     if lang == LANGS[0]:
         return {}
-    from babel.messages.pofile import read_po
-
-    path = resources.files("safepost.guidance").joinpath("locale", lang, "LC_MESSAGES", f"{DOMAIN}.po")
-    try:
-        with path.open("rb") as stream:
-            catalog = read_po(stream, locale=lang, domain=DOMAIN)
-    except (OSError, ValueError) as exc:
-        raise SafepostError(f"the {lang} translations of safepost are missing or damaged ({exc}); reinstall") from exc
-    return {str(m.id): str(m.string) for m in catalog if m.id and isinstance(m.id, str) and m.string and not m.fuzzy}
+    return read_catalogue("safepost.guidance", lang, DOMAIN)
 
 
 def translator(lang: str) -> Translator:

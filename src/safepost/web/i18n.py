@@ -8,10 +8,8 @@ message shows in English. Add a language: copy the catalogue, translate, add it 
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import cache
-from importlib import resources
 
-from safepost.core import SafepostError
+from safepost.i18n import read_catalogue
 
 LANGS: dict[str, str] = {"en": "English", "es": "Español"}
 DOMAIN = "web"
@@ -19,20 +17,11 @@ DOMAIN = "web"
 Translator = Callable[..., str]
 
 
-@cache
 def catalogue(lang: str) -> dict[str, str]:
     """Translated messages of ``lang`` (empty for English); fuzzy and empty entries left out."""
     if lang not in LANGS or lang == "en":
         return {}
-    from babel.messages.pofile import read_po
-
-    path = resources.files("safepost.web").joinpath("locale", lang, "LC_MESSAGES", f"{DOMAIN}.po")
-    try:
-        with path.open("rb") as stream:
-            catalog = read_po(stream, locale=lang, domain=DOMAIN)
-    except (OSError, ValueError) as exc:
-        raise SafepostError(f"the {lang} translation of the web app is missing or damaged ({exc}); reinstall") from exc
-    return {str(m.id): str(m.string) for m in catalog if m.id and isinstance(m.id, str) and m.string and not m.fuzzy}
+    return read_catalogue("safepost.web", lang, DOMAIN)
 
 
 def translator(lang: str) -> Translator:
