@@ -59,14 +59,15 @@ VIDEO_THOROUGH = VideoMode(
     name="thorough",
     detection=Mode(
         name="video-thorough",
-        # full size sees faces of 10-16 px; boxes under 0.2 must be seen at both sizes
-        passes=(Pass("centerface", 0.07), Pass("centerface", 0.07, scale=0.75)),
+        # full size sees faces of 10-16 px; boxes under 0.2 must also be found by RetinaFace
+        passes=(Pass("centerface", 0.08),),
         large_face_threshold=0.2,
-        agree_below=0.2,
+        verify=Pass("retinaface", 0.05, scale=0.75),
+        verify_below=0.2,
     ),
-    stride=3,
+    stride=4,
     tracking=TrackSettings(
-        pad=4, max_gap=9, drop_unconfirmed=True, growth_per_frame=0.02, max_growth=0.15, blur_growth=0.1
+        pad=5, max_gap=12, drop_unconfirmed=True, growth_per_frame=0.02, max_growth=0.15, blur_growth=0.1
     ),
     preset="veryfast",
 )
