@@ -65,7 +65,17 @@ def _mask_video(item: AnalysedMedia, staging: Path, name: str) -> None:
         if r.kind == "manual"
     ]
     audio = "disguise" if item.report.audio else "keep"
-    redact_video(item.path, staging / name, keep_tracks=kept, audio=audio, edits=ManualEdits(regions=manual))
+    # NO PHOTO tags and name tags are searched too: a NO PHOTO wearer can never be kept, and a
+    # readable name would identify a masked face.
+    redact_video(
+        item.path,
+        staging / name,
+        keep_tracks=kept,
+        audio=audio,
+        edits=ManualEdits(regions=manual),
+        find_tags=True,
+        redact_text="names",
+    )
 
 
 def _output_name(item: AnalysedMedia) -> str:
