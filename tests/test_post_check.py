@@ -316,3 +316,19 @@ def test_registry_name_written_in_a_photo_is_masked(world):
     x0, y0 = card_box
     text_area = (slice(y0 + 20, y0 + 90), slice(x0 + 40, x0 + 380))
     assert (np.abs(before[text_area] - after[text_area]) > 24).any(axis=2).mean() > 0.3
+
+
+def test_failed_bundle_write_records_no_publication(world, tmp_path):
+    from safepost.core import OutputError
+
+    taken = tmp_path / "taken"
+    taken.mkdir()
+    (taken / "something.txt").write_text("not ours")
+    count = "SELECT COUNT(*) FROM publications"
+    with world["ws"].read() as conn:
+        before = conn.execute(count).fetchone()[0]
+    with pytest.raises(OutputError):
+        prepare_post(_text_post("Thanks to everyone who came."), world["ws"], output=taken)
+    with world["ws"].read() as conn:
+        assert conn.execute(count).fetchone()[0] == before
+    assert sorted(p.name for p in taken.iterdir()) == ["something.txt"]

@@ -54,7 +54,7 @@ def _post_demo(output: Path, echo: Callable[[str], None], detector: FaceDetector
 
     import yaml
 
-    from safepost.check import analyse_post, prepare_post, write_bundle
+    from safepost.check import analyse_post, prepare_post
     from safepost.check.render import previews
     from safepost.consent import events, people, registry
     from safepost.media.atomic import atomic_write_bytes
@@ -97,8 +97,7 @@ def _post_demo(output: Path, echo: Callable[[str], None], detector: FaceDetector
         face = next(r for r in analysis.report.media[0].regions if r.kind == "face")
         review = {"keep": [{"media": "astronaut.jpg", "region": face.id, "person_id": eileen.id}]}
         (bundle / "review.yaml").write_text(yaml.safe_dump(review), encoding="utf-8")
-        result = prepare_post(load_post(bundle), ws, detector=detector)
-        write_bundle(result, output / "demo-post-safe")
+        result = prepare_post(load_post(bundle), ws, detector=detector, output=output / "demo-post-safe")
         echo(f"After linking Eileen Collins's consent and `safepost prepare`: {result.after.level.upper()}")
         echo(f"  safe bundle: {output / 'demo-post-safe'}; report: {output / 'demo-post-report.html'}")
     finally:

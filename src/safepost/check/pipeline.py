@@ -37,8 +37,10 @@ class Analysis:
 
 def _names_index(ws):
     from safepost.text import NameIndex
+    from safepost.text.names import entries_of
 
-    return NameIndex.from_people(list_people(ws))
+    # cached: prepare checks a post twice, and the web app re-checks after every review step
+    return NameIndex.cached(entries_of(list_people(ws)))
 
 
 def analyse_post(

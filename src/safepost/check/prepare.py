@@ -145,8 +145,13 @@ def prepare_post(
     approve_by: str | None = None,
     at=None,
     detector=None,
+    output: str | os.PathLike[str] | None = None,
 ) -> PrepareResult:
-    """Make the post safe, check it again, record it. Raises PostBlockedError when it cannot be made safe."""
+    """Make the post safe, check it again, record it. Raises PostBlockedError when it cannot be made safe.
+
+    With ``output`` the bundle is written there (:func:`write_bundle`) before anything is recorded,
+    so a failed write never leaves a publication record behind.
+    """
     from safepost.detect.faces import FaceDetector
     from safepost.report import render_report
 
@@ -175,6 +180,8 @@ def prepare_post(
             rendered = render_report(after, fmt, before=before_pictures, after=after_pictures)
             files[f"report.{fmt}"] = rendered.encode()
     result = PrepareResult(before=analysis.report, after=after, files=files, approved_by=approve_by)
+    if output is not None:
+        write_bundle(result, output)
     _record(ws, post, prepared.meta, analysis.used, result)
     return result
 

@@ -134,7 +134,7 @@ def prepare_command(post_folder: Path, output: Path, policy_path: Path | None, a
     """
     import json
 
-    from safepost.check import prepare_post, write_bundle
+    from safepost.check import prepare_post
     from safepost.cli.workspace import open_workspace
     from safepost.core import SafepostError
     from safepost.post import load_post
@@ -146,8 +146,7 @@ def prepare_command(post_folder: Path, output: Path, policy_path: Path | None, a
         if output.exists() and (not output.is_dir() or any(output.iterdir())):
             _fail(f"{output} already exists and is not empty; choose a new folder", 7)
         with open_workspace() as ws:
-            result = prepare_post(post, ws, policy=policy, approve_by=approve_by)
-            write_bundle(result, output)
+            result = prepare_post(post, ws, policy=policy, approve_by=approve_by, output=output)
     except SafepostError as exc:
         _fail(str(exc), exc.exit_code)
     if as_json:

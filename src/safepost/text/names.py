@@ -202,16 +202,7 @@ class NameIndex:
     @classmethod
     def from_people(cls, people: Iterable) -> NameIndex:
         """An index of :class:`safepost.consent.people.Person` objects (handles "x:@ana_r" match "@ana_r")."""
-        return cls(
-            NameEntry(
-                person_id=p.id,
-                display_name=p.display_name,
-                aliases=tuple(p.aliases),
-                nicknames=tuple(p.nicknames),
-                handles=tuple(p.handles),
-            )
-            for p in people
-        )
+        return cls(entries_of(people))
 
     _cache: OrderedDict[str, NameIndex] = OrderedDict()
     _cache_lock = threading.Lock()
@@ -424,3 +415,17 @@ def _without_overlaps(hits: list[_Hit]) -> list[_Hit]:
             kept.append(h)
             used[h.fstart : h.fend] = b"\x01" * (h.fend - h.fstart)
     return kept
+
+
+def entries_of(people: Iterable) -> list[NameEntry]:
+    """:class:`NameEntry` objects for :class:`safepost.consent.people.Person` objects."""
+    return [
+        NameEntry(
+            person_id=p.id,
+            display_name=p.display_name,
+            aliases=tuple(p.aliases),
+            nicknames=tuple(p.nicknames),
+            handles=tuple(p.handles),
+        )
+        for p in people
+    ]
