@@ -332,3 +332,24 @@ def test_failed_bundle_write_records_no_publication(world, tmp_path):
     with world["ws"].read() as conn:
         assert conn.execute(count).fetchone()[0] == before
     assert sorted(p.name for p in taken.iterdir()) == ["something.txt"]
+
+
+def test_analyser_detects_once_and_each_check_decides_afresh(world):
+    from safepost.check.media import MediaAnalyser
+    from safepost.detect.faces import FaceDetector
+    from safepost.post import Review
+
+    calls = []
+
+    class Counting(FaceDetector):
+        def detect(self, rgb, frame=0, first_id=1):
+            calls.append(rgb.shape)
+            return super().detect(rgb, frame, first_id)
+
+    analyser = MediaAnalyser(Counting("thorough"))
+    post = load_post(world["bundle"])
+    kept = check_post(post, world["ws"], analyser=analyser)
+    masked = check_post(post, world["ws"], review=Review(), analyser=analyser)
+    assert len(calls) == 1  # the photo was analysed once
+    assert [r.decision for r in kept.media[0].regions if r.kind == "face"].count("keep") == 1
+    assert all(r.decision == "mask" for r in masked.media[0].regions if r.kind == "face")

@@ -6,8 +6,12 @@ Videos are analysed as face tracks (they must be files in a bundle folder on dis
 
 from __future__ import annotations
 
+import copy
+import hashlib
 import os
+import threading
 import weakref
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +31,39 @@ class AnalysedMedia:
     format: str = ""
     path: Path | None = None  # videos: the file in the bundle folder
     faces: list[Region] = field(default_factory=list)
+    source: AnalysedMedia | None = field(default=None, repr=False)  # the cached analysis this copies
+
+
+class MediaAnalyser:
+    """Runs the detectors once per distinct file and hands out fresh copies of the result.
+
+    A re-check after a review step (keep this face, drop that one) changes only the decisions, so
+    the web app keeps one analyser per post. The cache holds decoded pixels in memory only: drop
+    the analyser with the post.
+    """
+
+    def __init__(self, detector=None, size: int = 8) -> None:
+        self.detector = detector
+        self._cache: OrderedDict[tuple, AnalysedMedia] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def analyse(self, name: str, data: bytes, folder: Path | None, names=None) -> AnalysedMedia:
+        with self._lock:
+            if self.detector is None:
+                from safepost.detect.faces import FaceDetector
+
+                self.detector = FaceDetector("thorough")
+            key = (name, folder, hashlib.sha256(data).hexdigest(), id(names))
+            item = self._cache.get(key)
+            if item is None:
+                item = analyse(name, data, folder, self.detector, names)
+                self._cache[key] = item
+                while len(self._cache) > self._size:
+                    self._cache.popitem(last=False)
+            self._cache.move_to_end(key)
+        # decisions are written into the regions: every caller gets its own report
+        return AnalysedMedia(copy.deepcopy(item.report), item.rgb, item.format, item.path, item.faces, source=item)
 
 
 def _int_box(box) -> list[int]:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from safepost.check.decide import ConsentUse, decide_media, media_findings
-from safepost.check.media import AnalysedMedia, analyse
+from safepost.check.media import AnalysedMedia, MediaAnalyser
 from safepost.check.model import PostFinding, PostReport
 from safepost.check.text import TextCheck, check_text
 from safepost.check.timing import event_window, is_live
@@ -44,21 +44,28 @@ def _names_index(ws):
 
 
 def analyse_post(
-    post: Post, ws, *, policy: Policy | None = None, review: Review | None = None, at=None, detector=None
+    post: Post,
+    ws,
+    *,
+    policy: Policy | None = None,
+    review: Review | None = None,
+    at=None,
+    detector=None,
+    analyser: MediaAnalyser | None = None,
 ) -> Analysis:
-    """Run every detector on the post, apply the review and the registry, and rate the result."""
-    from safepost.detect.faces import FaceDetector
+    """Run every detector on the post, apply the review and the registry, and rate the result.
 
+    ``analyser`` reuses the detections of files it has seen (a re-check after a review step).
+    """
     policy = policy or Policy()
     review = review if review is not None else post.review
     meta = post.meta
     when = meta.publish_at or _as_datetime(at) or datetime.now(UTC)
     when_iso = when.strftime(ISO)
-    if detector is None and meta.media:
-        detector = FaceDetector("thorough")
+    analyser = analyser or MediaAnalyser(detector)
     index = _names_index(ws)
     folder = Path(post.ref) if post.ref and Path(post.ref).is_dir() else None
-    media = [analyse(name, post.media[name], folder, detector, index) for name in meta.media]
+    media = [analyser.analyse(name, post.media[name], folder, index) for name in meta.media]
     with ws.read() as conn:
         event = _event(conn, meta)
         media_problems, used = decide_media(conn, media, review, meta, when_iso, policy.block_identifiable_minors)
@@ -93,9 +100,18 @@ def analyse_post(
     return Analysis(report, media, text, event, used + text.used, third_party)
 
 
-def check_post(post: Post, ws, *, policy: Policy | None = None, review: Review | None = None, at=None, detector=None):
+def check_post(
+    post: Post,
+    ws,
+    *,
+    policy: Policy | None = None,
+    review: Review | None = None,
+    at=None,
+    detector=None,
+    analyser: MediaAnalyser | None = None,
+):
     """Rate ``post``: Low, Medium, High or Blocked, with every finding, its reason and its fix."""
-    return analyse_post(post, ws, policy=policy, review=review, at=at, detector=detector).report
+    return analyse_post(post, ws, policy=policy, review=review, at=at, detector=detector, analyser=analyser).report
 
 
 def _as_datetime(value) -> datetime | None:
@@ -165,9 +181,7 @@ def _account_holder(meta: PostMeta, media) -> Exposure | None:
     if meta.account == Account.PERSONAL:
         return Exposure("the person posting (personal account)", {"name"}, consented=True)
     if meta.account == Account.ANONYMOUS:
-        leaks = {
-            f["kind"] for m in media for f in m.report.metadata if f.get("kind") in ("device", "serial", "owner")
-        }
+        leaks = {f["kind"] for m in media for f in m.report.metadata if f.get("kind") in ("device", "serial", "owner")}
         return Exposure("the person behind the anonymous account", {"device"} if leaks else set(), consented=False)
     return None
 

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from safepost.check.decide import ConsentUse
-from safepost.check.media import AnalysedMedia
+from safepost.check.media import AnalysedMedia, MediaAnalyser
 from safepost.check.model import PostReport
 from safepost.check.pipeline import ISO, Analysis, analyse_post
 from safepost.check.render import masked_photo, previews
@@ -146,19 +146,18 @@ def prepare_post(
     at=None,
     detector=None,
     output: str | os.PathLike[str] | None = None,
+    analyser: MediaAnalyser | None = None,
 ) -> PrepareResult:
     """Make the post safe, check it again, record it. Raises PostBlockedError when it cannot be made safe.
 
     With ``output`` the bundle is written there (:func:`write_bundle`) before anything is recorded,
     so a failed write never leaves a publication record behind.
     """
-    from safepost.detect.faces import FaceDetector
     from safepost.report import render_report
 
     policy = policy or Policy()
-    if detector is None and post.meta.media:
-        detector = FaceDetector("thorough")
-    analysis = analyse_post(post, ws, policy=policy, review=review, at=at, detector=detector)
+    analyser = analyser or MediaAnalyser(detector)
+    analysis = analyse_post(post, ws, policy=policy, review=review, at=at, analyser=analyser)
     unfixable = [f for f in analysis.report.blocking if not f.fixed_by_prepare]
     if unfixable:
         raise PostBlockedError(
@@ -167,7 +166,7 @@ def prepare_post(
     with tempfile.TemporaryDirectory(prefix="safepost-prepare-") as tmp:
         staging = Path(tmp)
         prepared = build_bundle(post, analysis, staging, review)
-        after_analysis = analyse_post(prepared, ws, policy=policy, detector=detector)
+        after_analysis = analyse_post(prepared, ws, policy=policy, analyser=analyser)
         after = after_analysis.report
         _check_approval(after, approve_by, policy)
         files = dict(prepared.media)

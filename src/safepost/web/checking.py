@@ -57,13 +57,22 @@ class PostChecker:
         from safepost.check import check_post
 
         post, review = build_post(ws, draft)
-        return check_post(post, ws, review=review)
+        return check_post(post, ws, review=review, analyser=_analyser(draft))
 
     def prepare(self, ws: Any, draft: Draft, approve_by: str | None) -> Any:
         from safepost.check import prepare_post
 
         post, review = build_post(ws, draft)
-        return prepare_post(post, ws, review=review, approve_by=approve_by or None)
+        return prepare_post(post, ws, review=review, approve_by=approve_by or None, analyser=_analyser(draft))
+
+
+def _analyser(draft: Draft):
+    """One media analyser per post: a review step re-decides without running the detectors again."""
+    if draft.analyser is None:
+        from safepost.check.media import MediaAnalyser
+
+        draft.analyser = MediaAnalyser()
+    return draft.analyser
 
 
 def bundle_zip(files: dict[str, bytes]) -> bytes:

@@ -56,6 +56,8 @@ class Draft:
     #: bumped by every change, so a check that ran on an older state is not cached
     version: int = 0
     previews: dict[str, tuple[bytes, int, int]] = field(default_factory=dict)
+    #: the post check's media analyser: detections reused between review steps (memory only)
+    analyser: Any = None
 
     def unique_name(self, name: str) -> str:
         """``name``, or ``name (2).ext`` ... when the post already has a file of that name."""
