@@ -115,7 +115,7 @@ def plan_output(path: Path, extension: str, output: Path | None, in_place: bool,
 REDACT_TEXT = ("none", "names", "all")
 
 
-def _tag_regions(
+def tag_regions(
     rgb: np.ndarray,
     faces: list[Region],
     frame: int,
@@ -226,7 +226,7 @@ def redact_frames(
     kept_ids: list[str] = []
     for index, rgb in enumerate(frames):
         found = detector.detect(rgb, frame=index, first_id=len(regions) + 1)
-        tagged, frame_texts = _tag_regions(
+        tagged, frame_texts = tag_regions(
             rgb,
             found,
             index,

@@ -91,7 +91,7 @@ def already_masked(rgb: np.ndarray, box: list[int], share: float = 0.8) -> bool:
 
 def analyse_photo(name: str, data: bytes, detector, names=None) -> AnalysedMedia:
     """Faces, NO PHOTO tags and their wearers, text lines (name tags, registry names), metadata."""
-    from safepost.api import _tag_regions
+    from safepost.api import tag_regions
     from safepost.media.image_meta import inspect_image
     from safepost.media.images import load_image
 
@@ -104,7 +104,7 @@ def analyse_photo(name: str, data: bytes, detector, names=None) -> AnalysedMedia
     rgb = loaded.frames[0]
     h, w = rgb.shape[:2]
     faces = detector.detect(rgb, frame=0, first_id=1)
-    tagged, texts = _tag_regions(rgb, faces, 0, len(faces) + 1, "names", True, names)
+    tagged, texts = tag_regions(rgb, faces, 0, len(faces) + 1, "names", True, names)
     report = MediaReport(name=name, kind="image", width=w, height=h)
     report.metadata = [f.to_dict() for f in inspect_image(name, data)]
     for face in faces:
