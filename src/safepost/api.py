@@ -306,8 +306,22 @@ def redact_file(
             find_tags=find_tags,
             names=names,
         )
+    if kind == sniff.PDF:
+        if edits is not None and (edits.regions or edits.ignore):
+            raise RegionsFileError("regions files and --ignore apply to photos and videos, not to PDFs")
+        return redact_pdf(
+            path,
+            output,
+            mode=mode,
+            mask=mask,
+            in_place=in_place,
+            detector=detector,
+            redact_text=redact_text,
+            find_tags=find_tags,
+            names=names,
+        )
     if kind not in (sniff.IMAGE, sniff.UNKNOWN):
-        raise UnsupportedFormatError(f"{path.name} is a {kind} file; safepost redact handles photos and videos")
+        raise UnsupportedFormatError(f"{path.name} is a {kind} file; safepost redact handles photos, videos and PDFs")
     if keep_tracks:
         raise RegionsFileError("--keep-track applies to videos; for photos use --ignore with a face id")
     if detector is None:
@@ -348,6 +362,72 @@ def redact_file(
         kept=kept,
         texts=texts,
         keep_faces=keep_faces,
+        redact_text=redact_text,
+    )
+
+
+def redact_pdf(
+    path: str | Path,
+    output: str | Path | None = None,
+    *,
+    mode: str = "thorough",
+    mask: MaskSpec | None = None,
+    in_place: bool = False,
+    detector: FaceDetector | None = None,
+    redact_text: str = "none",
+    find_tags: bool = False,
+    names: NameIndex | None = None,
+) -> RedactResult:
+    """Render every page of a PDF, mask the faces (and tags, text) on it, write a PDF of those pictures only.
+
+    Region ids carry their page: ``p2-f1`` is the first face found on page 2. The text of the
+    PDF becomes pixels (it can no longer be selected or searched).
+    """
+    from safepost.media.pdf import clean_pdf
+
+    path, mask = Path(path), mask or MaskSpec()
+    if detector is None:
+        from safepost.detect.faces import FaceDetector
+
+        detector = FaceDetector(mode)
+    target = plan_output(path, ".pdf", Path(output) if output else None, in_place, REDACTED_TAG)
+    regions: list[Region] = []
+    texts: list[dict] = []
+    sizes: list[tuple[int, int]] = []
+
+    def mask_page(pixels: np.ndarray, index: int) -> np.ndarray:
+        page_texts: list[dict] = []
+        masked, found, _ = redact_frames(
+            [pixels],
+            detector,
+            mask,
+            None,
+            path.name,
+            redact_text=redact_text,
+            find_tags=find_tags,
+            texts=page_texts,
+            names=names,
+        )
+        for region in found:
+            region.id, region.frame = f"p{index + 1}-{region.id}", index
+        regions.extend(found)
+        texts.extend(t | {"frame": index} for t in page_texts)
+        sizes.append(pixels.shape[1::-1])
+        return masked[0]
+
+    result = clean_pdf(path, target, frame_filter=mask_page)
+    width, height = sizes[0] if sizes else (0, 0)
+    return RedactResult(
+        input=path,
+        output=target,
+        format="PDF",
+        frames=result.pages,
+        width=width,
+        height=height,
+        mode=detector.mode.name,
+        mask=mask,
+        regions=regions,
+        texts=texts,
         redact_text=redact_text,
     )
 

@@ -90,31 +90,11 @@ def _anonymise(job: Job) -> tuple[int, int]:
     from safepost.media import sniff
 
     mask = MaskSpec(style=job.options.style, shape=job.options.shape)
-    if job.family == sniff.PDF:
-        return _redact_pdf(job, mask)
     if job.family == sniff.VIDEO:
         result = redact_file(job.source, job.output, mode=job.options.mode, mask=mask, audio=job.options.audio)
     else:
         result = redact_file(job.source, job.output, mode=job.options.mode, mask=mask, detector=_detector(job))
     return result.faces_found, result.masked
-
-
-def _redact_pdf(job: Job, mask) -> tuple[int, int]:
-    """Render every page, mask the faces on it, and build a new PDF of those pictures only."""
-    from safepost.api import redact_frames
-    from safepost.media.pdf import clean_pdf
-
-    detector = _detector(job)
-    found = 0
-
-    def mask_page(pixels, index: int):
-        nonlocal found
-        masked, regions, _ = redact_frames([pixels], detector, mask, file_name=Path(job.source).name)
-        found += len(regions)
-        return masked[0]
-
-    clean_pdf(job.source, job.output, frame_filter=mask_page)
-    return found, found
 
 
 def _detector(job: Job):
