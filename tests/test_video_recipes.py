@@ -80,3 +80,36 @@ def test_realtime_keeps_its_measured_recipe():
     assert VIDEO_REALTIME.tracking.blur_growth == 0.0
     assert VIDEO_REALTIME.detection.verify is None
     assert VIDEO_REALTIME.detection.passes == (Pass("retinaface", 0.2, scale=0.75),)
+
+
+def test_a_pass_keeps_only_the_face_sizes_it_answers_for(monkeypatch):
+    small, large = [10, 10, 30, 30, 0.5], [100, 10, 160, 70, 0.5]  # 20 px and 60 px in the 2x image
+    monkeypatch.setitem(faces._DETECTORS, "centerface", lambda image, threshold: np.array([small, large], np.float32))
+    image = np.zeros((120, 200, 3), np.uint8)
+    small_only = faces.run_pass(image, Pass("centerface", 0.1, scale=2.0, max_size=20.0))
+    assert small_only[:, :4].tolist() == [[5, 5, 15, 15]]  # 10 px in the frame: kept; 30 px: dropped
+    large_only = faces.run_pass(image, Pass("centerface", 0.1, scale=2.0, min_size=20.0))
+    assert large_only[:, :4].tolist() == [[50, 5, 80, 35]]
+
+
+def test_the_small_face_pass_runs_on_frames_too_big_to_upscale(monkeypatch):
+    """A pass that alone answers for small faces is run at the largest allowed size, never skipped:
+    skipping it would leave small faces to no pass at all."""
+    sizes = []
+
+    def fake(image, threshold):
+        sizes.append(image.shape[1])
+        return np.empty((0, 5), np.float32)
+
+    monkeypatch.setitem(faces._DETECTORS, "centerface", fake)
+    frame = np.zeros((216, 384, 3), np.uint8)
+    faces.run_pass(frame, Pass("centerface", 0.1, scale=1.5, max_size=28.0, max_long_side=400))
+    faces.run_pass(frame, Pass("centerface", 0.1, scale=1.5, max_long_side=400))  # no window: skipped
+    assert sizes == [400]
+
+
+def test_thorough_video_splits_face_sizes_between_two_scales():
+    small, large = VIDEO_THOROUGH.detection.passes
+    assert small.scale > 1 and large.scale < 1
+    assert small.max_size == large.min_size  # every size is some pass's job
+    assert small.min_size == 0 and large.max_size == float("inf")

@@ -59,15 +59,20 @@ VIDEO_THOROUGH = VideoMode(
     name="thorough",
     detection=Mode(
         name="video-thorough",
-        # full size sees faces of 10-16 px; boxes under 0.2 must also be found by RetinaFace
-        passes=(Pass("centerface", 0.08),),
+        # each scale answers for the faces it sees best: 1.5x for faces under 28 px (upscaled,
+        # small faces score higher and crowd texture lower), 3/4 size for larger ones; boxes
+        # under 0.15 must also be found by RetinaFace
+        passes=(
+            Pass("centerface", 0.08, scale=1.5, max_size=28.0),
+            Pass("centerface", 0.15, scale=0.75, min_size=28.0),
+        ),
         large_face_threshold=0.2,
         verify=Pass("retinaface", 0.05, scale=0.75),
-        verify_below=0.2,
+        verify_below=0.15,
     ),
-    stride=4,
+    stride=5,
     tracking=TrackSettings(
-        pad=5, max_gap=12, drop_unconfirmed=True, growth_per_frame=0.02, max_growth=0.15, blur_growth=0.1
+        pad=6, max_gap=15, drop_unconfirmed=True, growth_per_frame=0.02, max_growth=0.15, blur_growth=0.1
     ),
     preset="veryfast",
 )

@@ -113,7 +113,10 @@ def run_pass(rgb: np.ndarray, spec: Pass, threshold: float | None = None) -> np.
     h, w = rgb.shape[:2]
     scale = min(spec.scale, MAX_INPUT_LONG_SIDE / max(h, w))
     if spec.scale > 1 and max(h, w) * spec.scale > spec.max_long_side:
-        return np.empty((0, 5), np.float32)
+        if spec.max_size == float("inf"):
+            return np.empty((0, 5), np.float32)
+        # the only pass answering for small faces: run it as large as allowed rather than not at all
+        scale = max(min(scale, spec.max_long_side / max(h, w)), min(1.0, scale))
     image = rgb
     if abs(scale - 1.0) > 1e-6:
         size = (max(1, round(w * scale)), max(1, round(h * scale)))
@@ -133,7 +136,15 @@ def run_pass(rgb: np.ndarray, spec: Pass, threshold: float | None = None) -> np.
         iw = image.shape[1]
         boxes[:, [0, 2]] = iw - boxes[:, [2, 0]]
     boxes[:, :4] /= np.array([image.shape[1] / w, image.shape[0] / h] * 2, np.float32)
-    return boxes
+    return within_sizes(boxes, spec)
+
+
+def within_sizes(boxes: np.ndarray, spec: Pass) -> np.ndarray:
+    """The rows of ``boxes`` whose size, sqrt(w*h), is inside the pass's size window."""
+    if spec.min_size <= 0 and spec.max_size == float("inf"):
+        return boxes
+    size = np.sqrt(np.clip(boxes[:, 2] - boxes[:, 0], 0, None) * np.clip(boxes[:, 3] - boxes[:, 1], 0, None))
+    return boxes[(size >= spec.min_size) & (size < spec.max_size)]
 
 
 def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -245,4 +256,5 @@ __all__ = [
     "nms",
     "run_pass",
     "verified",
+    "within_sizes",
 ]

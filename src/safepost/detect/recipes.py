@@ -24,6 +24,11 @@ class Pass:
     #: skip the pass when the scaled image would be longer than this (upscaling big photos
     #: costs much and gains nothing: their faces are already large in pixels)
     max_long_side: int = MAX_INPUT_LONG_SIDE
+    #: keep only boxes whose size, sqrt(w*h) in the input image's pixels, is in
+    #: [min_size, max_size): each scale answers for the face sizes it sees best (an upscaled
+    #: pass for small faces, a downscaled one for large faces)
+    min_size: float = 0.0
+    max_size: float = float("inf")
 
     @property
     def name(self) -> str:
