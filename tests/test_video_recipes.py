@@ -111,5 +111,5 @@ def test_the_small_face_pass_runs_on_frames_too_big_to_upscale(monkeypatch):
 def test_thorough_video_splits_face_sizes_between_two_scales():
     small, large = VIDEO_THOROUGH.detection.passes
     assert small.scale > 1 and large.scale < 1
-    assert small.max_size == large.min_size  # every size is some pass's job
+    assert small.max_size > large.min_size  # every size is some pass's job, even measured a little off
     assert small.min_size == 0 and large.max_size == float("inf")

@@ -59,12 +59,13 @@ VIDEO_THOROUGH = VideoMode(
     name="thorough",
     detection=Mode(
         name="video-thorough",
-        # each scale answers for the faces it sees best: 1.5x for faces under 28 px (upscaled,
-        # small faces score higher and crowd texture lower), 3/4 size for larger ones; boxes
-        # under 0.15 must also be found by RetinaFace
+        # each scale answers for the faces it sees best: 1.5x for faces under 30 px (upscaled,
+        # small faces score higher and crowd texture lower), 3/4 size from 26 px (the overlap:
+        # two scales may measure one face a little differently); boxes under 0.15 must also be
+        # found by RetinaFace
         passes=(
-            Pass("centerface", 0.08, scale=1.5, max_size=28.0),
-            Pass("centerface", 0.15, scale=0.75, min_size=28.0),
+            Pass("centerface", 0.08, scale=1.5, max_size=30.0),
+            Pass("centerface", 0.15, scale=0.75, min_size=26.0),
         ),
         large_face_threshold=0.2,
         verify=Pass("retinaface", 0.05, scale=0.75),

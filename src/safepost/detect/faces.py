@@ -112,11 +112,12 @@ def run_pass(rgb: np.ndarray, spec: Pass, threshold: float | None = None) -> np.
     """Boxes of one pass in the coordinates of ``rgb`` (rows of x0, y0, x1, y1, score)."""
     h, w = rgb.shape[:2]
     scale = min(spec.scale, MAX_INPUT_LONG_SIDE / max(h, w))
-    if spec.scale > 1 and max(h, w) * spec.scale > spec.max_long_side:
+    allowed = spec.max_long_side / max(h, w)
+    if spec.scale > allowed and spec.scale > 1:
         if spec.max_size == float("inf"):
             return np.empty((0, 5), np.float32)
-        # the only pass answering for small faces: run it as large as allowed rather than not at all
-        scale = max(min(scale, spec.max_long_side / max(h, w)), min(1.0, scale))
+        # the pass that answers for small faces: as large as allowed, never skipped
+        scale = min(scale, max(allowed, 1.0))
     image = rgb
     if abs(scale - 1.0) > 1e-6:
         size = (max(1, round(w * scale)), max(1, round(h * scale)))
