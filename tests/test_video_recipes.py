@@ -79,7 +79,33 @@ def test_masks_stretch_along_a_fast_pan_only_when_asked(blur_growth):
 def test_realtime_keeps_its_measured_recipe():
     assert VIDEO_REALTIME.tracking.blur_growth == 0.0
     assert VIDEO_REALTIME.detection.verify is None
-    assert VIDEO_REALTIME.detection.passes == (Pass("retinaface", 0.2, scale=0.75),)
+    assert VIDEO_REALTIME.detection.passes == (Pass("retinaface", 0.16, scale=0.75),)
+    assert VIDEO_REALTIME.weak_score == 0.35
+
+
+@pytest.mark.parametrize("mode", [VIDEO_THOROUGH, VIDEO_REALTIME])
+def test_weak_faces_get_smaller_masks_whatever_their_size(mode):
+    from safepost.anonymize.masks import coverage_mask
+    from safepost.anonymize.spec import MaskSpec
+    from safepost.core import Region
+
+    spec = mode.masks(MaskSpec(style="noise", shape="box"))
+    assert (spec.style, spec.shape) == ("noise", "box")  # the user's choices stay
+
+    def area(score):
+        face = Region("t1", "face", 100, 100, 180, 180, score=score)  # 80 px: not small
+        return int(coverage_mask((400, 400), [face], spec).sum())
+
+    assert area(mode.weak_score - 0.01) < area(mode.weak_score) == area(0.9)
+    assert area(0.0) > 80 * 80  # still more than the box itself
+
+
+def test_a_mode_without_a_weak_rule_leaves_the_masks_alone():
+    from safepost.anonymize.spec import MaskSpec
+    from safepost.anonymize.video import VideoMode
+
+    spec = MaskSpec()
+    assert VideoMode("t", VIDEO_REALTIME.detection, stride=2).masks(spec) is spec
 
 
 def test_a_pass_keeps_only_the_face_sizes_it_answers_for(monkeypatch):

@@ -614,7 +614,7 @@ def redact_video(
         path,
         target,
         tracks,
-        mask,
+        video_mode.masks(mask),
         keep_tracks=set(kept),
         extra=manual,
         audio=audio,

@@ -22,7 +22,7 @@ import io
 import queue
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import av
@@ -52,6 +52,16 @@ class VideoMode:
     tracking: TrackSettings = field(default_factory=TrackSettings)
     #: libx264 speed preset for the output
     preset: str = "veryfast"
+    #: faces scoring under ``weak_score`` get ``weak_factor`` of the usual mask margins, whatever
+    #: their size: most are false alarms in crowd texture (None: the mask's own rule for photos)
+    weak_score: float | None = None
+    weak_factor: float = 0.5
+
+    def masks(self, spec: MaskSpec) -> MaskSpec:
+        """``spec`` with this mode's margins for weak faces."""
+        if self.weak_score is None:
+            return spec
+        return replace(spec, tight_score=self.weak_score, tight_size=float("inf"), tight_factor=self.weak_factor)
 
 
 # Tuned on the dev clips with benchmarks/video.py; figures in docs/benchmarks.md.
@@ -76,13 +86,15 @@ VIDEO_THOROUGH = VideoMode(
         pad=6, max_gap=15, drop_unconfirmed=True, growth_per_frame=0.02, max_growth=0.15, blur_growth=0.1
     ),
     preset="veryfast",
+    weak_score=0.2,
 )
 VIDEO_REALTIME = VideoMode(
     name="realtime",
-    detection=Mode(name="video-realtime", passes=(Pass("retinaface", 0.2, scale=0.75),), large_face_threshold=0.3),
+    detection=Mode(name="video-realtime", passes=(Pass("retinaface", 0.16, scale=0.75),), large_face_threshold=0.3),
     stride=3,
     tracking=TrackSettings(pad=4, max_gap=9, drop_unconfirmed=True, growth_per_frame=0.02, max_growth=0.15),
     preset="ultrafast",
+    weak_score=0.35,
 )
 VIDEO_MODES = {"thorough": VIDEO_THOROUGH, "realtime": VIDEO_REALTIME, "fast": VIDEO_REALTIME}
 
