@@ -29,6 +29,7 @@ def _package_dir(package: str) -> Path:
 def _session(model: bytes, threads: int):
     import onnxruntime as ort
 
+    ort.disable_telemetry_events()  # belt and braces: ORT_DISABLE_TELEMETRY is set in safepost/__init__
     ort.set_default_logger_severity(3)
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
