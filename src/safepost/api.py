@@ -658,10 +658,27 @@ def redact_video(
 
 def list_tracks(path: str | Path, *, mode: str = "thorough") -> list[dict]:
     """The face tracks of a video, each with a small JPEG thumbnail (base64, in memory only)."""
+    return video_tracks(path, mode=mode)[1]
+
+
+def video_tracks(path: str | Path, *, mode: str = "thorough"):
+    """The face tracks of a video as redact_video finds them (``VideoTracks``), and their summaries."""
     from safepost.anonymize import video as video_anon
 
     path = Path(path)
     if cleaner.family(path) != sniff.VIDEO:
         raise UnsupportedFormatError(f"{path.name} is not a video")
     tracks = video_anon.analyse(path, _video_mode(mode))
-    return video_anon.track_summaries(path, tracks)
+    return tracks, video_anon.track_summaries(path, tracks)
+
+
+def mask_tracks(src: str | Path, dst: str | Path, tracks, track_ids: Iterable[str], *, mode: str = "thorough") -> None:
+    """Mask the tracks ``track_ids`` of ``tracks`` (found in ``src`` by :func:`video_tracks`) on ``src``
+    itself and write ``dst``; nothing else is masked and the sound is copied as it is."""
+    from safepost.anonymize import video as video_anon
+
+    video_mode = _video_mode(mode)
+    keep = {t.id for t in tracks.tracks} - set(track_ids)
+    video_anon.render(
+        Path(src), Path(dst), tracks, video_mode.masks(MaskSpec()), keep_tracks=keep, preset=video_mode.preset
+    )

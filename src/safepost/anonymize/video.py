@@ -278,15 +278,18 @@ def render(
     return result
 
 
+def best_view(track) -> tuple[int, np.ndarray]:
+    """The keyframe and box where a track's face is seen best (score x area)."""
+    i = int(np.argmax([b[4] * (b[2] - b[0]) * (b[3] - b[1]) for b in track.boxes]))
+    return track.keyframes[i], track.boxes[i]
+
+
 def track_summaries(src: Path, tracks: VideoTracks, thumb_size: int = 96) -> list[dict]:
     """One entry per track: id, frames covered, detections, best score and a JPEG thumbnail.
 
     The thumbnail shows the face: it is returned in memory (base64) and never written to disk.
     """
-    best: dict[str, tuple[int, np.ndarray]] = {}
-    for track in tracks.tracks:
-        i = int(np.argmax([b[4] * (b[2] - b[0]) * (b[3] - b[1]) for b in track.boxes]))
-        best[track.id] = (track.keyframes[i], track.boxes[i])
+    best = {track.id: best_view(track) for track in tracks.tracks}
     wanted: dict[int, list[str]] = {}
     for tid, (frame, _) in best.items():
         wanted.setdefault(frame, []).append(tid)

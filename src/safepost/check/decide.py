@@ -87,9 +87,10 @@ def decide_media(
                 PostFinding(
                     "keep_refused",
                     "medium",
-                    f"Face {region.id} stays masked: {reason}",
+                    f"Face {region.id} cannot be shown: {reason}",
                     "A face is shown only when the person's consent covers this platform, audience, purpose and date.",
-                    "Record the missing consent in the registry, or leave the face masked.",
+                    "Record the missing consent in the registry, or take the face out of the review's keep list "
+                    "so that it is masked.",
                     where=item.media,
                     box=region.box,
                     region=region.id,
@@ -225,9 +226,14 @@ def _region_findings(r, region: MediaRegion) -> list[PostFinding]:
 WATERMARK_HINTS = ("@", "tiktok", "instagram", "youtube", "x.com", "twitter", "facebook", "telegram", "t.me/")
 
 
+def is_watermark(text: str) -> bool:
+    """A watermark or username (of third-party material): it points to the person who filmed it."""
+    return any(h in text.lower() for h in WATERMARK_HINTS)
+
+
 def _text_finding(name: str, text: dict, third_party: bool) -> PostFinding:
     value = text.get("text", "")
-    watermark = third_party and any(h in value.lower() for h in WATERMARK_HINTS)
+    watermark = third_party and is_watermark(value)
     if watermark:
         return PostFinding(
             "uploader_identifier",

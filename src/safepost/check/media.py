@@ -14,6 +14,7 @@ import weakref
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -31,6 +32,7 @@ class AnalysedMedia:
     format: str = ""
     path: Path | None = None  # videos: the file in the bundle folder
     faces: list[Region] = field(default_factory=list)
+    tracks: Any = None  # videos: the face tracks (``VideoTracks``), for a second render
     source: AnalysedMedia | None = field(default=None, repr=False)  # the cached analysis this copies
 
 
@@ -63,7 +65,9 @@ class MediaAnalyser:
                     self._cache.popitem(last=False)
             self._cache.move_to_end(key)
         # decisions are written into the regions: every caller gets its own report
-        return AnalysedMedia(copy.deepcopy(item.report), item.rgb, item.format, item.path, item.faces, source=item)
+        return AnalysedMedia(
+            copy.deepcopy(item.report), item.rgb, item.format, item.path, item.faces, item.tracks, source=item
+        )
 
 
 def _int_box(box) -> list[int]:
@@ -141,9 +145,10 @@ def _memory_file(name: str, data: bytes) -> tuple[Path, int]:
 def analyse_video(name: str, path: Path | None, data: bytes | None = None) -> AnalysedMedia:
     """Face tracks (each kept or masked as a whole), audio presence and container metadata.
 
+    Only the tracks that redaction masks are listed (a lone weak detection is a false alarm there).
     A video that is not a file in a bundle folder (the web app's uploads) is read from memory.
     """
-    from safepost.api import list_tracks
+    from safepost.api import video_tracks
     from safepost.media.video_meta import video_findings
 
     fd = None
@@ -159,13 +164,17 @@ def analyse_video(name: str, path: Path | None, data: bytes | None = None) -> An
         report.width, report.height = stream.codec_context.width, stream.codec_context.height
         report.audio = bool(container.streams.audio)
     report.metadata = [f.to_dict() for f in video_findings(path)]
-    for track in list_tracks(path):
+    tracks, summaries = video_tracks(path)
+    rendered = {t.id for t in tracks.tracks if not tracks.settings.drop_unconfirmed or tracks.confirmed(t)}
+    for track in summaries:
+        if track["id"] not in rendered:
+            continue
         thumbnail = track.get("thumbnail_jpeg_base64") or None
         kind = "masked_track" if thumbnail and _thumbnail_masked(thumbnail) else "track"
         region = MediaRegion(track["id"], kind, _int_box(track["box"]), track["best_score"])
         region.thumbnail = thumbnail
         report.regions.append(region)
-    item = AnalysedMedia(report=report, path=path)
+    item = AnalysedMedia(report=report, path=path, tracks=tracks)
     if fd is not None:
         weakref.finalize(item, os.close, fd)
     return item

@@ -1,12 +1,15 @@
 """`safepost prepare` (P5): the sanitised bundle, a second reviewer for High, a publication record.
 
 The prepared bundle is built in memory (anonymised media, cleaned metadata, rewritten text, a
-post.yaml with a safe publication time, a review.yaml that keeps only consented faces), checked
-again, and written only if that check passes; then the publication is recorded and audited.
+post.yaml with a safe publication time, a review.yaml that keeps only consented faces) and checked
+again: whatever that check still finds is covered too, a bounded number of times (check/recheck.py).
+It is written only if the result passes; then the publication is recorded and audited. The only
+refusals left are decisions a person must take.
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import os
@@ -14,17 +17,19 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
-from safepost.check.decide import ConsentUse
+from safepost.check.decide import DROPPABLE, ConsentUse
 from safepost.check.media import AnalysedMedia, MediaAnalyser
-from safepost.check.model import PostReport
+from safepost.check.model import MediaRegion, PostFinding, PostReport
 from safepost.check.pipeline import ISO, Analysis, analyse_post
-from safepost.check.render import masked_photo, previews
+from safepost.check.recheck import MAX_RECHECKS, MaskAwareAnalyser, cover, covered_finding, leaks
+from safepost.check.render import coverage, masked_photo, previews
 from safepost.check.text import apply_edits
 from safepost.core import OutputError, PostBlockedError
 from safepost.post.bundle import Post, dump_yaml
-from safepost.post.review import Keep, Review
+from safepost.post.review import Drop, Keep, Review
 from safepost.post.schema import SourceKind
 from safepost.risk.policy import Policy
 
@@ -42,9 +47,15 @@ class PrepareResult:
     publication_ids: list[int] = field(default_factory=list)
     vault_ids: list[str] = field(default_factory=list)
 
+    @property
+    def covered(self) -> list[str]:
+        """What the checks of the masked copies found and `prepare` covered, in plain words."""
+        return [f.title for f in self.after.findings if f.kind == "covered_on_recheck"]
+
     def to_dict(self) -> dict:
         return {
             "level_before": self.before.level,
+            "covered": self.covered,
             "level_after": self.after.level,
             "approved_by": self.approved_by,
             "files": {name: hashlib.sha256(data).hexdigest() for name, data in self.files.items()},
@@ -94,8 +105,27 @@ def _keeps(analysis: Analysis, names: dict[str, str]) -> list[Keep]:
     ]
 
 
-def build_bundle(post: Post, analysis: Analysis, staging: Path, review: Review | None = None) -> Post:
-    """Write the sanitised media into ``staging`` and return the prepared post (not yet checked)."""
+def _drops(analysis: Analysis, names: dict[str, str]) -> list[Drop]:
+    """The reviewer's "not a face" decisions, by box, so that the check of the bundle respects them."""
+    return [
+        Drop(media=names[m.report.name], box=r.box)
+        for m in analysis.media
+        for r in m.report.regions
+        if r.kind in DROPPABLE and r.decision == "keep" and not r.person_id
+    ]
+
+
+def build_bundle(
+    post: Post,
+    analysis: Analysis,
+    staging: Path,
+    review: Review | None = None,
+    rendered: dict[str, bytes] | None = None,
+) -> Post:
+    """Write the sanitised media into ``staging`` and return the prepared post (not yet checked).
+
+    ``rendered`` holds media already made (by bundle name): they are reused as they are.
+    """
     meta = post.meta
     third_party = meta.source.kind == SourceKind.THIRD_PARTY
     names = {m.report.name: _output_name(m) for m in analysis.media}
@@ -104,7 +134,10 @@ def build_bundle(post: Post, analysis: Analysis, staging: Path, review: Review |
     media: dict[str, bytes] = {}
     for item in analysis.media:
         target = names[item.report.name]
-        if item.report.kind == "image":
+        if rendered and target in rendered:
+            media[target] = rendered[target]
+            (staging / target).write_bytes(media[target])
+        elif item.report.kind == "image":
             media[target] = masked_photo(item, third_party)
             (staging / target).write_bytes(media[target])
         else:
@@ -119,21 +152,116 @@ def build_bundle(post: Post, analysis: Analysis, staging: Path, review: Review |
     text = apply_edits(post.text, analysis.text.edits)
     review = Review(
         keep=_keeps(analysis, names),
+        drop=_drops(analysis, names),
         names=[link for link in (review or post.review).names if link.person_id is None],
     )
     return Post(meta=new_meta, text=text, media=media, review=review, ref=str(staging))
 
 
+@dataclass
+class Converged:
+    """The prepared bundle, the check of its final state, and what the checks of it found and covered."""
+
+    post: Post
+    analysis: Analysis
+    covered: dict[str, list[MediaRegion]] = field(default_factory=dict)  # by bundle media name
+
+    def findings(self) -> list[PostFinding]:
+        return [covered_finding(name, found) for name, found in self.covered.items() if found]
+
+
+def converge(post: Post, analysis: Analysis, staging: Path, review, ws, policy: Policy, analyser) -> Converged:
+    """Render, check the result, cover what the check still finds, at most MAX_RECHECKS times; what
+    the last check finds is covered too, and that check stands for the bundle.
+
+    Photos: a leak is added to the original's regions (same size, same coordinates) and the photo
+    rendered again from the original pixels. Videos are checked once: their leaks are tracks of the
+    masked copy, masked on it in one more pass. ``analysis`` gains the regions found.
+    """
+    by_target = {_output_name(m): m for m in analysis.media}
+    recheck = MediaAnalyser(analyser.detector)
+    result = Converged(post, analysis)
+    reuse: dict[str, AnalysedMedia] = {}
+    rendered: dict[str, bytes] = {}
+    check = partial(_render_and_check, post, analysis, staging, review, ws, policy, recheck, reuse, rendered)
+    for _ in range(MAX_RECHECKS):
+        result.post, result.analysis = check()
+        found = {m.report.name: (m, leaks(m, analysis.third_party)) for m in result.analysis.media}
+        reuse |= {m.report.name: m for m in result.analysis.media if m.tracks is not None}
+        if not any(regions for _, regions in found.values()):
+            return result
+        for target, (item, regions) in found.items():
+            if regions and item.tracks is not None:
+                rendered[target] = _cover_tracks(staging / target, reuse[target], regions)
+            elif regions:
+                _add(by_target[target], regions, len(result.covered.get(target, [])))
+            result.covered.setdefault(target, []).extend(regions)
+    # the last check still found something: it is covered now, and that check stands for the bundle
+    reuse |= {m.report.name: m for m in result.analysis.media}
+    result.post, result.analysis = check()
+    return result
+
+
+def _render_and_check(post, analysis, staging, review, ws, policy, recheck, reuse, rendered) -> tuple[Post, Analysis]:
+    """One round: the bundle from the originals and every region so far, and its check."""
+    prepared = build_bundle(post, analysis, staging, review, rendered)
+    masks = {_output_name(m): coverage(m, analysis.third_party) for m in analysis.media if m.rgb is not None}
+    originals = {_output_name(m): m.path for m in analysis.media if m.rgb is None}
+    rendered |= {_output_name(m): prepared.media[_output_name(m)] for m in analysis.media if m.rgb is None}
+    checked = analyse_post(prepared, ws, policy=policy, analyser=MaskAwareAnalyser(recheck, masks, originals, reuse))
+    return prepared, checked
+
+
+def _add(item: AnalysedMedia, regions: list[MediaRegion], start: int) -> None:
+    """Add regions found on the masked copy to the original's (same size, same coordinates): masked."""
+    for n, region in enumerate(regions, start=start + 1):
+        found = MediaRegion(f"c{n}", region.kind, list(region.box), region.score, nophoto=region.nophoto)
+        found.text, found.reason = region.text, "found on the masked copy"
+        item.report.regions.append(found)
+
+
+def _cover_tracks(path: Path, item: AnalysedMedia, regions: list[MediaRegion]) -> bytes:
+    """Mask the tracks found on a masked video on that video itself; ``item`` (its check) marks them covered."""
+    from safepost.api import mask_tracks
+
+    ids = {r.id for r in regions}
+    done = path.with_name(f"{path.stem}.covered.mp4")
+    mask_tracks(path, done, item.tracks, ids)
+    os.replace(done, path)
+    for region in item.report.regions:
+        if region.id in ids:
+            cover(region, "found on the masked copy and covered")
+    return path.read_bytes()
+
+
+def plain(f: PostFinding) -> str:
+    """A finding as a refusal says it: what, where, what to do; no region ids (the user never sees them)."""
+    title = f.title
+    if f.region:
+        title = title.replace(f"Face {f.region}", "A face").replace(f" {f.region}", "")
+    where = "the text" if f.where == "text" else f.where
+    return f"{title} (in {where}). {f.fix}"
+
+
+def _refuse(reason: str, findings: list[PostFinding]) -> None:
+    if findings:
+        raise PostBlockedError(f"{reason}: " + " ".join(f"({n}) {plain(f)}" for n, f in enumerate(findings, 1)))
+
+
 def _check_approval(after: PostReport, approve_by: str | None, policy: Policy) -> None:
-    if after.level == "blocked":
-        problems = "; ".join(f.title for f in after.blocking)
-        raise PostBlockedError(f"the post is still Blocked after every automatic fix: {problems}")
+    _refuse("prepare covered and cleaned everything it could; what is left needs your decision", after.blocking)
     if after.level != "high":
         return
     if not approve_by:
-        raise PostBlockedError("the prepared post is rated High: a second reviewer must approve it (--approve-by NAME)")
+        raise PostBlockedError(
+            "The prepared post is rated High risk: a second reviewer must look at it and approve it. "
+            "Give their name (--approve-by NAME) and prepare it again."
+        )
     if policy.high_approvers and approve_by not in policy.high_approvers:
-        raise PostBlockedError(f"{approve_by} may not approve High posts (policy.yaml high_approvers)")
+        raise PostBlockedError(
+            f"{approve_by} may not approve High posts under the organisation's policy; ask one of: "
+            f"{', '.join(policy.high_approvers)} (policy.yaml high_approvers)."
+        )
 
 
 def prepare_post(
@@ -158,16 +286,14 @@ def prepare_post(
     policy = policy or Policy()
     analyser = analyser or MediaAnalyser(detector)
     analysis = analyse_post(post, ws, policy=policy, review=review, at=at, analyser=analyser)
-    unfixable = [f for f in analysis.report.blocking if not f.fixed_by_prepare]
-    if unfixable:
-        raise PostBlockedError(
-            "prepare cannot fix this post by itself: " + "; ".join(f"{f.title} ({f.fix})" for f in unfixable)
-        )
+    _refuse("This post needs a decision that prepare cannot take for you", analysis.report.needs_decision)
+    before = copy.deepcopy(analysis.report)  # what the check found; analysis gains what the re-checks find
     with tempfile.TemporaryDirectory(prefix="safepost-prepare-") as tmp:
         staging = Path(tmp)
-        prepared = build_bundle(post, analysis, staging, review)
-        after_analysis = analyse_post(prepared, ws, policy=policy, analyser=analyser)
+        done = converge(post, analysis, staging, review, ws, policy, analyser)
+        prepared, after_analysis = done.post, done.analysis
         after = after_analysis.report
+        after.findings += done.findings()
         _check_approval(after, approve_by, policy)
         files = dict(prepared.media)
         files[TEXT_FILE] = prepared.text.encode()
@@ -178,7 +304,7 @@ def prepare_post(
         for fmt in ("json", "md", "html"):
             rendered = render_report(after, fmt, before=before_pictures, after=after_pictures)
             files[f"report.{fmt}"] = rendered.encode()
-    result = PrepareResult(before=analysis.report, after=after, files=files, approved_by=approve_by)
+    result = PrepareResult(before=before, after=after, files=files, approved_by=approve_by)
     if output is not None:
         write_bundle(result, output)
     _record(ws, post, prepared.meta, analysis.used, result)

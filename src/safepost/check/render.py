@@ -4,9 +4,34 @@ from __future__ import annotations
 
 import io
 
-from safepost.check.decide import WATERMARK_HINTS
+import numpy as np
+
+from safepost.check.decide import is_watermark
 from safepost.check.media import AnalysedMedia
 from safepost.core import Region
+
+
+def mask_regions(item: AnalysedMedia, third_party: bool) -> list[Region]:
+    """Every area `prepare` covers in a photo: each region not kept, whatever its kind (fail closed),
+    and for third-party material the watermarks and usernames (they point to the person who filmed it).
+    Scores go along: small weak faces get the smaller margins of `safepost redact` (MaskSpec)."""
+    regions = [Region(r.id, r.kind, *r.box, score=r.score) for r in item.report.regions if r.decision == "mask"]
+    if third_party:
+        regions += [Region(f"w{n}", "text", *t["box"]) for n, t in enumerate(watermarks(item))]
+    return regions
+
+
+def watermarks(item: AnalysedMedia) -> list[dict]:
+    """The text lines of a photo that look like a watermark or a username."""
+    return [t for t in item.report.texts if is_watermark(t.get("text", ""))]
+
+
+def coverage(item: AnalysedMedia, third_party: bool) -> np.ndarray:
+    """True where `prepare` draws a mask on this photo (same pixels as :func:`masked_photo`)."""
+    from safepost.anonymize.masks import coverage_mask
+    from safepost.anonymize.spec import MaskSpec
+
+    return coverage_mask(item.rgb.shape[:2], mask_regions(item, third_party), MaskSpec())
 
 
 def masked_photo(item: AnalysedMedia, third_party: bool) -> bytes:
@@ -15,19 +40,7 @@ def masked_photo(item: AnalysedMedia, third_party: bool) -> bytes:
     from safepost.anonymize.masks import apply_masks
     from safepost.anonymize.spec import MaskSpec
 
-    regions = [
-        # every region not explicitly kept is masked, whatever its kind (fail closed)
-        Region(r.id, r.kind, *r.box)
-        for r in item.report.regions
-        if r.decision == "mask"
-    ]
-    if third_party:  # watermarks and usernames point to the person who filmed it
-        regions += [
-            Region(f"w{n}", "text", *t["box"])
-            for n, t in enumerate(item.report.texts)
-            if any(h in t.get("text", "").lower() for h in WATERMARK_HINTS)
-        ]
-    masked = apply_masks(item.rgb, regions, MaskSpec())
+    masked = apply_masks(item.rgb, mask_regions(item, third_party), MaskSpec())
     out = io.BytesIO()
     if item.format == "PNG":
         Image.fromarray(masked).save(out, "PNG")
