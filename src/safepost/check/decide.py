@@ -89,8 +89,7 @@ def decide_media(
                     "medium",
                     f"Face {region.id} cannot be shown: {reason}",
                     "A face is shown only when the person's consent covers this platform, audience, purpose and date.",
-                    "Record the missing consent in the registry, or take the face out of the review's keep list "
-                    "so that it is masked.",
+                    "Record the missing consent in the registry and check again; until then prepare masks the face.",
                     where=item.media,
                     box=region.box,
                     region=region.id,

@@ -107,9 +107,9 @@ class PostReport:
 
     @property
     def needs_decision(self) -> list[PostFinding]:
-        """What `prepare` cannot settle by itself: blocks it does not fix, and faces asked to be shown
-        whose consent does not cover this post. A person decides (docs/post-check.md)."""
-        return [f for f in self.findings if (f.blocks and not f.fixed_by_prepare) or f.kind == "keep_refused"]
+        """What `prepare` cannot settle by itself: blocks it does not fix. A person decides
+        (docs/post-check.md, "What prepare still refuses")."""
+        return [f for f in self.findings if f.blocks and not f.fixed_by_prepare]
 
     def to_dict(self, thumbnails: bool = False) -> dict[str, Any]:
         """Everything as plain data; ``thumbnails`` adds video face thumbnails (screens only, never files)."""
