@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
+from conftest import SAMPLES, changed_fraction
 from PIL import Image
 
-from conftest import SAMPLES, changed_fraction
 from safepost.check import prepare_post
 from safepost.check.media import MediaAnalyser
 from safepost.check.model import PostFinding
@@ -175,7 +175,7 @@ def test_a_face_asked_to_be_shown_without_consent_stays_masked(crowd, ws, detect
     """Not a refusal: the face stays masked (fail closed) and the report says why."""
     person = people.add_person(ws, "Nadia Consentless")
     rgb, faces = crowd
-    post = _post(tmp_path / "post", "photo.jpg", _jpeg(rgb))
+    _post(tmp_path / "post", "photo.jpg", _jpeg(rgb))
     (tmp_path / "post" / "review.yaml").write_text(
         yaml.safe_dump({"keep": [{"media": "photo.jpg", "box": list(faces[0]), "person_id": person.id}]})
     )
