@@ -28,7 +28,18 @@
   function setBusy(el, busy) {
     document.body.classList.toggle("busy", busy);
     el.setAttribute("aria-busy", busy ? "true" : "false");
-    el.querySelectorAll("button, input[type=submit]").forEach(function (b) { b.disabled = busy; });
+    el.querySelectorAll("button, input[type=submit]").forEach(function (b) {
+      b.disabled = busy;
+      var text = b.getAttribute("data-busy-text");  /* e.g. "Preparing… this can take a minute" */
+      if (!text) return;
+      if (busy) {
+        b.setAttribute("data-idle-text", b.textContent);
+        b.textContent = text;
+      } else if (b.hasAttribute("data-idle-text")) {
+        b.textContent = b.getAttribute("data-idle-text");
+      }
+    });
+    el.querySelectorAll("[data-busy-notice]").forEach(function (n) { n.hidden = !busy; });
   }
 
   function swap(target, html, how, select) {
