@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import yaml
+
 from safepost.check.media import AnalysedMedia
 from safepost.check.model import MediaRegion, PostFinding
 from safepost.consent.people import find_person
@@ -69,8 +71,6 @@ def drop_refusal(region: MediaRegion, regions: list[MediaRegion]) -> str:
 
 def drop_line(media: str, region: MediaRegion) -> str:
     """The ``review.yaml`` entry that drops ``region`` (by box: ids can change between runs)."""
-    import yaml
-
     entry = {"media": media, "box": [int(v) for v in region.box]}
     return yaml.safe_dump(entry, default_flow_style=True, sort_keys=False, width=1000).strip()
 
@@ -197,7 +197,7 @@ def _unsure_finding(r, region: MediaRegion) -> list[PostFinding]:
             "info",
             f"Unsure: {region.id} may not be a face — drop it if it is not",
             "The detector is not sure this is a face. It stays masked unless you drop it.",
-            f"If it is not a face, add {drop_line(r.name, region)} to the drop: list of review.yaml "
+            f"If it is not a face, add `- {drop_line(r.name, region)}` under `drop:` in review.yaml "
             "(in the web app: press Not a face).",
             where=r.name,
             box=region.box,

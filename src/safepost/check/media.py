@@ -116,7 +116,7 @@ def analyse_photo(name: str, data: bytes, detector, names=None) -> AnalysedMedia
                 _box_of(face),
                 round(face.score, 3),
                 nophoto=bool(face.extra.get("nophoto")),
-                unsure=bool(face.extra.get("unsure")),
+                unsure=kind == "face" and bool(face.extra.get("unsure")),  # a mask has nothing to drop
             )
         )
     for region in tagged:

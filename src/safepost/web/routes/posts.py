@@ -257,7 +257,7 @@ async def drop_region(request: Request, draft_id: str) -> Response:
     form = await session_form(request, session)
     media, region_id = form.get("media"), form.get("region")
     checked = await _report(request, session, draft)
-    _region(checked, media, region_id)
+    _region(checked, media, region_id)  # says so when the region is gone
     _ = translator(lang_of(request))
     if region_id not in _droppable(checked).get(media, set()):
         raise InputError(_("This region cannot be dropped: it protects someone who asked not to be shown."))
