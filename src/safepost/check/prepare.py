@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from safepost.check.decide import ConsentUse
+from safepost.check.decide import DROPPABLE, ConsentUse
 from safepost.check.media import AnalysedMedia, MediaAnalyser
 from safepost.check.model import PostReport
 from safepost.check.pipeline import ISO, Analysis, analyse_post
@@ -24,7 +24,7 @@ from safepost.check.render import masked_photo, previews
 from safepost.check.text import apply_edits
 from safepost.core import OutputError, PostBlockedError
 from safepost.post.bundle import Post, dump_yaml
-from safepost.post.review import Keep, Review
+from safepost.post.review import Drop, Keep, Review
 from safepost.post.schema import SourceKind
 from safepost.risk.policy import Policy
 
@@ -94,6 +94,16 @@ def _keeps(analysis: Analysis, names: dict[str, str]) -> list[Keep]:
     ]
 
 
+def _drops(analysis: Analysis, names: dict[str, str]) -> list[Drop]:
+    """The reviewer's drops, by box, so that the check of the prepared bundle leaves them too."""
+    return [
+        Drop(media=names[m.report.name], box=r.box)
+        for m in analysis.media
+        for r in m.report.regions
+        if r.kind in DROPPABLE and r.decision == "keep" and not r.person_id
+    ]
+
+
 def build_bundle(post: Post, analysis: Analysis, staging: Path, review: Review | None = None) -> Post:
     """Write the sanitised media into ``staging`` and return the prepared post (not yet checked)."""
     meta = post.meta
@@ -119,6 +129,7 @@ def build_bundle(post: Post, analysis: Analysis, staging: Path, review: Review |
     text = apply_edits(post.text, analysis.text.edits)
     review = Review(
         keep=_keeps(analysis, names),
+        drop=_drops(analysis, names),
         names=[link for link in (review or post.review).names if link.person_id is None],
     )
     return Post(meta=new_meta, text=text, media=media, review=review, ref=str(staging))
