@@ -3,7 +3,8 @@
 
 Each tool runs on the eval images (one process per event folder, all its images as arguments; or one process
 per image with --per-image), outputs are mirrored under OUT/<tool>/<event>/, and each output tree is scored
-by the eval set's own score_pixels.py --json. Prints a table and the issue's targets (PASS/FAIL).
+by the eval set's own score_pixels.py --json (recall, collateral) and score_false_masks.py --json (false masks per
+photo with at most 5 faces and per crowd photo; needs scipy). Prints a table and the issue's targets (PASS/FAIL).
 
     .venv/bin/python benchmarks/faces.py [--tools safepost-thorough,safepost-fast,deface] [--limit N]
         [--per-image] [--data DIR] [--out DIR] [--json]
@@ -31,10 +32,12 @@ TOOLS = ("safepost-thorough", "safepost-fast", "deface")
 # (tool, metric, op, limit, reference): with a reference tool the limit is a factor on its metric.
 # "ratio" is the tool's ms/img divided by deface's.
 TARGETS = (
-    ("safepost-thorough", "recall_ge10", ">=", 0.95, None),
+    ("safepost-thorough", "recall_ge10", ">=", 0.97, None),
     ("safepost-thorough", "medium", ">=", 0.98, None),
-    ("safepost-thorough", "large", ">=", 0.99, None),
-    ("safepost-thorough", "collateral", "<=", 0.05, None),
+    ("safepost-thorough", "large", ">=", 0.95, None),
+    ("safepost-thorough", "collateral", "<=", 0.025, None),
+    ("safepost-thorough", "few_false", "<=", 1.0, None),
+    ("safepost-thorough", "crowd_false", "<=", 3.0, None),
     ("safepost-thorough", "ratio", "<=", 3.0, None),
     ("safepost-fast", "small", ">=", 1.0, "deface"),
     ("safepost-fast", "medium", ">=", 1.0, "deface"),
@@ -103,10 +106,11 @@ def run_tool(tool: str, rels: list[str], data: Path, out: Path, per_image: bool)
     return {"processes": len(batches), "wall_s": wall, "outputs": outputs, "errors": errors}
 
 
-def score(data: Path, annotations: Path, outputs: Path) -> dict:
+def score(data: Path, annotations: Path, outputs: Path, scorer: str = "score_pixels.py") -> dict:
+    """The eval set's own ``scorer`` (score_pixels.py or score_false_masks.py) on one output tree."""
     cmd = [
         sys.executable,
-        str(data / "score_pixels.py"),
+        str(data / scorer),
         "--annotations",
         str(annotations),
         "--originals",
@@ -117,8 +121,9 @@ def score(data: Path, annotations: Path, outputs: Path) -> dict:
     ]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode:
-        raise SystemExit(f"score_pixels.py failed on {outputs}:\n{proc.stderr.strip()}")
-    return json.loads(proc.stdout)
+        hint = " (score_false_masks.py needs scipy: .venv/bin/pip install scipy)" if "scipy" in proc.stderr else ""
+        raise SystemExit(f"{scorer} failed on {outputs}{hint}:\n{proc.stderr.strip()}")
+    return json.JSONDecoder().raw_decode(proc.stdout)[0]  # score_false_masks.py adds a summary line
 
 
 def check_targets(results: dict[str, dict]) -> list[dict]:
@@ -147,7 +152,8 @@ def fmt(v: float | None, spec: str = ".3f") -> str:
 
 
 def print_table(results: dict[str, dict], checks: list[dict]) -> None:
-    cols = ("tool", "images", "recall_ge10", "small", "medium", "large", "collateral", "missing", "ms/img", "x deface")
+    cols = ("tool", "images", "recall_ge10", "small", "medium", "large", "collateral", "false/few", "false/crowd")
+    cols += ("missing", "ms/img", "x deface")
     print(f"{cols[0]:<18}" + "".join(f"{c:>12}" for c in cols[1:]))
     for tool, r in results.items():
         cells = [
@@ -157,6 +163,8 @@ def print_table(results: dict[str, dict], checks: list[dict]) -> None:
             fmt(r.get("medium")),
             fmt(r.get("large")),
             fmt(r.get("collateral"), ".4f"),
+            fmt(r.get("few_false"), ".2f"),
+            fmt(r.get("crowd_false"), ".2f"),
             str(r.get("missing_outputs", "-")),
             fmt(r["ms_per_image"], ".0f"),
             fmt(r.get("ratio"), ".2f"),
@@ -216,6 +224,8 @@ def main(argv: list[str] | None = None) -> int:
                 }
             )
             r.update({b: f["recall"] for b, f in s["faces"].items()})
+            fm = score(data, annotations, out / tool, "score_false_masks.py")
+            r.update({"few_false": fm["few"]["false_per_img"], "crowd_false": fm["crowd"]["false_per_img"]})
         results[tool] = r
         log(f"{tool}: {run['wall_s']:.1f} s, {run['outputs']} outputs, {len(r['errors'])} error(s)")
     deface_ms = results.get("deface", {}).get("ms_per_image")

@@ -65,6 +65,11 @@ class RedactResult:
     def masked(self) -> int:
         return sum(1 for r in self.regions if r.id not in self.ignored and r.id not in self.kept)
 
+    @property
+    def unsure(self) -> list[str]:
+        """Ids of the masked faces the detector is unsure of: they may not be faces (``--ignore ID``)."""
+        return [r.id for r in self.regions if _unsure(r) and r.id not in self.ignored + self.kept]
+
     def to_dict(self) -> dict:
         return {
             "input": str(self.input),
@@ -82,11 +87,18 @@ class RedactResult:
             "masked": self.masked,
             "ignored": self.ignored,
             "kept": self.kept,
+            "unsure": self.unsure,
             "regions": [
-                dict(r.to_dict(), masked=r.id not in self.ignored and r.id not in self.kept) for r in self.regions
+                dict(r.to_dict(), masked=r.id not in self.ignored and r.id not in self.kept, unsure=_unsure(r))
+                for r in self.regions
             ],
             "texts": self.texts,
         }
+
+
+def _unsure(region: Region) -> bool:
+    """The detector's own mark (``extra["unsure"]``): a weak detection that may not be a face."""
+    return bool(region.extra.get("unsure"))
 
 
 def plan_output(path: Path, extension: str, output: Path | None, in_place: bool, tag: str) -> Path:

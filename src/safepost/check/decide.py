@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import yaml
+
 from safepost.check.media import AnalysedMedia
 from safepost.check.model import MediaRegion, PostFinding
 from safepost.consent.people import find_person
@@ -15,6 +17,8 @@ from safepost.post.schema import PostMeta
 
 #: Detections a reviewer may drop as false positives. NO PHOTO tags and heads are never dropped.
 DROPPABLE = {"face", "track", "text"}
+#: Regions that protect a NO PHOTO wearer: nothing that overlaps one may be dropped.
+NOPHOTO_KINDS = {"nophoto_tag", "nophoto_head", "nophoto_area", "unread_tag"}
 
 
 @dataclass
@@ -34,13 +38,41 @@ def _overlap(a: list[int], b: list[int]) -> float:
     return ix * iy / smaller if smaller > 0 else 0.0
 
 
+def _iou(a: list[int], b: list[int]) -> float:
+    ix = max(0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0, min(a[3], b[3]) - max(a[1], b[1]))
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - ix * iy
+    return ix * iy / union if union > 0 else 0.0
+
+
 def find_region(regions: list[MediaRegion], item: Box, kinds: set[str]) -> MediaRegion | None:
-    """The region a review entry points at: by id, else the one its box covers best (at least 60%)."""
+    """The region a review entry points at: by id, else the one its box covers best (at least 60%).
+
+    Ties (a small box inside a large one both lie fully under the entry's box) go to the closest
+    match, so the exact box of a small false face never picks the real face around it.
+    """
     candidates = [r for r in regions if r.kind in kinds]
     if item.region is not None:
         return next((r for r in candidates if r.id == item.region), None)
-    best = max(candidates, key=lambda r: _overlap(r.box, item.box), default=None)
+    best = max(candidates, key=lambda r: (_overlap(r.box, item.box), _iou(r.box, item.box)), default=None)
     return best if best is not None and _overlap(best.box, item.box) >= 0.6 else None
+
+
+def drop_refusal(region: MediaRegion, regions: list[MediaRegion]) -> str:
+    """Why a reviewer may not drop ``region`` ("" when they may): NO PHOTO always wins."""
+    if region.kind not in DROPPABLE:
+        return "only faces and text can be dropped"
+    if region.nophoto:
+        return "it belongs to a NO PHOTO wearer"
+    if any(r.kind in NOPHOTO_KINDS and _overlap(r.box, region.box) > 0 for r in regions):
+        return "it overlaps a NO PHOTO tag or wearer"
+    return ""
+
+
+def drop_line(media: str, region: MediaRegion) -> str:
+    """The ``review.yaml`` entry that drops ``region`` (by box: ids can change between runs)."""
+    entry = {"media": media, "box": [int(v) for v in region.box]}
+    return yaml.safe_dump(entry, default_flow_style=True, sort_keys=False, width=1000).strip()
 
 
 def consent_for(conn, person_id: str, use: str, meta: PostMeta, at: str) -> tuple[bool, str, list[int]]:
@@ -65,10 +97,11 @@ def decide_media(
     for item in review.drop:
         report = by_name[item.media]
         region = find_region(report.regions, item, DROPPABLE)
+        refusal = drop_refusal(region, report.regions) if region is not None else ""
         if region is None:
             findings.append(_review_problem(item.media, f"no detection {item.region or item.box} to drop"))
-        elif region.nophoto:
-            findings.append(_review_problem(item.media, f"{region.id} belongs to a NO PHOTO wearer: it stays masked"))
+        elif refusal:
+            findings.append(_review_problem(item.media, f"{region.id} stays masked: {refusal}"))
         else:
             region.decision, region.reason = "keep", "dropped by the reviewer as not a face"
     for item in review.keep:
@@ -154,7 +187,30 @@ def media_findings(media: list[AnalysedMedia], third_party: bool) -> list[PostFi
     return out
 
 
+def _unsure_finding(r, region: MediaRegion) -> list[PostFinding]:
+    """An unsure face the reviewer may drop (it stays masked until they do: fail closed)."""
+    if not region.unsure or region.decision != "mask" or drop_refusal(region, r.regions):
+        return []
+    return [
+        PostFinding(
+            "unsure_face",
+            "info",
+            f"Unsure: {region.id} may not be a face — drop it if it is not",
+            "The detector is not sure this is a face. It stays masked unless you drop it.",
+            f"If it is not a face, add `- {drop_line(r.name, region)}` under `drop:` in review.yaml "
+            "(in the web app: press Not a face).",
+            where=r.name,
+            box=region.box,
+            region=region.id,
+        )
+    ]
+
+
 def _region_findings(r, region: MediaRegion) -> list[PostFinding]:
+    return _mask_findings(r, region) + _unsure_finding(r, region)
+
+
+def _mask_findings(r, region: MediaRegion) -> list[PostFinding]:
     if region.kind in ("face", "track") and region.decision == "mask":
         if region.nophoto:
             return [

@@ -114,7 +114,14 @@ def analyse_photo(name: str, data: bytes, detector, names=None) -> AnalysedMedia
     for face in faces:
         kind = "masked_face" if already_masked(rgb, _box_of(face)) else "face"
         report.regions.append(
-            MediaRegion(face.id, kind, _box_of(face), round(face.score, 3), nophoto=bool(face.extra.get("nophoto")))
+            MediaRegion(
+                face.id,
+                kind,
+                _box_of(face),
+                round(face.score, 3),
+                nophoto=bool(face.extra.get("nophoto")),
+                unsure=kind == "face" and bool(face.extra.get("unsure")),  # a mask has nothing to drop
+            )
         )
     for region in tagged:
         report.regions.append(

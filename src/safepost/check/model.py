@@ -50,6 +50,8 @@ class MediaRegion:
     reason: str = ""
     nophoto: bool = False
     text: str | None = None
+    #: a weak detection that may not be a face: still masked unless a reviewer drops it
+    unsure: bool = False
     #: Video tracks: a small JPEG of the face (base64) for the reviewer's screen. It shows the face,
     #: so reports written to disk leave it out (``to_dict(thumbnails=False)``, the default).
     thumbnail: str | None = field(default=None, repr=False)

@@ -39,7 +39,7 @@ def mask_share(mask: np.ndarray, box) -> float:
 def cover(region: MediaRegion, why: str) -> None:
     """Mark a re-check region as lying on a mask: nothing left in it to hide."""
     region.kind = {"face": "masked_face", "track": "masked_track"}.get(region.kind, "masked_area")
-    region.reason = why
+    region.reason, region.unsure = why, False  # a mask has nothing to drop
 
 
 def video_mask_shares(original: Path, output: Path, tracks, ids: set[str]) -> dict[str, float]:

@@ -2,7 +2,7 @@
 
 Exit codes (also in docs/cli.md):
 0 success; 1 unexpected internal error; 2 wrong usage; 3 unreadable input; 4 unsupported
-format; 5 input too large; 6 face detector failure; 7 output cannot be written;
+format; 5 input too large; 6 face or text model failure; 7 output cannot be written;
 8 malformed regions file (or unknown --ignore / --keep-track id); 9 workspace problem (missing,
 damaged, altered, busy; audit log failed verification); 10 wrong passphrase; 12 invalid registry
 request; 13 CSV import refused; 14 `prepare` refused (still Blocked, or High without approval);

@@ -156,6 +156,12 @@ def redact(
             if result.nophoto_tags:
                 found += f", {result.nophoto_tags} NO PHOTO tag(s)"
         say(f"{file}: {found}, {result.masked} masked -> {result.output}")
+        unsure = getattr(result, "unsure", [])
+        if unsure:
+            say(
+                f"{file}: unsure, may not be faces (still masked): {', '.join(unsure)}; "
+                "leave one that is not a face unmasked with --ignore ID"
+            )
         for region in getattr(result, "regions", []):
             if region.kind in ("nophoto_area", "unread_tag"):
                 warn(f"{file}: {region.extra['note']} ({region.id})")

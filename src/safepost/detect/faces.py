@@ -13,7 +13,7 @@ import numpy as np
 
 from safepost.core import DetectionError, Region
 from safepost.detect import models
-from safepost.detect.recipes import FAST, MAX_INPUT_LONG_SIDE, MODES, THOROUGH, Mode, Pass
+from safepost.detect.recipes import FAST, MAX_INPUT_LONG_SIDE, MODES, THOROUGH, UNSURE_BELOW, Mode, Pass
 
 
 def _pad_to_multiple(image: np.ndarray, multiple: int = 32) -> np.ndarray:
@@ -239,7 +239,7 @@ class FaceDetector:
                     score=score,
                     source="+".join(self.mode.passes[p].name for p in passes),
                     frame=frame,
-                    extra={"support": support},
+                    extra={"support": support, "unsure": score < UNSURE_BELOW},
                 )
             )
         return regions

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 #: No pass feeds a detector more than this many pixels on the long side; bigger images are
 #: scaled down for that pass (a face of 10 px at this size is at the detectors' limit anyway).
 MAX_INPUT_LONG_SIDE = 4096
+#: a face scoring under this is marked unsure (``Region.extra["unsure"]``): shown for review, still masked
+UNSURE_BELOW = 0.5
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,7 @@ REVIEW_SCAFFOLD = """\
 # Reviewer decisions (docs/post-check.md). Region ids come from `safepost check --format json`.
 keep: []    # - {media: march.jpg, region: f2, person_id: P-XXXXXX}
 add: []     # - {media: march.jpg, box: [10, 20, 110, 140], label: tattoo}
-drop: []    # - {media: march.jpg, region: f5}
+drop: []    # - {media: march.jpg, box: [412, 80, 470, 150]}  (not a face; the report gives the line)
 names: []   # - {text: Ana, person_id: P-XXXXXX}
 """
 

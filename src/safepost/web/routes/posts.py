@@ -31,8 +31,6 @@ from safepost.web.sessions import Session
 from safepost.web.state import require_session, session_form, web_state
 
 router = APIRouter(prefix="/posts")
-#: Region kinds a reviewer may drop as "not a face" (NO PHOTO tags and heads never).
-DROPPABLE = {"face", "track", "text"}
 
 
 def _draft(session: Session, draft_id: str) -> Draft:
@@ -128,10 +126,17 @@ async def _review_context(request: Request, session: Session, draft: Draft, **ex
         "sizes": sizes,
         "people": people,
         "names": {p.id: p.display_name for p in people},
-        "droppable": DROPPABLE,
+        "droppable": _droppable(report),
         "nav": "post",
         **extra,
     }
+
+
+def _droppable(report: Any) -> dict[str, set[str]]:
+    """Ids of the regions of each media file that a reviewer may drop as not a face."""
+    from safepost.check.decide import drop_refusal
+
+    return {m.name: {r.id for r in m.regions if not drop_refusal(r, m.regions)} for m in report.media}
 
 
 def _auto_fixable(report: dict) -> bool:
@@ -251,9 +256,10 @@ async def drop_region(request: Request, draft_id: str) -> Response:
     draft = _draft(session, draft_id)
     form = await session_form(request, session)
     media, region_id = form.get("media"), form.get("region")
-    region = _region(await _report(request, session, draft), media, region_id)
+    checked = await _report(request, session, draft)
+    _region(checked, media, region_id)  # says so when the region is gone
     _ = translator(lang_of(request))
-    if region["kind"] not in DROPPABLE or region.get("nophoto"):
+    if region_id not in _droppable(checked).get(media, set()):
         raise InputError(_("This region cannot be dropped: it protects someone who asked not to be shown."))
     draft.drop_region(media, region_id)
     return await _review_response(request, session, draft, _("{region} will be left as it is.", region=region_id))

@@ -1,5 +1,6 @@
 /* The review canvas: outlines every region on the photo; drag to draw a new region, click a face
-   to choose who it is. Coordinates are pixels of the upright photo. Everything it does can also be
+   to choose who it is. Unsure faces (they may not be faces) get a dashed outline and the label
+   "unsure"; clicking one goes to its "Not a face" button. Coordinates are pixels of the upright photo. Everything it does can also be
    done with the forms under the photo (keyboard and screen readers). Written for safepost (MIT). */
 (function () {
   "use strict";
@@ -15,6 +16,7 @@
     var form = document.getElementById(canvas.dataset.form);
     if (!picture || !form) return;
     var regions = regionsOf(canvas);
+    var unsureLabel = canvas.dataset.unsureLabel || "unsure";
     var fullW = Number(picture.dataset.width), fullH = Number(picture.dataset.height);
     var drag = null;
 
@@ -31,7 +33,9 @@
         var b = r.box, kind = r.kind === "manual" ? "manual" : (r.decision === "keep" ? (r.person_id ? "keep" : "dropped") : "mask");
         ctx.strokeStyle = COLORS[kind];
         ctx.fillStyle = kind === "mask" || kind === "manual" ? "rgba(192,57,43,0.25)" : "rgba(0,0,0,0)";
-        ctx.setLineDash(kind === "dropped" ? [6, 4] : []);
+        var unsure = kind === "mask" && r.unsure;
+        var label = unsure ? r.id + " " + unsureLabel : r.id;
+        ctx.setLineDash(kind === "dropped" ? [6, 4] : (unsure ? [10, 6] : []));
         ctx.fillRect(b[0] * s, b[1] * s, (b[2] - b[0]) * s, (b[3] - b[1]) * s);
         ctx.lineWidth = 6;
         var stroke = ctx.strokeStyle;
@@ -41,9 +45,9 @@
         ctx.strokeStyle = stroke;
         ctx.strokeRect(b[0] * s, b[1] * s, (b[2] - b[0]) * s, (b[3] - b[1]) * s);
         ctx.fillStyle = "#ffffff";
-        ctx.fillRect(b[0] * s, Math.max(0, b[1] * s - 18), ctx.measureText(r.id).width + 8, 18);
+        ctx.fillRect(b[0] * s, Math.max(0, b[1] * s - 18), ctx.measureText(label).width + 8, 18);
         ctx.fillStyle = COLORS[kind];
-        ctx.fillText(r.id, b[0] * s + 4, Math.max(14, b[1] * s - 4));
+        ctx.fillText(label, b[0] * s + 4, Math.max(14, b[1] * s - 4));
       });
       if (extra) {
         ctx.setLineDash([4, 3]);
@@ -85,7 +89,8 @@
         draw();
         if (region) {
           var row = document.getElementById(canvas.dataset.picture.replace("picture-", "region-") + "-" + region.id);
-          var field = row && (row.querySelector("select") || row.querySelector("button"));
+          var field = row && ((region.unsure && row.querySelector("button[data-drop]")) ||
+            row.querySelector("select") || row.querySelector("button"));
           if (row) row.scrollIntoView({ block: "center" });
           if (field) field.focus();
         }
