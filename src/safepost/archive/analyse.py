@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from safepost.archive.affiliation import AffiliationMatcher
 from safepost.archive.items import ArchiveItem
-from safepost.archive.media import LARGE_FACE, MediaResult
+from safepost.archive.media import LARGE_FACE, UNSUPPORTED, MediaResult
 from safepost.archive.scoring import (
     CHECK,
     DELETE,
@@ -141,12 +141,15 @@ class ItemAnalyser:
         affiliations: AffiliationMatcher,
         people: dict[str, Any] | None = None,
         owner_names: Sequence[str] = (),
+        owner_ids: Sequence[str] = (),
     ) -> None:
         self.text_check = text_check
         self.consent = consent
         self.affiliations = affiliations
         self.people = people or {}
         self.owner_names = {n.casefold() for n in owner_names if n}
+        #: the account's own handle and numeric id: never personal data to remove from its own posts
+        self.owner_ids = sorted({i.lstrip("@").casefold() for i in owner_ids if len(i.lstrip("@")) >= 2}, key=len)
 
     # -- text phase --------------------------------------------------------------------------------
 
@@ -230,7 +233,11 @@ class ItemAnalyser:
         if not item.text:
             return
         by_kind: dict[str, list[str]] = {}
+        own = self._own_spans(item.text)
         for match in self.text_check.pii(item.text):
+            start, end = getattr(match, "start", None), getattr(match, "end", None)
+            if start is not None and any(s <= start and end <= e for s, e in own):
+                continue  # a number inside the account's own @handle or id
             by_kind.setdefault(getattr(match, "kind", "PII"), []).append(getattr(match, "text", ""))
         for kind, values in by_kind.items():
             words = kind.lower().replace("_", " ")
@@ -243,6 +250,21 @@ class ItemAnalyser:
                     "; ".join(values[:3]),
                 )
             )
+
+    def _own_spans(self, text: str) -> list[tuple[int, int]]:
+        """Where the account's own handle (with its @) or id appears in ``text``, as whole tokens."""
+        spans: list[tuple[int, int]] = []
+        folded = text.casefold()
+        for own in self.owner_ids:
+            at = folded.find(own)
+            while at >= 0:
+                end = at + len(own)
+                before = folded[at - 1] if at else " "
+                after = folded[end] if end < len(folded) else " "
+                if not (before.isalnum() or before == "_") and not (after.isalnum() or after == "_"):
+                    spans.append((at - 1 if before == "@" else at, end))
+                at = folded.find(own, end)
+        return spans
 
     def _places(self, item: ArchiveItem, result: ItemResult, fix: str) -> None:
         places = list(item.places) + [m.declared for m in item.media if m.declared]
@@ -289,7 +311,7 @@ class ItemAnalyser:
 
     # -- media phase -------------------------------------------------------------------------------
 
-    def add_media(self, result: ItemResult, analysed: list[MediaResult], missing: list[str]) -> None:
+    def add_media(self, result: ItemResult, analysed: list[MediaResult], missing: Sequence[Any]) -> None:
         """Set the media reasons of ``result`` from its analysed media and the paths the export lacks."""
         result.media = [m.to_dict() for m in analysed]
         reasons: list[Reason] = []
@@ -324,7 +346,8 @@ class ItemAnalyser:
             reasons.append(Reason("metadata", 10, "A file names its owner or carries a device serial number.", DELETE))
         elif "device" in kinds:
             reasons.append(Reason("metadata", 3, "A file names the camera or phone that made it.", DELETE))
-        broken = [m for m in analysed if m.error]
+        broken = [m for m in analysed if m.error and m.problem != UNSUPPORTED]
+        unsupported = [m for m in analysed if m.error and m.problem == UNSUPPORTED]
         if broken:
             reasons.append(
                 Reason(
@@ -335,14 +358,28 @@ class ItemAnalyser:
                     broken[0].path,
                 )
             )
+        if unsupported:
+            reasons.append(
+                Reason(
+                    "unsupported",
+                    5,
+                    f"{len(unsupported)} attached file(s) are not photos or videos and were not checked "
+                    f"({unsupported[0].path}).",
+                    CHECK,
+                    unsupported[0].path,
+                )
+            )
         if missing:
+            first = missing[0]
+            path, note = getattr(first, "path", first), getattr(first, "note", "")
             reasons.append(
                 Reason(
                     "media_missing",
                     5,
-                    f"{len(missing)} photo/video file(s) are not in the export, so they were not checked.",
+                    f"{len(missing)} photo/video file(s) are not in the export"
+                    f"{' (' + note + ')' if note else ''}, so they were not checked.",
                     CHECK,
-                    missing[0],
+                    path,
                 )
             )
         result.media_reasons = reasons

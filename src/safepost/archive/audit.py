@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from safepost.archive import coverage as cover
 from safepost.archive.affiliation import AffiliationConfig, AffiliationMatcher
 from safepost.archive.analyse import (
     ConsentAnswer,
@@ -21,7 +22,7 @@ from safepost.archive.analyse import (
 )
 from safepost.archive.formats import pick_reader
 from safepost.archive.items import ArchiveItem
-from safepost.archive.media import MediaAnalyser, MediaResult
+from safepost.archive.media import TOO_LARGE, UNREADABLE, MediaAnalyser, MediaResult
 from safepost.archive.source import ExportSource, Limits, open_source
 from safepost.archive.state import ResumeState, resume_key
 from safepost.archive.summary import summarise
@@ -70,12 +71,18 @@ class AuditReport:
     notes: list[str]
     stats: dict
     resume_key: str = ""
+    #: items read / found, media analysed / found, and every file not analysed with its reason
+    coverage: dict = field(default_factory=dict)
+    #: what the platform holds about the account that no post shows (upload IPs, devices)
+    platform_data: list[dict] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return {
             "export": self.export,
+            "coverage": self.coverage,
             "summary": self.summary,
             "items": [r.to_dict() for r in self.items],
+            "platform_data": self.platform_data,
             "notes": self.notes,
             "stats": self.stats,
         }
@@ -154,8 +161,13 @@ def _run(
 ) -> AuditReport:
     reader = pick_reader(source, focus)
     read = reader.read(source, focus)
-    items = read.items
+    items = read.items + cover.unlinked_media(reader.content_media(source, focus), read.items, reader.name)
     notes = list(read.notes)
+    if len(items) > len(read.items):
+        notes.append(
+            f"{len(items) - len(read.items)} photo(s) or video(s) in the export are not linked to any post or "
+            "message safepost read; each is analysed and listed on its own (kind 'file')"
+        )
     people: list[Any] = []
     if ws is not None:
         from safepost.consent.people import list_people
@@ -178,6 +190,7 @@ def _run(
         AffiliationMatcher(options.affiliations),
         people={p.id: p for p in people},
         owner_names=[read.account.get("display_name", ""), read.account.get("username", "")],
+        owner_ids=[read.account.get("username", ""), read.account.get("account_id", "")],
     )
     checkpoints = _Checkpoints(state, options.checkpoint_items, options.checkpoint_seconds)
     checkpoints.text_done, checkpoints.media_done = saved.text_done, saved.media_done
@@ -224,6 +237,8 @@ def _run(
         "sha256": archive_sha,
         "account": read.account,
     }
+    analysed = {m["path"]: m for r in results.values() for m in r.media}
+    coverage = cover.measure(items, analysed, source, options.media, read.skipped)
     return AuditReport(
         export=export,
         summary=summarise(items, list(results.values())),
@@ -231,6 +246,8 @@ def _run(
         notes=notes,
         stats=stats,
         resume_key=state.key,
+        coverage=coverage,
+        platform_data=read.platform_data,
     )
 
 
@@ -277,7 +294,7 @@ def _media_phase(
         for ref in item.media:
             if ref.path not in cache:
                 if not source.exists(ref.path):
-                    missing.append(ref.path)
+                    missing.append(ref)
                     continue
                 cache[ref.path] = _analyse_one(source, media, ref.path, options.limits)
                 read += 1
@@ -294,11 +311,12 @@ def _media_phase(
 def _analyse_one(source: ExportSource, media: MediaAnalyser, path: str, limits: Limits) -> MediaResult:
     size = source.size(path)
     if size > limits.max_media:
-        return MediaResult(path=path, kind="file", error=f"{size:,} bytes is over the {limits.max_media:,}-byte limit")
+        error = f"{size:,} bytes is over the {limits.max_media:,}-byte limit"
+        return MediaResult(path=path, kind="file", error=error, problem=TOO_LARGE)
     if size == 0:
-        return MediaResult(path=path, kind="file", error="the file is empty")
+        return MediaResult(path=path, kind="file", error="the file is empty", problem=UNREADABLE)
     try:
         data = source.read(path, limit=limits.max_media)
     except SafepostError as exc:
-        return MediaResult(path=path, kind="file", error=str(exc))
+        return MediaResult(path=path, kind="file", error=str(exc), problem=UNREADABLE)
     return media.analyse(path, data)

@@ -36,6 +36,8 @@ class MediaRef:
     kind: str = PHOTO
     #: a position the platform recorded for the upload (Facebook/Instagram ``exif_data``)
     declared: Place | None = None
+    #: why the file is not in the export, when the export says so ("exported without media")
+    note: str = ""
 
 
 @dataclass
@@ -49,7 +51,7 @@ class ArchiveItem:
 
     id: str
     platform: str
-    kind: str  # post, comment, message, profile, like, follow, group, page, story
+    kind: str  # post, comment, message, profile, like, follow, group, page, story, file
     where: str
     date: str | None = None
     text: str = ""

@@ -27,6 +27,8 @@ THUMB_SIDE = 160
 #: a face this tall (pixels of the original) or taller is clearly recognisable
 LARGE_FACE = 80
 MAX_VIDEO_FRAMES = 3
+#: why a file was not analysed (``MediaResult.problem``; coverage counts them by these words)
+UNREADABLE, TOO_LARGE, UNSUPPORTED = "unreadable", "too large", "unsupported"
 
 
 @dataclass
@@ -41,6 +43,8 @@ class MediaResult:
     findings: list[dict] = field(default_factory=list)
     thumbnail: str = ""
     error: str = ""
+    #: with ``error``: "unreadable", "too large" or "unsupported" (not a photo or video)
+    problem: str = ""
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -95,7 +99,9 @@ class MediaAnalyser:
             return self._photo(path, data)
         if family == VIDEO:
             return self._video(path, data)
-        return MediaResult(path=path, kind="file", error="not a photo or video safepost can read")
+        return MediaResult(
+            path=path, kind="file", error="not a photo or video safepost can read", problem=UNSUPPORTED
+        )
 
     # -- photos ------------------------------------------------------------------------------------
 
@@ -109,6 +115,7 @@ class MediaAnalyser:
                 with Image.open(io.BytesIO(data)) as im:
                     if im.size[0] * im.size[1] > MAX_PIXELS:
                         result.error = f"{im.size[0]} x {im.size[1]} pixels is over the {MAX_PIXELS:,}-pixel limit"
+                        result.problem = TOO_LARGE
                         return result
                     findings = image_meta.inspect_image(path, data)
                     upright = ImageOps.exif_transpose(im).convert("RGB")
@@ -121,6 +128,7 @@ class MediaAnalyser:
             InputError,
         ) as exc:
             result.error = f"the photo cannot be read ({type(exc).__name__})"
+            result.problem = UNREADABLE
             return result
         result.findings = _summary(findings)
         result.gps = _gps_from(findings)
@@ -136,6 +144,7 @@ class MediaAnalyser:
             regions = self._detect(rgb)
         except SafepostError as exc:
             result.error = f"face detection failed: {exc}"
+            result.problem = UNREADABLE
             return
         result.faces = max(result.faces, len(regions))
         if regions:
@@ -171,9 +180,11 @@ class MediaAnalyser:
                 frames = self._key_frames(container)
         except (av.FFmpegError, ValueError, UnicodeError, OSError) as exc:
             result.error = f"the video cannot be read ({type(exc).__name__})"
+            result.problem = UNREADABLE
             return result
         if not frames:
             result.error = "no picture could be decoded from the video"
+            result.problem = UNREADABLE
         for frame in frames:
             self._faces_and_thumbnail(frame, result)
         return result

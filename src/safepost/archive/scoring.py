@@ -15,7 +15,8 @@
 | ``tagged`` | 10 | people tagged by the platform |
 | ``place`` | 10 | a named place (check-in, profile location) |
 | ``metadata`` | 10 (3 for device only) | owner name, serial number or device inside a file |
-| ``media_missing`` | 5 | the export lists a photo it does not hold |
+| ``media_missing`` | 5 | the export lists a photo or video it does not hold |
+| ``unsupported`` | 5 | an attached file that is not a photo or video (a PDF, a voice note) |
 
 Levels: high >= 60, medium >= 30, low >= 10, none below.
 """
@@ -81,6 +82,13 @@ def how_to(action: str, platform: str, kind: str) -> str:
             "page": "Unlike or unfollow the page",
         }[kind]
         return f"{verb}; on {platform.title()} lists of follows, likes and groups can be seen by others."
+    if kind == "file":
+        if action == CHECK:
+            return "Open the file in the export and look at it yourself: safepost could not check it."
+        return (
+            f"The file is in your {_platform_name(platform)} export but safepost found no post or message that "
+            "refers to it: find it on the platform by its date or name, and delete it there."
+        )
     if action == CHECK:
         return "Open the item on the platform and look at it yourself: safepost could not check it."
     if action == UNTAG:

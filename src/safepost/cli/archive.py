@@ -48,7 +48,16 @@ class _Bar:
 def _print_summary(report, top: int) -> None:
     s = report.summary
     export = report.export
+    from safepost.archive.coverage import line
+
     say(f"{export['name']}: {export['format_title']}, {s['items']} items")
+    if report.coverage:
+        say(f"  coverage: {line(report.coverage)}")
+    if report.platform_data:
+        say(
+            f"  the platform holds {len(report.platform_data)} record(s) about you that no post shows "
+            "(upload IPs, devices): see the report"
+        )
     say(
         f"  high {s['levels']['high']}, medium {s['levels']['medium']}, low {s['levels']['low']}; "
         f"{s['with_faces']} with faces, {s['with_gps']} with an exact position"

@@ -26,6 +26,11 @@ class ReadResult:
     items: list[ArchiveItem]
     account: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    #: entries found in the export but not read, each ``{"where", "reason"}`` (counted in coverage)
+    skipped: list[dict] = field(default_factory=list)
+    #: what the platform recorded about the account that no post shows (an upload IP, a device):
+    #: ``{"what", "value", "where"}``; reported apart, never scored as something to edit in a post
+    platform_data: list[dict] = field(default_factory=list)
 
 
 class Reader:
@@ -40,6 +45,16 @@ class Reader:
 
     def read(self, source: ExportSource, focus: str | None) -> ReadResult:
         raise NotImplementedError
+
+    def content_media(self, source: ExportSource, focus: str | None) -> list[str]:
+        """Photos and videos present in the export that belong to the account's content.
+
+        Each one that no item refers to is analysed as an item of its own (``coverage``). The
+        default is every photo or video file; readers narrow it where exports carry UI assets.
+        """
+        from safepost.archive.coverage import is_media_name
+
+        return [n for n in source.names() if is_media_name(n)]
 
 
 def decode_text(data: bytes, name: str) -> str:

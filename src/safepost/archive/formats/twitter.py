@@ -7,8 +7,14 @@ and a ``data/`` folder of JavaScript files, each ``window.YTD.<name>.part<N> = [
 * ``data/tweets.js`` (older: ``data/tweet.js``; big accounts: ``tweets-part1.js`` ...):
   ``[{"tweet": {"id_str", "full_text", "created_at": "Wed Oct 10 20:19:24 +0000 2018",
   "entities": {"hashtags", "user_mentions"}, "extended_entities": {"media"}, "coordinates",
-  "geo", "place"}}]``;
-* ``data/tweets_media/<tweet id>-<name>.jpg|mp4``: the photos and videos of those tweets;
+  "geo", "place"}}]`` (archives of 2019 hold the tweet objects without the ``"tweet"`` wrapper);
+* ``data/tweets_media/<tweet id>-<name>.jpg|mp4`` (2019-2020 archives: ``data/tweet_media/``):
+  the photos and videos of those tweets; ``<name>`` is the last part of the media's
+  ``media_url`` (photos) or of its video variant's URL (videos, GIFs). A photo or video the
+  tweet's ``extended_entities`` lists but the archive does not hold is flagged as missing;
+* ``data/community-tweet.js`` (``window.YTD.community_tweet``, media in
+  ``community_tweet_media/``) and ``data/deleted-tweets.js`` (``deleted_tweets_media/``): same
+  objects as tweets;
 * ``data/account.js`` (username, display name), ``data/profile.js`` (bio, location),
   ``data/like.js`` (liked tweets' text), ``data/following.js`` and ``data/follower.js`` (account
   ids only), ``data/direct-messages*.js`` (messages, media in ``data/direct_messages_media/``).
@@ -35,11 +41,18 @@ from safepost.archive.formats._common import (
     text_of,
     unique,
 )
-from safepost.archive.items import ArchiveItem
+from safepost.archive.items import PHOTO, VIDEO, ArchiveItem, MediaRef
 from safepost.archive.source import ExportSource
 from safepost.core import InputError
 
 _YTD = re.compile(r"^\s*window\.YTD\.(\w+)\.part(\d+)\s*=\s*")
+_MEDIA_FOLDER = re.compile(r"(^|/)data/[a-z_]+_media/")
+#: (file, id prefix, media folder) of the tweet-like files beside tweets.js
+_OTHER_TWEETS = (
+    ("community-tweet.js", "community-tweet", "community_tweet_media/"),
+    ("deleted-tweets.js", "deleted-tweet", "deleted_tweets_media/"),
+    ("deleted-tweet.js", "deleted-tweet", "deleted_tweets_media/"),
+)
 _TWEET_DATE = ("%a %b %d %H:%M:%S %z %Y",)
 _ISO = ("%Y-%m-%dT%H:%M:%S.%f%z", "%Y-%m-%dT%H:%M:%S%z")
 
@@ -67,6 +80,12 @@ class TwitterReader(Reader):
         found = [n for n in source.names() if re.search(r"(^|/)data/tweets?(-part\d+)?\.js$", n)]
         return sorted(found, key=lambda n: (n.count("/"), n))
 
+    def content_media(self, source: ExportSource, focus: str | None) -> list[str]:
+        """Files in the ``data/*_media/`` folders (``assets/`` holds the archive viewer's icons)."""
+        from safepost.archive.coverage import is_media_name
+
+        return [n for n in source.names() if _MEDIA_FOLDER.search(n) and is_media_name(n)]
+
     def detect(self, source: ExportSource, focus: str | None) -> bool:
         return any(_YTD.match(head(source, n, 80)) for n in self._tweet_files(source)[:1]) or any(
             _YTD.match(head(source, n, 80)) for n in source.find("data/account.js")[:1]
@@ -78,12 +97,23 @@ class TwitterReader(Reader):
         data = root + "data/"
         result = ReadResult(format=self.name, layout=self.layout, items=[])
         username = self._account(source, data, result)
+        folder = data + ("tweet_media/" if _has_folder(source, data + "tweet_media/") else "tweets_media/")
         media = _media_by_id(source, data + "tweets_media/")
-        for name in (n for n in self._tweet_files(source) if n.startswith(data)):
+        for tweet_id, paths in _media_by_id(source, data + "tweet_media/").items():
+            media.setdefault(tweet_id, []).extend(paths)
+        files = [(n, "tweet", folder, media) for n in self._tweet_files(source) if n.startswith(data)]
+        for file_name, prefix, media_folder in _OTHER_TWEETS:
+            if source.exists(data + file_name):
+                other = _media_by_id(source, data + media_folder)
+                files.append((data + file_name, prefix, data + media_folder, other))
+        for name, prefix, media_folder, by_id in files:
             for index, entry in enumerate(each_dict(load_ytd(source, name))):
-                item = self._tweet(_unwrap(entry, "tweet"), name, index, username, media)
+                tweet = _unwrap(entry, "tweet")
+                item = self._tweet(tweet, name, index, username, by_id, media_folder, prefix)
                 if item:
                     result.items.append(item)
+                else:
+                    result.skipped.append({"where": f"{name}#{index}", "reason": "a tweet without an id"})
         self._profile(source, data, result)
         self._likes(source, data, result)
         self._follows(source, data, result)
@@ -100,11 +130,14 @@ class TwitterReader(Reader):
                 "username": text_of(account.get("username")),
                 "display_name": text_of(account.get("accountDisplayName")),
                 "created": text_of(account.get("createdAt")),
+                "account_id": str(account.get("accountId") or ""),
             }
             return result.account["username"]
         return ""
 
-    def _tweet(self, tweet: dict, name: str, index: int, username: str, media: dict) -> ArchiveItem | None:
+    def _tweet(
+        self, tweet: dict, name: str, index: int, username: str, media: dict, folder: str, prefix: str = "tweet"
+    ) -> ArchiveItem | None:
         tweet_id = str(tweet.get("id_str") or tweet.get("id") or "")
         if not tweet_id:
             return None
@@ -128,7 +161,7 @@ class TwitterReader(Reader):
                 places.append(place_from(None, None, label, "tweet place"))
         owner = username or "i/web"
         return ArchiveItem(
-            id=f"tweet:{tweet_id}",
+            id=f"{prefix}:{tweet_id}",
             platform=self.name,
             kind="post",
             where=f"{name}#{tweet_id}",
@@ -138,7 +171,7 @@ class TwitterReader(Reader):
             hashtags=unique(tags + hashtags_in(text)),
             mentions=unique(mentions + mentions_in(text)),
             places=places,
-            media=[media_ref(path) for path in media.get(tweet_id, [])],
+            media=tweet_media(tweet, tweet_id, media.get(tweet_id, []), folder),
         )
 
     def _profile(self, source: ExportSource, data: str, result: ReadResult) -> None:
@@ -205,10 +238,13 @@ class TwitterReader(Reader):
                 )
 
     def _messages(self, source: ExportSource, data: str, result: ReadResult) -> None:
-        media = _media_by_id(source, data + "direct_messages_media/")
-        for file_name in ("direct-messages.js", "direct-messages-group.js"):
+        for file_name, folder in (
+            ("direct-messages.js", "direct_messages_media/"),
+            ("direct-messages-group.js", "direct_messages_group_media/"),
+        ):
             if not source.exists(data + file_name):
                 continue
+            media = _media_by_id(source, data + folder)
             for entry in each_dict(load_ytd(source, data + file_name)):
                 conversation = _unwrap(entry, "dmConversation")
                 for message in each_dict(conversation.get("messages")):
@@ -227,9 +263,65 @@ class TwitterReader(Reader):
                             author=str(create.get("senderId") or ""),
                             hashtags=hashtags_in(text),
                             mentions=mentions_in(text),
-                            media=[media_ref(p) for p in media.get(message_id, [])],
+                            media=_dm_media(create, media.get(message_id, []), data + folder, message_id),
                         )
                     )
+
+
+def _declared(tweet: dict) -> list[tuple[str, str]]:
+    """(file name, type) of each photo or video a tweet lists (``extended_entities``, else ``entities``)."""
+    for block in (tweet.get("extended_entities"), tweet.get("entities")):
+        entries = list(each_dict(block.get("media"))) if isinstance(block, dict) else []
+        if entries:
+            break
+    found = []
+    for entry in entries:
+        kind = text_of(entry.get("type")) or "photo"
+        url = text_of(entry.get("media_url_https")) or text_of(entry.get("media_url"))
+        info = entry.get("video_info")
+        if kind != "photo" and isinstance(info, dict):
+            variants = [v for v in each_dict(info.get("variants")) if text_of(v.get("url"))]
+            best = max(variants, key=lambda v: int(v.get("bitrate") or 0), default=None)
+            url = text_of(best.get("url")) if best else url
+        name = url.split("?", 1)[0].rsplit("/", 1)[-1]
+        found.append((name or text_of(entry.get("id_str")) or "media", kind))
+    return found
+
+
+def tweet_media(tweet: dict, tweet_id: str, present: list[str], folder: str) -> list[MediaRef]:
+    """The files the archive holds for a tweet, plus one missing ref for each listed file it lacks."""
+    refs = [media_ref(p) for p in present]
+    unmatched = list(present)
+    declared = _declared(tweet)
+    for name, _ in declared:  # match by name first
+        hit = next((p for p in unmatched if p.endswith("-" + name)), None)
+        if hit:
+            unmatched.remove(hit)
+    for name, kind in declared:
+        if any(p.endswith("-" + name) for p in present):
+            continue
+        if unmatched:  # a file whose name differs from the URL's: take it as this one
+            unmatched.pop(0)
+            continue
+        label = "video" if kind in ("video", "animated_gif") else "photo"
+        note = f"the tweet lists this {label} but the archive does not hold it"
+        refs.append(MediaRef(f"{folder}{tweet_id}-{name}", VIDEO if label == "video" else PHOTO, note=note))
+    return refs
+
+
+def _dm_media(create: dict, present: list[str], folder: str, message_id: str) -> list[MediaRef]:
+    """A message's files, plus a missing ref for each of its ``mediaUrls`` the archive lacks."""
+    urls = [u for u in create.get("mediaUrls") or [] if isinstance(u, str)]
+    names = [u.split("?", 1)[0].rsplit("/", 1)[-1] for u in urls]
+    refs = [media_ref(p) for p in present]
+    for name in names[len(present) :]:
+        refs.append(MediaRef(f"{folder}{message_id}-{name}", note="the message lists it but the archive lacks it"))
+        refs[-1].kind = media_ref(name).kind
+    return refs
+
+
+def _has_folder(source: ExportSource, folder: str) -> bool:
+    return any(n.startswith(folder) for n in source.names())
 
 
 def _media_by_id(source: ExportSource, folder: str) -> dict[str, list[str]]:

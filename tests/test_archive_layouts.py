@@ -1,0 +1,154 @@
+"""Archive audit (issue 22): every export layout read, every media file accounted for in coverage.
+
+Fixtures are written here, by hand, one per layout the issue names: X archives of 2019-2020
+(``tweet_media/``, tweets without the ``"tweet"`` wrapper), ``community-tweet.js``, tweets whose
+video is missing; media no item refers to; platform export metadata kept apart from posts.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from test_archive_formats import FakeTextCheck, face_photo, gps_photo, plain_photo, write_tree, write_zip, ytd
+
+from safepost.archive import AuditOptions, audit_archive, open_source, pick_reader
+from safepost.archive.coverage import line
+
+
+def audit(path, **options):
+    return audit_archive(path, options=AuditOptions(**options), text_check=FakeTextCheck)
+
+
+def read(path):
+    source, focus = open_source(path)
+    with source:
+        return pick_reader(source, focus).read(source, focus)
+
+
+def tweet(tweet_id: str, text: str, media: list | None = None, wrapped: bool = True) -> dict:
+    body = {"id_str": tweet_id, "full_text": text, "created_at": "Tue Mar 10 10:00:00 +0000 2020"}
+    if media:
+        body["extended_entities"] = {"media": media}
+    return {"tweet": body} if wrapped else body
+
+
+def photo_entry(name: str) -> dict:
+    return {"type": "photo", "media_url_https": f"https://pbs.twimg.com/media/{name}"}
+
+
+def video_entry(name: str) -> dict:
+    variants = [
+        {"bitrate": "256000", "url": f"https://video.twimg.com/ext_tw_video/1/pu/vid/320x180/small_{name}"},
+        {"bitrate": "2176000", "url": f"https://video.twimg.com/ext_tw_video/1/pu/vid/1280x720/{name}?tag=12"},
+    ]
+    return {"type": "video", "media_url_https": "https://pbs.twimg.com/thumb.jpg", "video_info": {"variants": variants}}
+
+
+def x_2019() -> dict:
+    """A 2019-2020 archive: tweet.js without wrappers, media in data/tweet_media/, a missing video."""
+    tweets = [
+        tweet("2001", "Evening walk", [photo_entry("EGps1.jpg")], wrapped=False),
+        tweet("2002", "Our team", [photo_entry("EFace2.jpg")], wrapped=False),
+        tweet("2003", "Watch the march", [video_entry("Vid3.mp4")], wrapped=False),
+        tweet("2004", "plain words", wrapped=False),
+        {"full_text": "a tweet the export wrote without an id"},
+    ]
+    return {
+        "data/account.js": ytd("account", [{"account": {"username": "org2019", "accountId": "7007"}}]),
+        "data/tweet.js": ytd("tweet", tweets),
+        "data/tweet_media/2001-EGps1.jpg": gps_photo(),
+        "data/tweet_media/2002-EFace2.jpg": face_photo(),
+        "data/community-tweet.js": "window.YTD.community_tweet.part0 = "
+        + json.dumps([tweet("3001", "community post", [photo_entry("C1.jpg")])]),
+        "data/community_tweet_media/3001-C1.jpg": plain_photo(),
+        "data/profile_media/7007-avatar.jpg": plain_photo(),
+        "assets/images/twemoji/1f600.png": plain_photo(),  # the archive viewer's icons: not content
+    }
+
+
+def test_x_2019_tweet_media_community_tweets_and_missing_video(tmp_path):
+    report = audit(write_zip(tmp_path / "x.zip", x_2019()))
+    items = {r.id: r for r in report.items}
+    assert "gps_media" in {x.kind for x in items["tweet:2001"].media_reasons}
+    assert "face" in {x.kind for x in items["tweet:2002"].media_reasons}
+    missing = next(x for x in items["tweet:2003"].media_reasons if x.kind == "media_missing")
+    assert missing.evidence == "data/tweet_media/2003-Vid3.mp4" and "video" in missing.why
+    cov = report.coverage
+    # 2 tweet photos + community photo + avatar (unlinked, analysed on its own) + the missing video
+    assert (cov["media_analysed"], cov["media_found"]) == (4, 5)
+    assert cov["media_not_analysed"] == [
+        {
+            "path": "data/tweet_media/2003-Vid3.mp4",
+            "item": "tweet:2003",
+            "where": "data/tweet.js#2003",
+            "reason": "missing from the export (the tweet lists this video but the archive does not hold it)",
+        }
+    ]
+    assert cov["items_not_read"] == [{"where": "data/tweet.js#4", "reason": "a tweet without an id"}]
+    assert cov["items_found"] == cov["items_read"] + 1
+    assert "media analysed 4 / 5 found (1 missing from the export)" in line(cov)
+    assert any(i.startswith("community-tweet:3001") for i in [r.id for r in read(tmp_path / "x.zip").items])
+    assert not any("twemoji" in n["path"] for n in cov["media_not_analysed"])
+
+
+def test_x_media_named_differently_from_its_url_is_not_flagged_missing(tmp_path):
+    files = {
+        "data/account.js": ytd("account", [{"account": {"username": "org"}}]),
+        "data/tweets.js": ytd("tweets", [tweet("5", "hi", [photo_entry("Other.jpg")])]),
+        "data/tweets_media/5-Renamed.jpg": plain_photo(),
+    }
+    items = {i.id: i for i in read(write_tree(tmp_path / "x", files)).items}
+    assert [m.path for m in items["tweet:5"].media] == ["data/tweets_media/5-Renamed.jpg"]
+
+
+def test_unlinked_photo_is_analysed_on_its_own_and_no_media_still_counts(tmp_path):
+    files = x_2019()
+    files["data/tweet_media/9999-stray.jpg"] = gps_photo()  # no tweet 9999
+    path = write_tree(tmp_path / "x", files)
+    report = audit(path)
+    stray = next(r for r in report.items if r.id == "file:data/tweet_media/9999-stray.jpg")
+    assert stray.kind == "file" and "gps_media" in {x.kind for x in stray.media_reasons}
+    assert "delete it there" in stray.actions[0]["how"]
+    off = audit(path, media=False).coverage
+    assert off["media_analysed"] == 0 and off["media_found"] == 6
+    assert off["media_not_analysed_by_reason"] == {"missing from the export": 1, "not analysed (--no-media)": 5}
+
+
+def test_own_handle_and_id_are_not_personal_data():
+    from safepost.archive.affiliation import AffiliationConfig, AffiliationMatcher
+    from safepost.archive.analyse import ConsentLookup, ItemAnalyser
+    from safepost.archive.items import ArchiveItem
+    from safepost.text import PiiMatch
+
+    class Digits:
+        def names(self, text):
+            return []
+
+        def pii(self, text):
+            import re
+
+            return [PiiMatch("ID_NUMBER", m.start(), m.end(), m.group(), "t") for m in re.finditer(r"\d{6,}", text)]
+
+    analyser = ItemAnalyser(
+        Digits(), ConsentLookup(None), AffiliationMatcher(AffiliationConfig()), owner_ids=["ana_1020304", "99887766"]
+    )
+    own = analyser.text(ArchiveItem("t", "x", "post", "w", text="RT @Ana_1020304: new report, account 99887766"))
+    assert not own.reasons
+    other = analyser.text(ArchiveItem("u", "x", "post", "w", text="@ana_10203045 ID 1020304"))
+    assert [r.evidence for r in other.reasons] == ["10203045; 1020304"]
+
+
+@pytest.mark.parametrize("fmt", ["json", "html"])
+def test_coverage_and_platform_data_are_in_the_written_report(tmp_path, fmt):
+    from safepost.archive import write_report
+
+    report = audit(write_zip(tmp_path / "x.zip", x_2019()))
+    report.platform_data = [{"what": "upload IP address", "value": "190.25.100.7", "where": "posts.json#0"}]
+    text = write_report(report, tmp_path / f"r.{fmt}").read_text("utf-8")
+    assert "2003-Vid3.mp4" in text and "190.25.100.7" in text
+    if fmt == "json":
+        data = json.loads(text)
+        assert data["coverage"]["media_found"] == 5 and data["platform_data"][0]["what"] == "upload IP address"
+    else:
+        assert "media analysed 4 / 5 found" in text and "What the platform holds about you" in text
