@@ -152,3 +152,96 @@ def test_coverage_and_platform_data_are_in_the_written_report(tmp_path, fmt):
         assert data["coverage"]["media_found"] == 5 and data["platform_data"][0]["what"] == "upload IP address"
     else:
         assert "media analysed 4 / 5 found" in text and "What the platform holds about you" in text
+
+
+# -- WhatsApp: attachment styles, locales, clear errors ---------------------------------------------
+
+
+def wa_read(tmp_path, lines: list[str], files: dict | None = None, name: str = "_chat.txt"):
+    write_tree(tmp_path, {name: "\n".join(lines) + "\n", **(files or {})})
+    return read(tmp_path / name)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "[14/02/2024, 08:00:00] Ben: \u200e<attached: 00000012-PHOTO-2024-02-14-08-00-00.jpg>",
+        "[14/02/2024, 08:00:00] Ben: < attached: 00000012-PHOTO-2024-02-14-08-00-00.jpg >",
+        "[14/02/2024, 08:00:00] Ben: 00000012-PHOTO-2024-02-14-08-00-00.jpg \u2039attached>",
+        "[14/02/2024, 08:00:00] Ben: 00000012-PHOTO-2024-02-14-08-00-00.jpg <\u200eattached>",
+        "[14.02.24, 08:00:00] Ben: <Anhang: 00000012-PHOTO-2024-02-14-08-00-00.jpg>",
+        "[14/2/24 8:00:00] Ben: <pièce jointe : 00000012-PHOTO-2024-02-14-08-00-00.jpg>",
+        "14/02/2024, 08:00 - Ben: 00000012-PHOTO-2024-02-14-08-00-00.jpg (file attached)",
+        "14.02.24, 08:00 - Ben: 00000012-PHOTO-2024-02-14-08-00-00.jpg (Datei angehängt)",
+        "14/02/2024 08:00 - Ben: 00000012-PHOTO-2024-02-14-08-00-00.jpg (archivo adjunto)",
+        "14/02/2024 08:00 - Ben: 00000012-PHOTO-2024-02-14-08-00-00.jpg (fichier joint)",
+        "14/02/2024 08:00 - Ben: 00000012-PHOTO-2024-02-14-08-00-00.jpg (arquivo anexado)",
+        "14.2.2024 klo 8.00 - Ben: 00000012-PHOTO-2024-02-14-08-00-00.jpg (tiedosto liitetty)",
+    ],
+)
+def test_whatsapp_attachment_styles_open_the_photo(tmp_path, line):
+    name = "00000012-PHOTO-2024-02-14-08-00-00.jpg"
+    first = "[14/02/2024, 07:59:00] Ana: first" if line.startswith("[") else "14/02/2024, 07:59 - Ana: first"
+    lines = [first, line]
+    result = wa_read(tmp_path, lines, {name: gps_photo()})
+    message = [i for i in result.items if i.kind == "message"][1]
+    assert [m.path for m in message.media] == [name]
+    assert message.text == "" and message.date.startswith("2024-02-14T08:00")
+    report = audit(tmp_path / "_chat.txt")
+    assert report.coverage["media_analysed"] == report.coverage["media_found"] == 1
+    assert "gps_media" in {r.kind for x in report.items for r in x.media_reasons}
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("[12.3.2022 klo 14.08.18] Matias: moi", "2022-03-12T14:08:18"),  # Finnish iPhone
+        ("12.3.2022 klo 14.08 - Matias: moi", "2022-03-12T14:08:00"),  # Finnish Android
+        ("13. 3. 2022. 14:08 - Ivana: bok", "2022-03-13T14:08:00"),  # Croatian, d. m. yyyy.
+        ("13. 3. 2022 14:08 - Jana: ahoj", "2022-03-13T14:08:00"),  # Czech/Slovak
+        ("2022. 03. 13. 14:08 - Anna: szia", "2022-03-13T14:08:00"),  # Hungarian, year first
+        ("[13.03.22, 14:08:18.] Ana: hola", "2022-03-13T14:08:18"),  # a dot after the time
+        ("2022. 3. 13. 오후 2:08 - 민수: 안녕", "2022-03-13T14:08:00"),  # Korean, clock word first
+        ("13/03/2022, 2:08\u202fp.\u00a0m. - Ana: hola", "2022-03-13T14:08:00"),  # Spanish Android
+    ],
+)
+def test_whatsapp_date_locales(tmp_path, line, expected):
+    message = next(i for i in wa_read(tmp_path, [line]).items if i.kind == "message")
+    assert message.date == expected
+    assert message.text and ":" not in message.author
+
+
+def test_whatsapp_unknown_date_format_names_file_line_and_formats(tmp_path):
+    path = tmp_path / "WhatsApp Chat with Ana.txt"
+    write_tree(tmp_path, {path.name: "Messages are end-to-end encrypted\n2022年3月13日 14:08 - Ana: hola\n"})
+    from safepost.core import InputError
+
+    with pytest.raises(InputError) as caught:
+        audit(path)
+    message = str(caught.value)
+    assert "WhatsApp Chat with Ana.txt, line 2" in message and "2022年3月13日 14:08" in message
+    assert "Formats read:" in message and "klo" in message
+    assert path.read_text("utf-8").startswith("Messages")  # nothing lost
+
+
+def test_whatsapp_odd_lines_are_noted_and_empty_or_dot_messages_kept(tmp_path):
+    lines = [
+        "[01/02/2024, 09:15:22] Ana: hi",
+        "[01/02/2024, 09:16:22] Ben:.",
+        "[01/02/2024, 09:17:22] Ben:",
+        "2024/02/01 9h17 - Ana: a line in another format",
+        "[01/02/2024, 09:18:22] Ana: \u200eimage omitted",
+        "[01/02/2024, 09:19:22] Ana: <Medien ausgeschlossen>",
+    ]
+    result = wa_read(tmp_path, lines)
+    messages = [i for i in result.items if i.kind == "message"]
+    assert [m.author for m in messages] == ["Ana", "Ben", "Ben", "Ana", "Ana"]
+    assert messages[1].text == "."
+    assert messages[3].media[0].kind == "photo" and messages[3].media[0].note
+    report = audit(tmp_path / "_chat.txt")
+    cov = report.coverage
+    assert cov["media_found"] == 2 and cov["media_analysed"] == 0
+    reasons = [n["reason"] for n in cov["media_not_analysed"]]
+    assert all(r.startswith("missing from the export (the chat was exported") for r in reasons)
+    flagged = {r.id for r in report.items if "media_missing" in {x.kind for x in r.media_reasons}}
+    assert flagged == {"wa:_chat.txt:L5", "wa:_chat.txt:L6"}

@@ -99,9 +99,7 @@ class MediaAnalyser:
             return self._photo(path, data)
         if family == VIDEO:
             return self._video(path, data)
-        return MediaResult(
-            path=path, kind="file", error="not a photo or video safepost can read", problem=UNSUPPORTED
-        )
+        return MediaResult(path=path, kind="file", error="not a photo or video safepost can read", problem=UNSUPPORTED)
 
     # -- photos ------------------------------------------------------------------------------------
 
