@@ -245,3 +245,86 @@ def test_whatsapp_odd_lines_are_noted_and_empty_or_dot_messages_kept(tmp_path):
     assert all(r.startswith("missing from the export (the chat was exported") for r in reasons)
     flagged = {r.id for r in report.items if "media_missing" in {x.kind for x in r.media_reasons}}
     assert flagged == {"wa:_chat.txt:L5", "wa:_chat.txt:L6"}
+
+
+# -- Telegram, Facebook, refusals, causes -----------------------------------------------------------
+
+
+def test_telegram_idless_messages_text_entities_and_files_not_included(tmp_path):
+    messages = [
+        {"type": "message", "date": "2018-05-01T10:00:00", "date_unixtime": "1525168800", "from": "Ben",
+         "text": "an old message without an id"},
+        {"id": 9, "type": "message", "date": "2024-01-01T09:00:00", "from": "Ben", "text": "",
+         "text_entities": [{"type": "plain", "text": "meet at "}, {"type": "hashtag", "text": "#Strike"}]},
+        {"id": 10, "type": "message", "date": "2024-01-01T09:01:00", "from": "Ben", "media_type": "video_file",
+         "file": "(File not included. Change data exporting settings to download.)",
+         "thumbnail": "video_files/v.mp4_thumb.jpg"},
+        {"id": 11, "type": "service", "date": "2024-01-01T09:02:00", "actor": "Ben", "action": "pin_message"},
+    ]  # fmt: skip
+    chat = {"name": "Ben", "type": "personal_chat", "id": 5, "messages": messages}
+    write_tree(tmp_path, {"result.json": json.dumps(chat), "video_files/v.mp4_thumb.jpg": face_photo()})
+    items = {i.id: i for i in read(tmp_path).items}
+    assert items["tg:5:n0"].text == "an old message without an id"
+    assert items["tg:5:n0"].date == "2018-05-01T10:00:00"
+    assert items["tg:5:9"].text == "meet at #Strike" and items["tg:5:9"].hashtags == ["Strike"]
+    report = audit(tmp_path)
+    cov = report.coverage
+    assert (cov["media_analysed"], cov["media_found"]) == (1, 2)
+    assert cov["media_not_analysed"][0]["reason"].startswith("missing from the export (not included")
+    video = next(r for r in report.items if r.id == "tg:5:10")
+    assert {"face", "media_missing"} <= {x.kind for x in video.media_reasons}
+
+
+def test_facebook_upload_ip_is_platform_data_not_a_post_finding(tmp_path):
+    media = {
+        "uri": "posts/media/a.jpg",
+        "media_metadata": {"photo_metadata": {"exif_data": [{"upload_ip": "190.25.100.7"}]}},
+    }
+    posts = [{"timestamp": 1700000000, "data": [{"post": "Our fair"}], "attachments": [{"data": [{"media": media}]}]}]
+    files = {"posts/your_posts_1.json": json.dumps(posts), "posts/media/a.jpg": plain_photo()}
+    report = audit(write_zip(tmp_path / "fb.zip", files))
+    assert report.platform_data == [
+        {
+            "what": "IP address Facebook recorded for an upload",
+            "value": "190.25.100.7",
+            "where": "posts/your_posts_1.json#0",
+        }
+    ]
+    assert not any("190.25.100.7" in r.excerpt or "190.25" in x.evidence for r in report.items for x in r.reasons)
+
+
+@pytest.mark.parametrize(
+    ("files", "words"),
+    [
+        ({"messages.html": "<html>Exported Data</html>", "css/style.css": "", "js/script.js": ""},
+         ["Telegram Desktop export in HTML", "Machine-readable JSON"]),
+        ({"your_facebook_activity/messages/inbox/ana_123/message_1.json": "{}", "files/x.txt": ""},
+         ["only Messenger conversations", "select at least Posts", "format JSON"]),
+        ({"your_instagram_activity/messages/inbox/ana_1/message_1.json": "{}"},
+         ["only Instagram direct messages", "Content (posts)"]),
+        ({"your_facebook_activity/posts/your_posts__check_ins__photos_and_videos_1.html": "<html></html>"},
+         ["Facebook export in HTML", "format JSON"]),
+    ],
+)  # fmt: skip
+def test_known_but_unread_exports_are_refused_with_what_to_do(tmp_path, files, words):
+    from safepost.core import UnsupportedFormatError
+
+    with pytest.raises(UnsupportedFormatError) as caught:
+        audit(write_zip(tmp_path / "export.zip", files))
+    assert all(w in str(caught.value) for w in words), str(caught.value)
+    assert caught.value.exit_code == 4
+
+
+@pytest.mark.parametrize(
+    ("tag", "cause"),
+    [("FreeKickFriday", None), ("AllStarVote", None), ("StrikerOfTheMonth", None), ("FreeShipping", None),
+     ("HuelgaGeneral", "strike"), ("FreeAna", "campaign"), ("VoteNo", "elections")],
+)  # fmt: skip
+def test_sport_hashtags_are_not_causes(tag, cause):
+    from safepost.archive.affiliation import AffiliationConfig, AffiliationMatcher
+    from safepost.archive.items import ArchiveItem
+
+    item = ArchiveItem("t", "x", "post", "w", hashtags=[tag])
+    assert [s.theme for s in AffiliationMatcher(AffiliationConfig()).signals(item)] == ([cause] if cause else [])
+    mine = AffiliationMatcher(AffiliationConfig(hashtags=[tag])).signals(item)
+    assert [s.configured for s in mine] == [True]

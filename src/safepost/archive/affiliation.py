@@ -61,6 +61,14 @@ GENERIC_STEMS: tuple[tuple[str, str], ...] = (
 )
 #: hashtag prefixes of campaigns for a person or cause: #FreeAna, #StopEviction, #NoALaReforma
 GENERIC_PREFIXES: tuple[str, ...] = ("free", "stop", "noala", "noal", "fuera")
+#: words of sport and shopping: a hashtag holding one is not a built-in cause (#FreeKickFriday,
+#: #AllStarVote, #StrikerOfTheMonth, #FreeShipping); your own list still matches it
+NOT_A_CAUSE: tuple[str, ...] = (
+    "football", "futbol", "soccer", "rugby", "cricket", "baseball", "basketball", "hockey", "tennis", "golf",
+    "nba", "nfl", "mlb", "nhl", "fifa", "uefa", "premierleague", "laliga", "worldcup", "olympic", "marathon",
+    "league", "kick", "allstar", "mvp", "striker", "goalkeeper", "champions", "playoff", "superbowl", "derby",
+    "fantasy", "bowling", "shipping", "freestyle", "freebie", "download", "giveaway", "stopmotion",
+)  # fmt: skip
 
 
 class AffiliationConfig(BaseModel):
@@ -164,6 +172,8 @@ class AffiliationMatcher:
 
 
 def _generic_theme(key: str) -> str | None:
+    if any(word in key for word in NOT_A_CAUSE):
+        return None
     for stem, theme in GENERIC_STEMS:
         if stem in key:
             return theme

@@ -10,6 +10,7 @@ from __future__ import annotations
 from safepost.archive.formats._common import Reader, ReadResult
 from safepost.archive.formats.facebook import FacebookReader
 from safepost.archive.formats.instagram import InstagramReader
+from safepost.archive.formats.refusals import refusal
 from safepost.archive.formats.telegram import TelegramReader
 from safepost.archive.formats.twitter import TwitterReader
 from safepost.archive.formats.whatsapp import WhatsAppReader
@@ -28,6 +29,8 @@ def pick_reader(source: ExportSource, focus: str | None = None) -> Reader:
     for reader in READERS:
         if reader.detect(source, focus):
             return reader
+    if focus is None and (why := refusal(source)):
+        raise UnsupportedFormatError(why)
     raise UnsupportedFormatError(
         f"{source.label} is not an account export safepost recognises. Supported: {supported_text()}. "
         "Give the export zip itself, or the folder it unpacks to (for WhatsApp: the chat .txt file or its folder)."

@@ -97,7 +97,12 @@ class FacebookReader(Reader):
         for name in files:
             posts = expect(fix_mojibake(load_json(source, name)), list, name)
             for index, post in enumerate(each_dict(posts)):
-                result.items.append(self._post(post, name, index, root))
+                item, ips = self._post(post, name, index, root)
+                result.items.append(item)
+                for ip in ips:
+                    result.platform_data.append(
+                        {"what": "IP address Facebook recorded for an upload", "value": ip, "where": item.where}
+                    )
         activity = root + "your_facebook_activity/"
         comments = activity + "comments_and_reactions/comments.json"
         if source.exists(comments):
@@ -112,7 +117,8 @@ class FacebookReader(Reader):
             result.notes.append("the export lists photos but holds none of them (exported without media?)")
         return result
 
-    def _post(self, post: dict, name: str, index: int, root: str) -> ArchiveItem:
+    def _post(self, post: dict, name: str, index: int, root: str) -> tuple[ArchiveItem, list[str]]:
+        """The post, and the upload IPs its media carry (export metadata no one sees on the post)."""
         texts = [text_of(d.get("post")) for d in each_dict(post.get("data"))]
         places: list[Place] = []
         media: list[MediaRef] = []
@@ -135,8 +141,6 @@ class FacebookReader(Reader):
                 texts.append(text_of(data.get("text")))
         text = "\n".join(unique(texts))
         tagged = [text_of(t.get("name")) if isinstance(t, dict) else text_of(t) for t in post.get("tags") or []]
-        if any(ips):
-            text += "\nUpload IP address: " + ", ".join(unique(ips))
         return ArchiveItem(
             id=f"fb-post:{name.rsplit('_', 1)[-1].split('.')[0]}:{index}",
             platform=self.name,
@@ -150,7 +154,7 @@ class FacebookReader(Reader):
             tagged=unique(tagged),
             places=[p for p in places if p],
             media=media,
-        )
+        ), unique(ips)
 
     def _comments(self, data: Any, name: str, result: ReadResult) -> None:
         entries = data.get("comments_v2", []) if isinstance(data, dict) else data

@@ -12,7 +12,11 @@ and media folders beside it (``photos/``, ``files/``, ``video_files/``, ``round_
   "text": "..." or ["plain", {"type": "hashtag", "text": "#x"}, ...], "photo": "photos/...jpg",
   "file": "files/...", "media_type", "location_information": {"latitude", "longitude"},
   "place_name", "address", "contact_information": {"phone_number"}}``. Media not exported read
-  "(File not included. ...)".
+  "(File not included. ...)": they are flagged as missing;
+* older exports (2018-2019) have messages without ``id`` (only ``date`` / ``date_unixtime``):
+  they are read, with an id made of the chat and their position; newer ones add
+  ``text_entities``, read when ``text`` is empty;
+* HTML exports (``messages.html``) are refused with how to export JSON instead.
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ from safepost.archive.formats._common import (
     text_of,
     unique,
 )
-from safepost.archive.items import ArchiveItem, Place
+from safepost.archive.items import FILE, PHOTO, VIDEO, ArchiveItem, MediaRef, Place
 from safepost.archive.source import ExportSource
 
 GROUP_TYPES = ("private_group", "private_supergroup", "public_supergroup", "public_channel", "private_channel")
@@ -109,10 +113,14 @@ class TelegramReader(Reader):
         title = text_of(chat.get("name"))
         kind = text_of(chat.get("type"))
         senders: dict[str, int] = {}
-        for message in each_dict(chat.get("messages")):
-            if message.get("type") != "message" or message.get("id") is None:
-                continue
+        for index, message in enumerate(each_dict(chat.get("messages"))):
+            if message.get("type", "message") != "message":
+                continue  # a service line: "Ben created the group"
+            message_id = message.get("id")
+            message_id = str(message_id) if message_id is not None else f"n{index}"
             text, tags, mentions = flatten_text(message.get("text"))
+            if not text.strip() and isinstance(message.get("text_entities"), list):
+                text, tags, mentions = flatten_text(message["text_entities"])
             sender = text_of(message.get("from"))
             if sender:
                 senders[sender] = senders.get(sender, 0) + 1
@@ -128,14 +136,18 @@ class TelegramReader(Reader):
             media = []
             for key in ("photo", "file", "thumbnail"):
                 path = text_of(message.get(key))
-                if path and not path.startswith("(") and not (key == "thumbnail" and media):
+                if path.startswith("("):  # "(File not included. Change data exporting settings to download.)"
+                    kind = VIDEO if "video" in text_of(message.get("media_type")) else PHOTO if key == "photo" else FILE
+                    note = "not included in the export (Telegram's export settings)"
+                    media.append(MediaRef(f"{name}#{chat_id}/{message_id}/{key}", kind, note=note))
+                elif path:
                     media.append(media_ref(folder + path))
             result.items.append(
                 ArchiveItem(
-                    id=f"tg:{chat_id}:{message['id']}",
+                    id=f"tg:{chat_id}:{message_id}",
                     platform=self.name,
                     kind="message" if kind not in ("public_channel", "private_channel") else "post",
-                    where=f"{name}#{chat_id}/{message['id']}",
+                    where=f"{name}#{chat_id}/{message_id}",
                     date=iso_from(message.get("date"), ("%Y-%m-%dT%H:%M:%S",))
                     or iso_from_unix(message.get("date_unixtime")),
                     text=text,
