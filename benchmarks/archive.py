@@ -197,7 +197,8 @@ def coverage_of(report, media_in_export: int | None = None) -> dict:
     """Coverage figures from the report (``report.coverage`` when the audit computes it)."""
     cov = getattr(report, "coverage", None)
     if cov:
-        return {k: cov[k] for k in ("items_read", "items_found", "media_analysed", "media_found")}
+        keys = ("items_read", "items_found", "media_analysed", "media_found", "media_not_analysed_by_reason")
+        return {k: cov[k] for k in keys}
     stats = report.stats
     found = media_in_export if media_in_export is not None else stats["media_files_read"]
     return {
@@ -210,7 +211,9 @@ def coverage_of(report, media_in_export: int | None = None) -> dict:
 
 def coverage_line(cov: dict) -> str:
     items = f"{cov['items_read']:,} / {cov['items_found']:,}" if cov["items_found"] is not None else "?"
-    return f"items read {items} found; media analysed {cov['media_analysed']:,} / {cov['media_found']:,} found"
+    text = f"items read {items} found; media analysed {cov['media_analysed']:,} / {cov['media_found']:,} found"
+    reasons = cov.get("media_not_analysed_by_reason") or {}
+    return text + (" (" + ", ".join(f"{n:,} {r}" for r, n in reasons.items()) + ")" if reasons else "")
 
 
 def run_data(folder: Path, media: bool, as_json: bool) -> int:
