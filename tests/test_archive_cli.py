@@ -59,6 +59,10 @@ def test_cli_json_and_exit_codes(env):
     assert data["export"]["format"] == "telegram"
     assert planted["hashtag"] in {i["id"] for i in data["items"]}
     assert any("not analysed" in note for note in data["notes"])
+    assert data["coverage"]["media_found"] == 3 and data["coverage"]["media_analysed"] == 0
+    plain = cli("audit-archive", str(export), "--no-media")
+    assert "coverage: items read 8 / 8 found; media analysed 0 / 3 found" in plain.output
+    assert "2 not analysed (--no-media)" in plain.output and "1 missing from the export" in plain.output
     unknown = write_zip(env / "what.zip", {"notes.txt": "hello"})
     assert cli("audit-archive", str(unknown)).exit_code == 4
     assert cli("audit-archive", str(env / "missing.zip")).exit_code == 3

@@ -8,7 +8,8 @@ export; fixtures follow this description), with the older 2020-2023 names as fal
   "title", "attachments": [{"data": [{"media": {"uri", "description", "media_metadata":
   {"photo_metadata": {"exif_data": [{"latitude", "longitude", "upload_ip"}]}}}}, {"place":
   {"name", "coordinate": {"latitude", "longitude"}, "address"}}, {"event": {...}}]}],
-  "tags": [{"name"}]}``; media ``uri`` paths are relative to the export's root;
+  "tags": [{"name"}]}``; media ``uri`` paths are relative to the export's root; an ``upload_ip``
+  is export metadata no one sees on the post: it goes to ``platform_data``, not the post's text;
 * ``your_facebook_activity/comments_and_reactions/comments.json``: ``{"comments_v2": [...]}``;
 * ``your_facebook_activity/groups/*.json`` and ``pages/*.json``: groups joined and pages liked
   (``{"<key>_v2": [{"name" or "title", "timestamp", "data": [{"name"}]}]}``).
