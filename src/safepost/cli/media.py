@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from safepost.anonymize.spec import SHAPES, STYLES, MaskSpec
-from safepost.cli import STYLE_HELP, _fail, _run_each, main, say, warn
+from safepost.cli import STYLE_HELP, _fail, _run_each, error, main, say, warn
 from safepost.core import SafepostError
 from safepost.detect.recipes import MODES
 
@@ -379,3 +379,19 @@ def demo(output: Path) -> None:
 
 
 # -- workspace (issue #4): init, passphrase change, backup, restore, audit --------------------------
+
+
+@main.command()
+@click.option("--quick", is_flag=True, help="Check the packages only, without loading the models.")
+def doctor(quick: bool) -> None:
+    """Check this installation: Python, every pinned package, the face and text models."""
+    from safepost.install_check import problems
+
+    found = problems(load_models=not quick)
+    for line in found:
+        error(line)
+    if found:
+        _fail(
+            "this installation is not the one safepost was tested with: run the installer again (docs/install.md).", 6
+        )
+    say("safepost is installed correctly: every package at its pin" + ("." if quick else ", every model checked."))
