@@ -8,7 +8,6 @@ and write, mark or record nothing. Damaged weight files fail the load-time check
 from __future__ import annotations
 
 import importlib.util
-
 import json
 import re
 from importlib.metadata import version
