@@ -129,3 +129,17 @@ def _words(line: str) -> list[str]:
     import shlex
 
     return shlex.split(line)[1:]
+
+
+def test_working_spinner_only_at_a_terminal(monkeypatch):
+    """The spinner is on standard error at a terminal, and silent for --json or a pipe."""
+    import contextlib
+    import sys
+
+    from safepost.cli import working
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False, raising=False)
+    assert isinstance(working("Checking…"), contextlib.nullcontext)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
+    assert isinstance(working("Checking…", quiet=True), contextlib.nullcontext)
+    assert not isinstance(working("Checking…"), contextlib.nullcontext)

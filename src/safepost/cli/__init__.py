@@ -60,6 +60,15 @@ def output_option(raw: str | None, count: int) -> Path | None:
     return path
 
 
+def working(message: str, quiet: bool = False):
+    """A spinner with ``message`` and the time spent, on standard error at a terminal; silent otherwise."""
+    if quiet or not sys.stderr.isatty():
+        return contextlib.nullcontext()
+    from rich.console import Console
+
+    return Console(stderr=True).status(message, spinner="dots")
+
+
 def _fail(message: str, code: int) -> None:
     error(message)
     sys.exit(code)

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from safepost.anonymize.spec import SHAPES, STYLES, MaskSpec
-from safepost.cli import STYLE_HELP, _fail, _run_each, error, main, output_option, say, warn
+from safepost.cli import STYLE_HELP, _fail, _run_each, error, main, output_option, say, warn, working
 from safepost.cli.summary import photo_summary
 from safepost.core import SafepostError
 from safepost.detect.recipes import MODES
@@ -357,7 +357,8 @@ def tracks(video, mode, as_json) -> None:
     from safepost.api import list_tracks
 
     try:
-        found = list_tracks(video, mode=mode)
+        with working(f"Finding the face tracks in {video} (every frame is analysed)…", quiet=as_json):
+            found = list_tracks(video, mode=mode)
     except SafepostError as exc:
         _fail(str(exc), exc.exit_code)
     if as_json:
