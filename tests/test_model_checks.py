@@ -7,6 +7,7 @@ and write, mark or record nothing. Damaged weight files fail the load-time check
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 from importlib.metadata import version
@@ -252,6 +253,7 @@ def test_a_model_that_finds_nothing_fails_its_self_test(monkeypatch, loader):
 
 
 def test_yunet_is_self_tested_and_its_scores_checked(monkeypatch):
+    pytest.importorskip("yuface", reason="yuface has wheels for Python 3.11 on Linux and Windows only")
     import yuface.yuface
 
     monkeypatch.setattr(yuface.yuface, "detect", lambda bgr: np.zeros((0, 16), np.int16))
@@ -268,8 +270,9 @@ def test_working_models_pass_their_load_checks(monkeypatch):
     _forget_models(monkeypatch)
     assert isinstance(models.centerface_session(), models.Checked)
     assert isinstance(models.retinaface_session(), models.Checked)
-    assert models.yunet_detect_function()(np.ascontiguousarray(np.asarray(_face())[:, :, ::-1])).shape[1] == 16
     assert isinstance(tags._ocr_engine().text_rec.session, models.Checked)
+    if importlib.util.find_spec("yuface"):  # optional: wheels for Python 3.11 on Linux and Windows only
+        assert models.yunet_detect_function()(np.ascontiguousarray(np.asarray(_face())[:, :, ::-1])).shape[1] == 16
 
 
 def test_the_sha256_table_follows_the_pins():

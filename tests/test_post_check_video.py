@@ -45,3 +45,18 @@ def _source(post, tmp_path):
     path = tmp_path / "source.mp4"
     path.write_bytes(post.media["walk.mp4"])
     return str(path)
+
+
+def test_video_from_memory_fails_closed_where_there_is_no_memory_file(video_post, monkeypatch, tmp_path):
+    """macOS and Windows have no memfd: the check stops with a way round and writes nothing to disk."""
+    import os
+    import tempfile
+
+    from safepost.check.media import analyse_video
+    from safepost.core import UnsupportedFormatError
+
+    monkeypatch.delattr(os, "memfd_create", raising=False)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    with pytest.raises(UnsupportedFormatError, match=r"only be checked from a post folder.*safepost check FOLDER"):
+        analyse_video("walk.mp4", None, video_post.media["walk.mp4"])
+    assert not list(tmp_path.iterdir())

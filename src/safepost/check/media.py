@@ -139,9 +139,17 @@ def analyse_photo(name: str, data: bytes, detector, names=None) -> AnalysedMedia
 
 
 def _memory_file(name: str, data: bytes) -> tuple[Path, int]:
-    """The bytes as an anonymous in-memory file (Linux memfd): readable by path, never on disk."""
-    if not hasattr(os, "memfd_create"):
-        raise UnsupportedFormatError(f"{name}: videos held in memory can be checked on Linux only")
+    """The bytes as an anonymous in-memory file (Linux memfd): readable by path, never on disk.
+
+    Elsewhere (macOS, Windows) there is no such file, and writing the video to disk in plaintext is
+    not allowed: the check fails closed with a way round (docs/install.md, Supported platforms).
+    """
+    if not hasattr(os, "memfd_create") or not Path("/proc/self/fd").is_dir():
+        raise UnsupportedFormatError(
+            f"{name}: on this system a video can only be checked from a post folder, not from the web app "
+            "(safepost never writes an un-anonymised video to disk). Put the video in a post folder and "
+            "run `safepost check FOLDER`."
+        )
     fd = os.memfd_create("safepost-video", os.MFD_CLOEXEC)
     view = memoryview(data)
     while view:

@@ -45,6 +45,30 @@ STYLE_HELP = (
 )
 
 
+def output_option(raw: str | None, count: int) -> Path | None:
+    """``-o`` as typed: a folder is made when it ends with a slash or there are several inputs."""
+    if raw is None:
+        return None
+    path = Path(raw)
+    if count > 1 or raw.endswith(("/", "\\")):
+        if path.exists() and not path.is_dir():
+            _fail(f"-o {raw} is a file; with several inputs, give a folder (it is made if it does not exist)", 2)
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            _fail(f"cannot make the folder {raw}: {exc.strerror or exc}", 7)
+    return path
+
+
+def working(message: str, quiet: bool = False):
+    """A spinner with ``message`` and the time spent, on standard error at a terminal; silent otherwise."""
+    if quiet or not sys.stderr.isatty():
+        return contextlib.nullcontext()
+    from rich.console import Console
+
+    return Console(stderr=True).status(message, spinner="dots")
+
+
 def _fail(message: str, code: int) -> None:
     error(message)
     sys.exit(code)

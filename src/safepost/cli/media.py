@@ -10,7 +10,8 @@ from pathlib import Path
 import click
 
 from safepost.anonymize.spec import SHAPES, STYLES, MaskSpec
-from safepost.cli import STYLE_HELP, _fail, _run_each, main, say, warn
+from safepost.cli import STYLE_HELP, _fail, _run_each, error, main, output_option, say, warn, working
+from safepost.cli.summary import photo_summary
 from safepost.core import SafepostError
 from safepost.detect.recipes import MODES
 
@@ -20,9 +21,8 @@ from safepost.detect.recipes import MODES
 @click.option(
     "-o",
     "--output",
-    type=click.Path(path_type=Path),
-    help="Output file (one input) or folder (several inputs). Default: NAME.redacted.EXT beside each input "
-    "(videos: NAME.redacted.mp4).",
+    help="Output file (one input) or folder (several inputs, or ending with /; made if missing). Default: "
+    "NAME.redacted.EXT beside each input (videos: NAME.redacted.mp4).",
 )
 @click.option(
     "--mode",
@@ -127,8 +127,7 @@ def redact(
 
     if (ignore_ids or keep_tracks) and len(files) > 1:
         _fail("--ignore and --keep-track need a single input (use 'ignore' in a --regions file per image)", 2)
-    if output is not None and len(files) > 1 and not output.is_dir():
-        _fail(f"with several inputs, -o must be an existing folder ({output} is not)", 2)
+    output = output_option(output, len(files))
     try:
         edits = load_edits(regions_file) if regions_file else ManualEdits()
         edits.ignore.extend(ignore_ids)
@@ -152,10 +151,10 @@ def redact(
             if result.nophoto_tracks:
                 found += f", {len(result.nophoto_tracks)} wearing a NO PHOTO tag"
         else:
-            found = f"{result.faces_found} face(s) found"
-            if result.nophoto_tags:
-                found += f", {result.nophoto_tags} NO PHOTO tag(s)"
-        say(f"{file}: {found}, {result.masked} masked -> {result.output}")
+            say(f"{file}: {photo_summary(result)} -> {result.output}")
+            found = None
+        if found is not None:
+            say(f"{file}: {found}, {result.masked} masked -> {result.output}")
         unsure = getattr(result, "unsure", [])
         if unsure:
             say(
@@ -174,8 +173,11 @@ def redact(
         except SafepostError:
             is_video = False
         if is_video:
-            if audio == "keep":
-                warn("the sound is kept: voices identify people (use --audio drop or --audio disguise).")
+            if audio == "keep" and _has_sound(file):
+                warn(
+                    f"{file}: the sound is kept as it is, and voices can identify people. To change that, add "
+                    "--audio disguise (voices disguised) or --audio drop (no sound)."
+                )
             with _video_progress(file) as progress:
                 return redact_file(
                     file,
@@ -212,6 +214,17 @@ def redact(
         )
 
     _run_each(files, as_json, work, describe)
+
+
+def _has_sound(path: Path) -> bool:
+    """Whether the video has a sound track (True when it cannot be read: the warning then stays)."""
+    import av
+
+    try:
+        with av.open(str(path)) as container:
+            return bool(container.streams.audio)
+    except (av.FFmpegError, OSError):
+        return True
 
 
 def _registry_index():
@@ -285,8 +298,8 @@ class _VideoBar:
 @click.option(
     "-o",
     "--output",
-    type=click.Path(path_type=Path),
-    help="Output file (one input) or folder (several inputs). Default: NAME.clean.EXT beside each input.",
+    help="Output file (one input) or folder (several inputs, or ending with /; made if missing). Default: "
+    "NAME.clean.EXT beside each input.",
 )
 @click.option("--in-place", is_flag=True, help="Replace each input with its cleaned version (same type only).")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
@@ -298,8 +311,7 @@ def clean(files, output, in_place, as_json) -> None:
     """
     from safepost.api import clean_file
 
-    if output is not None and len(files) > 1 and not output.is_dir():
-        _fail(f"with several inputs, -o must be an existing folder ({output} is not)", 2)
+    output = output_option(output, len(files))
 
     def describe(file, result) -> None:
         say(f"{file}: cleaned -> {result.output}")
@@ -345,7 +357,8 @@ def tracks(video, mode, as_json) -> None:
     from safepost.api import list_tracks
 
     try:
-        found = list_tracks(video, mode=mode)
+        with working(f"Finding the face tracks in {video} (every frame is analysed)…", quiet=as_json):
+            found = list_tracks(video, mode=mode)
     except SafepostError as exc:
         _fail(str(exc), exc.exit_code)
     if as_json:
@@ -379,3 +392,19 @@ def demo(output: Path) -> None:
 
 
 # -- workspace (issue #4): init, passphrase change, backup, restore, audit --------------------------
+
+
+@main.command()
+@click.option("--quick", is_flag=True, help="Check the packages only, without loading the models.")
+def doctor(quick: bool) -> None:
+    """Check this installation: Python, every pinned package, the face and text models."""
+    from safepost.install_check import problems
+
+    found = problems(load_models=not quick)
+    for line in found:
+        error(line)
+    if found:
+        _fail(
+            "this installation is not the one safepost was tested with: run the installer again (docs/install.md).", 6
+        )
+    say("safepost is installed correctly: every package at its pin" + ("." if quick else ", every model checked."))

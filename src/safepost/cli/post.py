@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from safepost.cli import _fail, error, main, say
+from safepost.cli import _fail, error, main, say, working
 
 CHECK_USAGE_EXIT = 64
 CHECK_INPUT_EXIT = 11
@@ -111,7 +111,7 @@ def _check(post_folder: Path, policy_path: Path | None, fmt: str, reveal: bool):
 
     post = load_post(post_folder)
     policy = load_policy(policy_path)
-    with open_workspace() as ws:
+    with open_workspace() as ws, working(f"Checking {post_folder} (faces, names, metadata)…", quiet=fmt == "json"):
         analysis = analyse_post(post, ws, policy=policy)
     report = analysis.report
     if fmt == "terminal":
@@ -145,7 +145,7 @@ def prepare_command(post_folder: Path, output: Path, policy_path: Path | None, a
         policy = load_policy(policy_path)
         if output.exists() and (not output.is_dir() or any(output.iterdir())):
             _fail(f"{output} already exists and is not empty; choose a new folder", 7)
-        with open_workspace() as ws:
+        with open_workspace() as ws, working(f"Preparing the safe version of {post_folder}…", quiet=as_json):
             result = prepare_post(post, ws, policy=policy, approve_by=approve_by, output=output)
     except SafepostError as exc:
         _fail(str(exc), exc.exit_code)

@@ -15,6 +15,25 @@ from safepost.cli.workspace import _emit, _workspace_errors, open_workspace
 CHECK_DENIED_EXIT = 20  # `consent check`: the use is NOT allowed (0 = allowed); documented in docs/consent.md
 
 
+#: how many imported people `people import` lists by id and name
+IMPORT_LISTED = 20
+
+
+def _person(ws, given: str) -> str:
+    """PERSON as typed: an id (P-7K3Q9X), or a name that only one person in the registry has."""
+    from safepost.consent.people import list_people
+    from safepost.core import RegistryError
+
+    everyone = list_people(ws)
+    if any(p.id == given for p in everyone):
+        return given
+    named = [p for p in everyone if p.display_name.casefold() == given.strip().casefold()]
+    if len(named) > 1:
+        ids = ", ".join(f"{p.id}" for p in named)
+        raise RegistryError(f"{len(named)} people are called {given} ({ids}): give the id instead.")
+    return named[0].id if named else given
+
+
 @contextlib.contextmanager
 def _registry(as_json: bool):
     """The unlocked workspace for one registry command; every failure is one error line and its exit code."""
@@ -104,6 +123,12 @@ def people_import(csv_file: Path, recorded_by: str, as_json: bool) -> None:
         f"imported {len(result.people)} people ({result.participants} event registration(s), "
         f"{result.consents} photo consent(s), {result.refusals} refusal(s))",
     )
+    if not as_json:
+        shown = result.people[:IMPORT_LISTED]
+        for _, person in shown:
+            say(f"  {person.id}  {person.display_name}")
+        if len(result.people) > len(shown):
+            say(f"  ... and {len(result.people) - len(shown)} more: safepost people list")
 
 
 @people_group.command("list")
@@ -259,6 +284,7 @@ def consent_grant(
     from safepost.consent import registry
 
     with _registry(as_json) as ws:
+        person_id = _person(ws, person_id)
         record = registry.grant(
             ws,
             person_id,
@@ -293,6 +319,7 @@ def consent_refuse(person_id, use, event_id, method, recorded_by, as_json) -> No
     from safepost.consent import registry
 
     with _registry(as_json) as ws:
+        person_id = _person(ws, person_id)
         record = registry.refuse(ws, person_id, use, event_id, recorded_by=recorded_by or ws.actor, method=method)
     _emit(as_json, record.to_dict(), f"refusal {record.id} recorded: {person_id} {use} at {event_id}")
 
@@ -308,6 +335,7 @@ def consent_withdraw(person_id, use, event_id, recorded_by, as_json) -> None:
     from safepost.consent import registry
 
     with _registry(as_json) as ws:
+        person_id = _person(ws, person_id)
         result = registry.withdraw(ws, person_id, use, event_id, recorded_by=recorded_by or ws.actor)
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
@@ -334,6 +362,7 @@ def consent_show(person_id: str, as_json: bool) -> None:
     from safepost.consent import registry
 
     with _registry(as_json) as ws:
+        person_id = _person(ws, person_id)
         person, records = registry.show(ws, person_id)
     if as_json:
         payload = {"person": person.to_dict(), "consents": [c.to_dict() for c in records]}
@@ -366,6 +395,7 @@ def consent_check(person_id, use, platform, audience, purpose, event_id, at, as_
     from safepost.consent import registry
 
     with _registry(as_json) as ws:
+        person_id = _person(ws, person_id)
         decision = registry.check(ws, person_id, use, platform, audience, purpose, event_id=event_id, at=at)
     if as_json:
         click.echo(json.dumps(decision.to_dict(), indent=2, ensure_ascii=False))

@@ -43,6 +43,11 @@ def to_day(value: str | date | None, what: str = "date") -> str | None:
     return iso[:10] if iso else None
 
 
+def time_of(iso: str | None) -> str:
+    """Date and time of an ISO time, for messages where the hour matters ("2026-12-07 14:03 UTC")."""
+    return f"{iso[:10]} {iso[11:16]} UTC" if iso and len(iso) >= 16 else day_of(iso)
+
+
 def day_of(iso: str | None) -> str:
     """The date part of an ISO time, for messages ("expired on 2026-03-01")."""
     return (iso or "?")[:10]

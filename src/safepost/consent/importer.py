@@ -122,8 +122,12 @@ def _yes_no(value: str, column: str, problems: list[str]) -> bool | None:
     return None
 
 
-def read_text(path: str | os.PathLike[str]) -> str:
-    """The CSV file as text: UTF-8 with or without BOM; :class:`CsvImportError` for anything else."""
+def read_text(path: str | os.PathLike[str] | bytes) -> str:
+    """The CSV file (or its bytes, held in memory) as text: UTF-8 with or without BOM; else :class:`CsvImportError`."""
+    if isinstance(path, bytes):
+        if len(path) > MAX_BYTES:
+            raise CsvImportError(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB; split it.")
+        return decode(path)
     source = Path(path)
     try:
         if source.stat().st_size > MAX_BYTES:
@@ -252,12 +256,12 @@ def _row(line: int, values: dict[str, str], known_events: Callable[[str], bool],
 
 def import_people(
     ws: Workspace,
-    path: str | os.PathLike[str],
+    path: str | os.PathLike[str] | bytes,
     *,
     recorded_by: str = IMPORTER,
     progress: Callable[[int], None] | None = None,
 ) -> ImportResult:
-    """Import every row of the CSV at ``path`` in ONE transaction, or nothing.
+    """Import every row of the CSV at ``path`` (or of these bytes, never written to disk) in ONE transaction.
 
     Raises :class:`CsvImportError` (with ``problems``: every bad line) when anything is wrong.
     ``progress(done)`` is called every 1,000 people while they are being stored.

@@ -28,7 +28,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from safepost.consent._common import day_of, now_iso, to_iso
+from safepost.consent._common import day_of, now_iso, time_of, to_iso
 from safepost.consent.events import Event, find_event
 from safepost.consent.people import Person, find_person
 from safepost.core import RegistryError
@@ -539,9 +539,18 @@ def may_photograph_on(conn, person_id: str, event_id: str, at: str | date | date
     return _decide(conn, person_id, "face", event_id, at, None)
 
 
+def publication_moment(at) -> str:
+    """When a publication planned for ``at`` (default now) happens: never before now, since nothing is
+    published in the past. The one rule for `consent check` and the post check: a consent covers a
+    publication when it was given before this moment (to the second), whatever the day."""
+    now = now_iso()
+    planned = to_iso(at, "check time") or now
+    return max(planned, now)
+
+
 def _decide(conn, person_id: str, use: str, event_id: str | None, at, scope: tuple[str, str, str] | None) -> Decision:
     try:
-        moment = to_iso(at, "check time") or now_iso()
+        moment = publication_moment(at)
     except RegistryError as exc:
         return Decision(False, str(exc))
     if use not in USES:
@@ -588,7 +597,7 @@ def _decide(conn, person_id: str, use: str, event_id: str | None, at, scope: tup
             until = f", until {day_of(record.expires_at)}" if record.expires_at else ""
             return Decision(
                 True,
-                f"consent {record.id} ({basis}, {record.method}, given {day_of(record.given_at)}{until})",
+                f"consent {record.id} ({basis}, {record.method}, given {time_of(record.given_at)}{until})",
                 record.id,
             )
         if closest is None or problem[0] > closest[0]:
@@ -603,7 +612,7 @@ def _problem(record: Consent, person: Person, at: str, scope: tuple[str, str, st
         verb = "refused" if record.refusal else "withdrawn"
         return 0, f"{verb} on {day_of(record.withdrawn_at)}"
     if record.given_at > at:
-        return 1, f"consent {record.id} only starts on {day_of(record.given_at)}"
+        return 1, f"consent {record.id} only starts at {time_of(record.given_at)}"
     if record.expires_at is not None and record.expires_at <= at:
         return 2, f"expired on {day_of(record.expires_at)}"
     if person.is_minor and not record.guardian_consent:

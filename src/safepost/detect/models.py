@@ -296,7 +296,10 @@ def yunet_detect_function() -> Callable[[np.ndarray], np.ndarray]:
     try:
         from yuface.yuface import detect as native_detect
     except ImportError as exc:
-        raise DetectionError(f"the YuNet face model (package 'yuface') cannot be loaded: {exc}") from exc
+        raise DetectionError(
+            f"the YuNet face model (package 'yuface', optional: it has wheels for Python 3.11 on Linux and Windows "
+            f"only, and no shipped recipe uses it) cannot be loaded: {exc}"
+        ) from exc
 
     def detect(bgr: np.ndarray) -> np.ndarray:
         (rows,) = check_outputs(YUNET, [np.asarray(native_detect(bgr))], bgr.shape)

@@ -16,7 +16,7 @@ from safepost.core import RegistryError
 from safepost.web.drafts import AUDIENCES
 from safepost.web.forms import Form
 from safepost.web.i18n import translator
-from safepost.web.memory import badges_pdf, memory_path
+from safepost.web.memory import badges_pdf
 from safepost.web.render import lang_of, redirect, render
 from safepost.web.state import require_session, session_form
 
@@ -108,8 +108,7 @@ async def import_csv(request: Request) -> Response:
     upload = form.files[0]
 
     def run(ws):
-        with memory_path(upload.data, "people.csv") as path:
-            return import_people(ws, path, recorded_by=session.actor or "web import")
+        return import_people(ws, upload.data, recorded_by=session.actor or "web import")
 
     result = await session.worker.call(run)
     _ = translator(lang_of(request))

