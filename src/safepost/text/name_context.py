@@ -36,6 +36,18 @@ LOCATIVE_SURNAME = LOCATIVE | frozenset("de del of the da do des du".split())
 UNLINKED_PLACE_CUES = frozenset("to a para hacia via de del of the da do y and e et".split())
 
 
+#: Names that are also everyday words (Spanish, Portuguese, English, French): inside a hashtag
+#: (#Esperanza, #PazYa, #GraceAndJustice) one of them alone is only a possible mention.
+COMMON_WORDS = frozenset(
+    "esperanza esperanca paz rosa luz sol mar cielo alegria libertad liberdade pilar consuelo milagros dolores "
+    "victoria vitoria amparo soledad rocio gloria estrella paloma flor flores fe cruz angel aurora blanca "
+    "clemencia remedios socorro caridad piedad trinidad asuncion concepcion marina celeste dulce rey leon "
+    "lobo torres vega lago monte castillo prado salinas justicia verdad fortuna primavera iris ruby joy "
+    "summer will grace frank patience faith hope mercy charity precious blessing peace king young hill church "
+    "rich neto sunny gift may april june rain river sky star liberte esperance paix".split()
+)
+
+
 def word_before(text: str, start: int) -> str:
     """The folded word just before ``start`` ("" at the start or after punctuation)."""
     m = _WORD_BEFORE.search(text, max(0, start - LOOK), start)

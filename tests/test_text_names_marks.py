@@ -1,0 +1,120 @@
+"""Registry names written inside #hashtags and links, and names that are everyday words."""
+
+from __future__ import annotations
+
+import pytest
+
+from safepost.text import NameEntry, NameIndex
+from safepost.text.names import REVIEW_SCORE
+
+REGISTRY = [
+    NameEntry(
+        "p-rafael", "Rafael Torres Medina", handles=("x:@rafa_t",), given_names="Rafael", surnames="Torres Medina"
+    ),
+    NameEntry("p-nadia", "Nadia Rahman", handles=("@nrahman",), given_names="Nadia", surnames="Rahman"),
+    NameEntry("p-maria", "María Flores", given_names="María", surnames="Flores"),
+    NameEntry("p-chayo", "Rosario Ixcot", nicknames=("Chayo",), given_names="Rosario", surnames="Ixcot"),
+    NameEntry("p-esperanza", "Esperanza Lago", given_names="Esperanza", surnames="Lago"),
+    NameEntry("p-ramon", "Ramón de la Fuente", given_names="Ramón", surnames="de la Fuente"),
+    NameEntry("p-grace", "Grace Okafor", given_names="Grace", surnames="Okafor"),
+    NameEntry("p-mercedes", "Mercedes Paz", given_names="Mercedes", surnames="Paz"),
+    NameEntry("p-kyaw", "Kyaw Zin Htet", given_names="Kyaw Zin Htet", surnames=""),
+]
+
+
+@pytest.fixture(scope="module")
+def index() -> NameIndex:
+    return NameIndex(REGISTRY)
+
+
+def claims(index: NameIndex, text: str) -> list[tuple[str, str]]:
+    found = index.find(text)
+    for m in found:
+        assert text[m.start : m.end] == m.text
+    return [(m.text, m.person_id) for m in found if m.score >= REVIEW_SCORE]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Our demand today: #RafaelTorres #NadiaRahman", [("RafaelTorres", "p-rafael"), ("NadiaRahman", "p-nadia")]),
+        ("#JusticiaParaMaríaFlores #DDHH", [("MaríaFlores", "p-maria")]),
+        ("#JusticiaParaMariaFlores", [("MariaFlores", "p-maria")]),  # accents dropped
+        ("Libertad ya #JusticiaParaRamónDeLaFuente", [("RamónDeLaFuente", "p-ramon")]),  # particles joined
+        ("#freerafaeltorres and #FREENADIARAHMAN now", [("rafaeltorres", "p-rafael"), ("NADIARAHMAN", "p-nadia")]),
+        ("#LiberenAChayo", [("Chayo", "p-chayo")]),  # nickname after a one-letter word
+        ("Hoy marchamos. #ChayoLibre", [("Chayo", "p-chayo")]),
+        ("#Free_Nadia_Rahman", [("Nadia_Rahman", "p-nadia")]),
+        ("#FreeKyawZinHtet", [("KyawZinHtet", "p-kyaw")]),
+    ],
+)
+def test_names_inside_hashtags(index, text, expected):
+    assert claims(index, text) == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Source: https://x.com/rafa_t/status/1790000000000000001?s=20", [("rafa_t", "p-rafael")]),
+        ("Video: twitter.com/NRahman/status/17", [("NRahman", "p-nadia")]),
+        ("Lee https://www.instagram.com/@nrahman/ hoy", [("nrahman", "p-nadia")]),
+        ("Read https://example.org/news/2024/free-rafael-torres-now", [("rafael-torres", "p-rafael")]),
+    ],
+)
+def test_handles_and_names_inside_links(index, text, expected):
+    assert claims(index, text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "https://x.com/rafael_torres_fans/status/1",  # someone else's account that contains the name
+        "#Mariana #Rosario2024 #Lagos",  # a name inside a longer word is not a split
+        "#Nadiaa",
+        "Our statement: example.org/rafa_tours",
+    ],
+)
+def test_no_name_inside_other_words_of_hashtags_and_links(index, text):
+    assert claims(index, text) == []
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("RAFAEL TORRES'S TRIAL STARTS TODAY", [("RAFAEL TORRES", "p-rafael")]),
+        ("solidarity with nadia rahman and maria flores", [("nadia rahman", "p-nadia"), ("maria flores", "p-maria")]),
+        ("Grace Okafor’s testimony was heard.", [("Grace Okafor", "p-grace")]),
+        ("Hoy declaró Rafael\nTorres Medina ante el juez.", [("Rafael\nTorres Medina", "p-rafael")]),
+        ("La audiencia de Ramon de la\nFuente sigue.", [("Ramon de la\nFuente", "p-ramon")]),
+    ],
+)
+def test_case_accents_possessives_and_line_breaks(index, text, expected):
+    assert claims(index, text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Nunca perdemos la esperanza: paz y justicia para todas.",
+        "An extra grace period of two weeks was granted.",
+        "We hold on to #Esperanza and #PazYa",
+        "Llegamos en Mercedes, Uruguay, a las 9.",
+        "Seguimos en Mercedes hasta el viernes.",
+        "Traemos rosa, lago y monte en la memoria.",
+    ],
+)
+def test_everyday_words_are_not_names(index, text):
+    assert claims(index, text) == []
+
+
+def test_everyday_word_in_hashtag_is_only_a_possible_mention_even_with_the_person_named(index):
+    found = index.find("Esperanza Lago habló hoy. #EsperanzaViva")
+    assert [(m.text, m.score >= REVIEW_SCORE) for m in found] == [("Esperanza Lago", True), ("Esperanza", False)]
+
+
+def test_first_name_in_hashtag_is_linked_to_the_person_named_in_the_post(index):
+    found = index.find("Nadia Rahman sigue detenida. #NadiaLibre")
+    assert [(m.text, m.person_id, m.score >= REVIEW_SCORE) for m in found] == [
+        ("Nadia Rahman", "p-nadia", True),
+        ("Nadia", "p-nadia", True),
+    ]
