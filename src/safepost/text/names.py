@@ -34,10 +34,17 @@ from dataclasses import asdict, dataclass, field
 import ahocorasick
 
 from safepost.core import InputError
-from safepost.text._input import checked_text
 from safepost.text import name_marks
+from safepost.text._input import checked_text
 from safepost.text.folding import Folded, fold
-from safepost.text.name_context import COMMON_WORDS, UNLINKED_PLACE_CUES, capitalised, capitalised_runs, stands_alone, word_before
+from safepost.text.name_context import (
+    COMMON_WORDS,
+    UNLINKED_PLACE_CUES,
+    capitalised,
+    capitalised_runs,
+    stands_alone,
+    word_before,
+)
 from safepost.text.name_forms import FIRST, NICKNAME, STRONG, SURNAME, Form, person_forms
 from safepost.text.name_typos import TypoIndex
 
