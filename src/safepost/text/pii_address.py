@@ -60,7 +60,7 @@ _NUMBER = (
 _NUMBER_SIGN = rf"(?:n[°º]\.?|no\.?|nº|n\.|#(?={_H}?\d)|num\.?|número|numero)"
 _UNIT_PREFIX = rf"(?:(?:flat|apt\.?|apartment|unit|suite|piso|depto\.?|dpto\.?|casa|lote){_H}?\w{{1,4}},?{_H}+)?"
 _HOUSE = rf"{_UNIT_PREFIX}\d{{1,5}}[A-Za-z]?"
-_EN_NAME = rf"(?:(?:[A-Z][\w'’\-]*|\d+(?:st|nd|rd|th)){_H}+){{1,3}}"
+_EN_NAME = rf"(?:(?:(?-i:[A-Z])[\w'’\-]*|\d+(?:st|nd|rd|th)){_H}+){{1,3}}"  # "15 minutes walk" is no street
 _QUOTED = r"\"[^\"\n]{1,30}\"|“[^”\n]{1,30}”|«[^»\n]{1,30}»"
 
 _START = re.compile(
@@ -149,19 +149,30 @@ def find_addresses(text: str, skip: list[tuple[int, int]] | None = None) -> list
         if lead < pos:
             continue
         m = _START.match(text, lead)
-        if m is None or not _lead_ok(m.group(0)) or _overlaps(m.start(), m.end(), skip):
+        if m is None or not _lead_ok(m.group(0), text[max(0, lead - 3) : lead]) or _overlaps(m.start(), m.end(), skip):
             continue
         start = m.start()
         end = _trim(text, start, _extend(text, m.end(), skip))
-        if _is_address(text[start:end]):
+        if _is_address(text[start:end]) and (not text[start].isdigit() or _has_capital(text[start:end])):
             out.append(PiiMatch("ADDRESS", start, end, text[start:end], _WHY, 0.85))
             pos = end
     return out
 
 
-def _lead_ok(lead: str) -> bool:
-    """The street word starts with a capital, or is followed by a number ("la calle 45")."""
-    return lead[0].isupper() or lead[0].isdigit() or bool(re.search(r"[ \t]\d", lead))
+#: Street words that are also everyday words ("via 20", "route 66 times", "camino 3 horas"): only with a capital.
+_EVERYDAY_STREET = frozenset("via route place square passage cours largo camino paseo estrada".split())
+_NUMBER_BEFORE = re.compile(r"\d[ \t.,]?$")
+
+
+def _lead_ok(lead: str, before: str = "") -> bool:
+    """Could this start an address? A capitalised street word, or one followed by a number ("la calle 45"),
+    but not an everyday word in lower case ("via 20"); a house number must not continue a number
+    ("2,381,741 000 square kilometres")."""
+    if lead[0].isdigit():
+        return not _NUMBER_BEFORE.search(before)
+    if lead[0].islower() and lead.split()[0].rstrip(".") in _EVERYDAY_STREET:
+        return False
+    return lead[0].isupper() or bool(re.search(r"[ \t]\d", lead))
 
 
 def _extend(text: str, end: int, skip: list[tuple[int, int]]) -> int:
@@ -203,6 +214,11 @@ def _trim(text: str, start: int, end: int) -> int:
             break
         end = tail.start()
     return start + len(text[start:end].rstrip(" ,.-–\t"))
+
+
+def _has_capital(span: str) -> bool:
+    """An address that starts with a house number names its street with a capital ("12 rue de la Paix")."""
+    return any(c.isupper() for c in span)
 
 
 def _is_address(span: str) -> bool:

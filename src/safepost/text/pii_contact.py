@@ -22,8 +22,10 @@ _LOCAL = r"[A-Za-z0-9_%+\-]+"  # one dot-free piece of the part before the @
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?"
 _AT = r"(?:@|[ \t]@[ \t]|\s?[\[\(\{<]\s?(?:at|arroba|@)\s?[\]\)\}>]\s?)"
 _DOT = r"(?:\.|\s?[\[\(\{<]\s?(?:dot|punto|ponto|point|\.)\s?[\]\)\}>]\s?)"  # . or [dot]
-_SPOKEN_AT = r"\s(?:at|arroba)\s"
-_SPOKEN_DOT = r"\s(?:dot|punto|ponto|point)\s"
+#: Spelt out only in lower case or capitals ("DzirhanDefence At some point we" is no address), and
+#: "point" only in brackets: "at some point" is English.
+_SPOKEN_AT = r"\s(?-i:at|AT|arroba|ARROBA)\s"
+_SPOKEN_DOT = r"\s(?-i:dot|DOT|punto|PUNTO|ponto|PONTO)\s"
 _EMAIL = re.compile(
     rf"(?<![\w.%+\-]){_LOCAL}(?:{_DOT}{_LOCAL})*(?:{_AT}{_LABEL}(?:{_DOT}{_LABEL})*{_DOT}[A-Za-z]{{2,24}}"
     rf"|{_SPOKEN_AT}{_LABEL}(?:{_SPOKEN_DOT}{_LABEL})*{_SPOKEN_DOT}(?:com|org|net|edu|gov|info|[a-z]{{2}}))\b",
@@ -49,6 +51,17 @@ _PHONE_WORDS = re.compile(
     r"hotline|l[ií]nea|contact\w*)\b|☎|📞|📱)[^\n\d]{0,25}$",
     re.IGNORECASE,
 )
+#: Words before a number that make it a score, a result or a case/file number rather than a phone
+#: (unless a phone word is nearer): "Final score 3-2-1 102 103", "Case 2024-001234".
+_NOT_PHONE_BEFORE = re.compile(
+    r"\b(?:scores?|final|won|beat|lost|defeated|innings?|vs?\.?|versus|marcador|resultado|gan[oóaó]\w*|"
+    r"perdi\w*|venci\w*|partido|game|match|set|sets|case|caso|causa|expediente|exp|file|docket|ref|"
+    r"referencia|radicado|proceso|processo|sentencia|resoluci[oó]n|decreto|ley|law|act|rol|ruling|"
+    r"invoice|factura|order|pedido|ticket|tracking)\b[^\n\d]{0,20}$",
+    re.IGNORECASE,
+)
+#: A year joined to a long serial (2024-001234, 2019-0345-12): a case or file number.
+_YEAR_SERIAL = re.compile(r"^(?:19|20)\d\d[-/]\d{5,}|^(?:19|20)\d\d[-/]\d+[-/]\d+$")
 _DOTTED_THOUSANDS = re.compile(r"^\d{1,3}(?:[.,]\d{3})+$")
 _DATE = re.compile(r"^(?:\d{1,2}[./\-]\d{1,2}[./\-]\d{2,4}|\d{4}[./\-]\d{1,2}[./\-]\d{1,2})$")
 _IP = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$")
@@ -124,6 +137,9 @@ def _phones_in(raw: str, before: str, regions: tuple[str, ...]) -> list[tuple[in
     if digits < 7 or digits > 15 or _not_a_phone(stripped, before):
         return []
     keyword = _PHONE_WORDS.search(before) is not None
+    trunk = stripped.startswith(("0", "(", "+"))  # "El caso del 0414-555-0101" is still a phone
+    if not keyword and not trunk and (_NOT_PHONE_BEFORE.search(before) or _YEAR_SERIAL.match(stripped)):
+        return []
     if stripped.startswith("+"):
         return _international(raw, keyword)
     best = _longest(raw, regions, Leniency.VALID)
