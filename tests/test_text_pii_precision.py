@@ -46,3 +46,46 @@ def test_not_personal_data(text):
 )
 def test_still_personal_data(text, expected):
     assert expected in kinds(text)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Su DPI: 3021 45678 0101, por si acaso.", ("ID_NUMBER", "3021 45678 0101")),  # Guatemala, 4-5-4
+        ("DUI 04567891-2", ("ID_NUMBER", "04567891-2")),  # El Salvador
+        ("His A-Number is A201-338-466.", ("ID_NUMBER", "A201-338-466")),  # US alien number
+        ("Her NIC 197534512345 was taken.", ("ID_NUMBER", "197534512345")),  # Sri Lanka, 12 digits
+        ("old card 853400937V", ("ID_NUMBER", "853400937V")),  # Sri Lanka, old
+        ("NRC 12/ThaGaKa(N)123456", ("ID_NUMBER", "12/ThaGaKa(N)123456")),  # Myanmar
+        ("BI 004512378LA041 apreendido", ("ID_NUMBER", "004512378LA041")),  # Angola
+        ("身份证 440304199003072814 was posted", ("ID_NUMBER", "440304199003072814")),  # China, valid check digit
+        ("Consultas: 2 2785512, de 9 a 13.", ("PHONE", "2 2785512")),  # Bolivia landline
+        ("cualquier cosa al 76543219", ("PHONE", "76543219")),
+        ("KBZPay 09 451 782 306 (Ko Aung)", ("PHONE", "09 451 782 306")),  # a wallet is a phone number
+        ("Lagos office: 0803 123 4567", ("PHONE", "0803 123 4567")),
+        ("Adres: ul. Piękna 22, 00-549 Warszawa.", ("ADDRESS", "ul. Piękna 22, 00-549 Warszawa")),
+        (
+            "They live in Kaah Yar, behind the Maansoor Hotel, Hargeisa. Call us.",
+            ("ADDRESS", "Kaah Yar, behind the Maansoor Hotel, Hargeisa"),
+        ),
+        (
+            "Vive en Barrio La Joya, frente a la iglesia católica, Tela, Atlántida.",
+            ("ADDRESS", "Barrio La Joya, frente a la iglesia católica, Tela, Atlántida"),
+        ),
+    ],
+)
+def test_local_formats(text, expected):
+    assert expected in kinds(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "身份证 440304199003072815 is not valid",  # wrong check digit
+        "Population 201945123456 (estimate)",  # not a day of the year
+        "Maria Lopez, next to her mother, smiled.",  # a direction, no building
+        "Nos vemos en Lima, cerca de la plaza.",
+    ],
+)
+def test_local_format_look_alikes(text):
+    assert [k for k, _ in kinds(text) if k in ("ID_NUMBER", "ADDRESS")] == []

@@ -50,7 +50,7 @@ def find_pii(text: str, lang: str | None = None) -> list[PiiMatch]:
     runs whatever the language. Matches never overlap except a tracking link, which may contain
     coordinates. Sorted by start.
     """
-    from safepost.text import pii_address, pii_contact, pii_geo, pii_ids, pii_links
+    from safepost.text import pii_address, pii_contact, pii_geo, pii_ids, pii_landmarks, pii_links
 
     checked_text(text)
     if not text:
@@ -71,6 +71,7 @@ def find_pii(text: str, lang: str | None = None) -> list[PiiMatch]:
     keep(pii_ids.find_ids(text), taken)
     keep(pii_contact.find_phones(text, lang, taken), taken)
     keep(pii_address.find_addresses(text, taken), taken)
+    keep(pii_landmarks.find_landmark_addresses(text, taken), taken)
     return sorted(found, key=lambda m: (m.start, m.end))
 
 

@@ -28,7 +28,7 @@ _STREET = (
     r"bulevar|boulevard|blvd\.?|bd\.?|callej[oó]n|prolongaci[oó]n|circunvalar|calzada|privada|cerrada|andador|"
     r"rua|r\.|travessa|trav\.?|alameda|al\.|pra[cç]a|p[cç]a\.?|largo|estrada|rodovia|rod\.?|beco|ladeira|"
     r"rue|avenue|all[ée]e|impasse|quai|chemin|route|place|cours|faubourg|passage|square|"
-    r"esquina"
+    r"esquina|ul\.?|ulica|os\.|osiedle"
 )
 _BUILDING = (
     r"urb\.?|urbanizaci[oó]n|sector|barrio|b[º°]|vereda|colonia|col\.|fraccionamiento|conjunto|residencias|"
@@ -84,7 +84,7 @@ _PART = re.compile(
     re.IGNORECASE,
 )
 _POSTCODE = re.compile(
-    rf"(?:{_H}?,{_H}?|{_H})(?:\d{{5}}(?:-\d{{3,4}})?|[A-Z]{{1,2}}\d[A-Z\d]?{_H}?\d[A-Z]{{2}}|[A-Z]{{2}}{_H}\d{{5}})\b"
+    rf"(?:{_H}?,{_H}?|{_H})(?:\d{{5}}(?:-\d{{3,4}})?|\d{{2}}-\d{{3}}|[A-Z]{{1,2}}\d[A-Z\d]?{_H}?\d[A-Z]{{2}}|[A-Z]{{2}}{_H}\d{{5}})\b"
 )
 _CITY = re.compile(
     rf"{_H}?,{_H}?([{_CAP}][\w'’\-]*(?:{_H}(?:de|del|la|los|las|da|do|dos|das|[{_CAP}][\w'’\-]*)){{0,4}})"
@@ -114,7 +114,7 @@ _LEAD_WORDS = frozenset(
     "rue avenue allee impasse quai chemin route place cours faubourg passage square esquina urb urbanizacion sector "
     "barrio b vereda colonia col fraccionamiento conjunto residencias res edif edificio torre bloque bloco condominio "
     "manzana mz quadra qd centro parque villa unidad flat apt apartment unit suite piso depto dpto casa lote p po "
-    "apartado caixa".split()
+    "apartado caixa ul ulica os osiedle".split()
 )
 _WORD = re.compile(r"[^\W\d_]+|\d+")
 #: An address has at most this many parts after its start (street, numbers, building, flat, city...).
@@ -170,8 +170,11 @@ def _lead_ok(lead: str, before: str = "") -> bool:
     ("2,381,741 000 square kilometres")."""
     if lead[0].isdigit():
         return not _NUMBER_BEFORE.search(before)
-    if lead[0].islower() and lead.split()[0].rstrip(".") in _EVERYDAY_STREET:
+    first = lead.split()[0]
+    if first.rstrip(".") in _EVERYDAY_STREET and lead[0].islower():
         return False
+    if first in ("ul.", "os.", "al."):  # Polish street words are written in lower case
+        return True
     return lead[0].isupper() or bool(re.search(r"[ \t]\d", lead))
 
 

@@ -37,6 +37,13 @@ REGIONS = ("VE", "CO", "MX", "AR", "PE", "CL", "EC", "BR", "ES", "FR", "GB", "US
 #: Also tried, but their short 7-8 digit numbers look like many other numbers: a number valid only
 #: here counts with a phone word nearby or when written 1234-5678 / (0981) 123 456.
 MORE_REGIONS = ("BO", "PY", "UY", "GT", "HN", "SV", "NI", "CR", "PA", "DO", "CU", "PT")
+#: Where else the people in posts live and work: tried only for a number written next to a phone word.
+WORLD_REGIONS = tuple(
+    (
+        "NG GH KE UG TZ ZA ZW SD SS SO ET ER CD AO MZ SN CM CI ML MA DZ TN EG LY MR LB JO SY PS IL IQ IR YE SA TR "
+        "AF PK IN BD LK NP MM TH KH VN PH ID MY CN HK KR JP PL UA RU BY DE IT NL BE CH AT IE CA AU NZ HT JM"
+    ).split()
+)
 _CLEAR_GROUPING = re.compile(r"^\(?\d{2,4}\)?[\s\-]\d{3,4}[\s\-]?\d{3,4}$|^\d{4}-\d{4}$")
 _LANG_REGIONS = {
     "es": ("VE", "CO", "MX", "AR", "PE", "CL", "EC", "ES"),
@@ -48,7 +55,10 @@ _CANDIDATE = re.compile(r"(?<![\w+./,\-])(?:\+\s?)?\(?\d[\d\s().\-]{5,22}\d(?![\
 _PHONE_WORDS = re.compile(
     r"(?:\b(?:tel|tlf|tfno|telf|phone|telephone|tel[eé]fono|telefone|t[eé]l[eé]phone|call|ring|llam\w*|lig\w*|"
     r"appel\w*|whats\s?app|wa\.me|signal|telegram|cel|celular|cell|mobile|m[oó]vil|portable|sms|text|fax|"
-    r"hotline|l[ií]nea|contact\w*)\b|☎|📞|📱)[^\n\d]{0,25}$",
+    r"hotline|l[ií]nea|contact\w*|consultas|informes|escr[ií]be\w*|m[aá]ndanos|cualquier\s+cosa\s+al|"
+    # mobile-money and payment wallets are keyed by a phone number
+    r"kbzpay|wavepay|wave|m-?pesa|mpesa|momo|mobile\s+money|orange\s+money|airtel\s+money|ecocash|nequi|"
+    r"daviplata|yape|plin|pago\s+m[oó]vil|bizum|tigo\s+money|zelle|pix)\b|☎|📞|📱)[^\n\d]{0,25}$",
     re.IGNORECASE,
 )
 #: Words before a number that make it a score, a result or a case/file number rather than a phone
@@ -151,8 +161,12 @@ def _phones_in(raw: str, before: str, regions: tuple[str, ...]) -> list[tuple[in
         start, length = best
         if keyword or _CLEAR_GROUPING.match(raw[start : start + length].strip()):
             return [(start, length, 0.8)]
+    if _CLEAR_GROUPING.match(raw.strip()) and raw.strip().startswith(("0", "(0")):
+        best = _longest(raw, WORLD_REGIONS, Leniency.VALID)  # "0803 123 4567": grouped, with a trunk 0
+        if best is not None:
+            return [(best[0], best[1], 0.7)]
     if keyword:
-        best = _longest(raw, regions, Leniency.POSSIBLE)
+        best = _longest(raw, regions + MORE_REGIONS + WORLD_REGIONS, Leniency.POSSIBLE)
         if best is not None:
             return [(best[0], best[1], 0.6)]
     return []
