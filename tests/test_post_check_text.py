@@ -134,3 +134,14 @@ def test_headline_is_never_milder_than_the_worst_finding(ws):
     report = check_post(post("Nadia brought the banners. Thanks!"), ws["ws"])
     assert any(f.severity == "medium" for f in report.findings)
     assert report.level != "low"
+
+
+def test_live_words_flagged_only_when_the_post_is_delayed(ws):
+    from safepost.consent import events
+
+    events.add_event(ws["ws"], "E-vigil", "Vigil", starts_on="2026-12-10", ends_on="2026-12-10")
+    late = check_post(post("Live from the vigil today! Ahora mismo cantamos.", event="E-vigil"), ws["ws"])
+    words = [f.title for f in late.findings if f.kind == "live_words_delayed"]
+    assert len(words) == 3 and "'Live'" in words[0]
+    on_time = post("Live from the vigil today!", event="E-vigil", publish_at="2026-12-10T20:00:00Z")
+    assert not [f for f in check_post(on_time, ws["ws"]).findings if f.kind == "live_words_delayed"]

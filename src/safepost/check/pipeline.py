@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from safepost.check.decide import ConsentUse, decide_media, media_findings
+from safepost.check.live_words import live_word_findings
 from safepost.check.media import AnalysedMedia, MediaAnalyser
 from safepost.check.model import LEVELS, PostFinding, PostReport
 from safepost.check.text import TextCheck, check_text
@@ -78,6 +79,7 @@ def analyse_post(
     if live:
         findings.append(_timing_finding(event, safe_after))
     findings += _source_findings(meta)
+    findings += live_word_findings(post.text, event, when)
     findings += _minor_findings(minors, media, text, policy)
     location = text.location_revealed or any(f.kind == "metadata_location" for f in findings)
     people = _risks(media, text, meta, policy, live, location, minors)
