@@ -118,3 +118,11 @@ def test_first_name_in_hashtag_is_linked_to_the_person_named_in_the_post(index):
         ("Nadia Rahman", "p-nadia", True),
         ("Nadia", "p-nadia", True),
     ]
+
+
+def test_a_huge_camelcase_word_is_read_in_linear_time(index):
+    import time
+
+    started = time.perf_counter()
+    found = index.find("#" + "NadiaRahman" * 2000 + " Ruiz")
+    assert len(found) == 2000 and time.perf_counter() - started < 1.0

@@ -91,7 +91,7 @@ def stands_alone(text: str, start: int, end: int, surname: bool, given_names: se
 
 
 _CAPITALISED_RUN = re.compile(
-    rf"[^\W\d_a-zà-ÿ][\w'’]*(?:(?:[ \u00a0]+|[ \u00a0]*[-'’][ \u00a0]*)(?:(?:{_PARTICLE})[ \u00a0]+)*"
+    rf"(?<![\w'’])[^\W\d_a-zà-ÿ][\w'’]*(?:(?:[ \u00a0]+|[ \u00a0]*[-'’][ \u00a0]*)(?:(?:{_PARTICLE})[ \u00a0]+)*"
     rf"[^\W\d_a-zà-ÿ][\w'’]*)+"
 )
 
