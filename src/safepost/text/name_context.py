@@ -90,6 +90,21 @@ def stands_alone(text: str, start: int, end: int, surname: bool, given_names: se
     return True
 
 
+_OTHER_SURNAME = re.compile(r"[ \u00a0]([A-ZÁÉÍÓÚÑÇ][a-záéíóúñçüàèìòùâêôãõ'’\-]+)")
+_TITLE_WORD_NEXT = re.compile(r"[ \u00a0]+[A-ZÁÉÍÓÚÑÇ0-9]")
+
+
+def continues_as_other_name(text: str, start: int, end: int) -> bool:
+    """A partial name in running text followed by another surname: "el juez Antonio Castillo Ruiz
+    rechazó" names someone else than Antonio Castillo Ajú. Never in Title Case ("Free Rafael Torres
+    Now", "Rafael Torres Released After Trial"), where the word before or after is capitalised too."""
+    m = _OTHER_SURNAME.match(text, end)
+    if m is None or fold_key(m.group(1)) in PARTICLES or _TITLE_WORD_NEXT.match(text, m.end(1)):
+        return False
+    prev = _PREV_WORD.search(text[max(0, start - LOOK) : start])
+    return prev is None or not prev.group(1)[0].isupper()
+
+
 _CAPITALISED_RUN = re.compile(
     rf"(?<![\w'’])[^\W\d_a-zà-ÿ][\w'’]*(?:(?:[ \u00a0]+|[ \u00a0]*[-'’][ \u00a0]*)(?:(?:{_PARTICLE})[ \u00a0]+)*"
     rf"[^\W\d_a-zà-ÿ][\w'’]*)+"

@@ -42,6 +42,7 @@ from safepost.text.name_context import (
     UNLINKED_PLACE_CUES,
     capitalised,
     capitalised_runs,
+    continues_as_other_name,
     stands_alone,
     word_before,
 )
@@ -49,6 +50,8 @@ from safepost.text.name_forms import FIRST, NICKNAME, STRONG, SURNAME, Form, per
 from safepost.text.name_typos import TypoIndex
 
 _INITIALS = ("initial+surname", "initials")
+#: Strong forms that leave part of the name out: another surname after them means another person.
+_PARTIAL = frozenset({"given+surname", "initial+surname", "initials", "nickname+surname"})
 _KIND_RANK = {STRONG: 3, "typo": 3, "handle": 3, NICKNAME: 2, FIRST: 1, SURNAME: 1}
 #: A candidate this close to the best weight is still plausible (so the match is ambiguous).
 PLAUSIBLE_GAP = 0.1
@@ -124,7 +127,7 @@ class _Hit:
     start: int = 0  # original offsets
     end: int = 0
     in_mark: bool = False  # inside a #hashtag or a link: the words around it say nothing
-    weak: bool = False  # an everyday word alone in a hashtag: a possible mention at most
+    weak: bool = False  # a possible mention at most: an everyday word alone in a hashtag, "Ana Ruiz Soto"
 
     @property
     def rank(self) -> tuple[int, int, float]:
@@ -267,6 +270,10 @@ class NameIndex:
             or h.in_mark
             or stands_alone(text, h.start, h.end, h.kind == SURNAME, self._given_vocab)
         ]
+        for h in chosen:
+            partial = h.kind == STRONG and all(how in _PARTIAL for how, _ in h.refs.values())
+            if partial and not h.in_mark and continues_as_other_name(text, h.start, h.end):
+                h.weak = True
         return self._link(text, chosen)
 
     def _handle_hits(self, text: str, folded: Folded, links: list[tuple[int, int]]) -> list[_Hit]:
@@ -387,7 +394,7 @@ class NameIndex:
         sure: set[int] = set()  # people this post names unambiguously
         possible: set[int] = set()  # people some strong form could mean
         for h in hits:
-            if h.kind in (STRONG, "typo", "handle", NICKNAME):
+            if h.kind in (STRONG, "typo", "handle", NICKNAME) and not h.weak:
                 plausible = _plausible(h.refs)
                 possible.update(plausible)
                 if len(plausible) == 1 and h.kind != NICKNAME:
