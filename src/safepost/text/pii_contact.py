@@ -72,6 +72,13 @@ _NOT_PHONE_BEFORE = re.compile(
 )
 #: A year joined to a long serial (2024-001234, 2019-0345-12): a case or file number.
 _YEAR_SERIAL = re.compile(r"^(?:19|20)\d\d[-/]\d{5,}|^(?:19|20)\d\d[-/]\d+[-/]\d+$")
+#: Opening hours written as 24-hour times ("horario 0800-1700", "shift 2200-0600 hrs").
+_TIME_RANGE = re.compile(r"^(?:[01]\d|2[0-3])[0-5]\d\s?[-–]\s?(?:[01]\d|2[0-3])[0-5]\d$")
+_TIME_WORDS = re.compile(
+    r"\b(?:horario|horas|hours|hrs|open|opens|abierto|abre|atenci[oó]n|schedule|shift|turno|from|desde|de|y|and)"
+    r"\b[^\n\d]{0,12}$",
+    re.IGNORECASE,
+)
 _DOTTED_THOUSANDS = re.compile(r"^\d{1,3}(?:[.,]\d{3})+$")
 _DATE = re.compile(r"^(?:\d{1,2}[./\-]\d{1,2}[./\-]\d{2,4}|\d{4}[./\-]\d{1,2}[./\-]\d{1,2})$")
 _IP = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$")
@@ -147,6 +154,8 @@ def _phones_in(raw: str, before: str, regions: tuple[str, ...]) -> list[tuple[in
     if digits < 7 or digits > 15 or _not_a_phone(stripped, before):
         return []
     keyword = _PHONE_WORDS.search(before) is not None
+    if not keyword and _TIME_RANGE.match(stripped) and _TIME_WORDS.search(before):
+        return []
     trunk = stripped.startswith(("0", "(", "+"))  # "El caso del 0414-555-0101" is still a phone
     if not keyword and not trunk and (_NOT_PHONE_BEFORE.search(before) or _YEAR_SERIAL.match(stripped)):
         return []
