@@ -143,3 +143,15 @@ def test_a_huge_camelcase_word_is_read_in_linear_time(index):
 def test_partial_name_followed_by_another_surname_is_only_a_possible_mention(index, text, claimed):
     assert claims(index, text) == claimed
     assert index.find(text)  # still reported, for a human to look at
+
+
+@pytest.mark.parametrize(
+    "text, claimed",
+    [
+        ("gracias a nadia rahmn por todo", [("nadia rahmn", "p-nadia")]),  # a typo in lower case
+        ("solidarity with rafael torrez medina", [("rafael torrez medina", "p-rafael")]),
+        ("we will kind of go there, con rosa vegas", []),  # everyday words are no anchor for a typo
+    ],
+)
+def test_lower_case_typos(index, text, claimed):
+    assert claims(index, text) == claimed

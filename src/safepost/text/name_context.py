@@ -121,3 +121,35 @@ def capitalised_runs(text: str, folded: Folded) -> list[list[tuple[int, int]]]:
         if len(words) >= 2:
             out.append(words)
     return out
+
+
+_FOLDED_WORD = re.compile(r"[a-z0-9]+")
+
+
+def lowercase_runs(text: str, folded: Folded, vocab: set[str]) -> list[list[tuple[int, int]]]:
+    """Runs of lower-case words around registry name words ("gracias a nadia rahmn"), as folded word
+    spans: where a misspelt name written in lower case can be. A run needs a name word of 3+ letters
+    that is not an everyday word ("will kind of", "rosa vegas" are not looked at)."""
+    words = [(m.start(), m.end()) for m in _FOLDED_WORD.finditer(folded)]
+    anchors = [
+        i
+        for i, (s, e) in enumerate(words)
+        if e - s >= 3 and folded[s:e] in vocab and folded[s:e] not in COMMON_WORDS and folded[s:e] not in PARTICLES
+    ]
+    runs, start, last = [], None, None
+    for i in anchors:
+        if start is not None and i - last <= 2:
+            last = i
+            continue
+        if start is not None:
+            runs.append((start, last))
+        start = last = i
+    if start is not None:
+        runs.append((start, last))
+    out = []
+    for a, b in runs:
+        run = words[max(0, a - 1) : b + 2]
+        lower = [w for w in run if text[folded.starts[w[0]]].islower()]
+        if len(lower) == len(run) and len(run) >= 2:
+            out.append(run)
+    return out

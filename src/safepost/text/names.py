@@ -43,6 +43,7 @@ from safepost.text.name_context import (
     capitalised,
     capitalised_runs,
     continues_as_other_name,
+    lowercase_runs,
     stands_alone,
     word_before,
 )
@@ -374,7 +375,7 @@ class NameIndex:
             if h.kind in (STRONG, "handle"):
                 covered[h.fstart : h.fend] = b"\x01" * (h.fend - h.fstart)
         out = []
-        for run in capitalised_runs(text, folded):
+        for run in capitalised_runs(text, folded) + lowercase_runs(text, folded, self._vocab):
             for size in range(min(len(run), _MAX_WINDOW), 1, -1):
                 for i in range(len(run) - size + 1):
                     fstart, fend = run[i][0], run[i + size - 1][1]
