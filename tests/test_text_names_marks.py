@@ -155,3 +155,9 @@ def test_partial_name_followed_by_another_surname_is_only_a_possible_mention(ind
 )
 def test_lower_case_typos(index, text, claimed):
     assert claims(index, text) == claimed
+
+
+def test_a_verb_of_going_makes_the_next_word_a_place(index):
+    text = "Viajamos a Mercedes con Mercedes Paz. Saludos a Mercedes, que nos recibió."
+    found = index.find(text)
+    assert [(m.text, m.start) for m in found] == [("Mercedes Paz", text.index("Mercedes Paz")), ("Mercedes", 48)]

@@ -48,6 +48,17 @@ COMMON_WORDS = frozenset(
 )
 
 
+#: A verb of going before "a" / "to" makes the next capitalised word a place: "viajamos a Mercedes",
+#: "moved to Florida", "rumbo a Esperanza".
+_MOTION_TO = re.compile(
+    r"\b(?:viaj\w*|lleg\w*|fu[ei]\w*|vamos|van|va|vino|vinieron|volv\w*|regres\w*|rumbo|camino|"
+    r"traslad\w*|mud[oóaé]\w*|marcham\w*|salimos|salieron|sali[oó]|huy\w*|desplaz\w*|travel\w*|went|"
+    r"moved?|moving|drove|flew|arriv\w*|return\w*|headed|fled|relocat\w*|deported)"
+    r"[ \u00a0]+(?:a|al|to|hacia|para|towards?)[ \u00a0]+$",
+    re.IGNORECASE,
+)
+
+
 def word_before(text: str, start: int) -> str:
     """The folded word just before ``start`` ("" at the start or after punctuation)."""
     m = _WORD_BEFORE.search(text, max(0, start - LOOK), start)
@@ -79,6 +90,8 @@ def stands_alone(text: str, start: int, end: int, surname: bool, given_names: se
         return False
     if word_before(text, start) in (LOCATIVE_SURNAME if surname else LOCATIVE) | PLACE_BEFORE:
         return False
+    if _MOTION_TO.search(text, max(0, start - LOOK), start):
+        return False  # "viajamos a Mercedes"
     before = text[max(0, start - LOOK) : start]
     prev = _PREV_WORD.search(before)
     if prev:
