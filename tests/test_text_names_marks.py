@@ -161,3 +161,9 @@ def test_a_verb_of_going_makes_the_next_word_a_place(index):
     text = "Viajamos a Mercedes con Mercedes Paz. Saludos a Mercedes, que nos recibió."
     found = index.find(text)
     assert [(m.text, m.start) for m in found] == [("Mercedes Paz", text.index("Mercedes Paz")), ("Mercedes", 48)]
+
+
+def test_everyday_word_starting_a_sentence_is_not_a_lone_name(index):
+    assert index.find("Grace period for comments ends Friday. Esperanza es lo último que se pierde.") == []
+    found = index.find("Thanks to Grace for the photos.")  # mid-sentence, the capital means a name
+    assert [(m.text, m.person_id, m.score < REVIEW_SCORE) for m in found] == [("Grace", "p-grace", True)]

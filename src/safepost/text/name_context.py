@@ -59,6 +59,12 @@ _MOTION_TO = re.compile(
 )
 
 
+def everyday_at_sentence_start(text: str, start: int, end: int) -> bool:
+    """An everyday word ("Grace period ends", "Esperanza es lo último") starting a sentence, where its
+    capital says nothing about it being a name."""
+    return fold_key(text[start:end]) in COMMON_WORDS and bool(_SENTENCE_START.search(text, max(0, start - LOOK), start))
+
+
 def word_before(text: str, start: int) -> str:
     """The folded word just before ``start`` ("" at the start or after punctuation)."""
     m = _WORD_BEFORE.search(text, max(0, start - LOOK), start)

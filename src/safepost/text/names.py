@@ -43,6 +43,7 @@ from safepost.text.name_context import (
     capitalised,
     capitalised_runs,
     continues_as_other_name,
+    everyday_at_sentence_start,
     lowercase_runs,
     stands_alone,
     word_before,
@@ -427,14 +428,17 @@ class NameIndex:
         plausible = [i for i in ordered if refs[i][1] >= refs[ordered[0]][1] - PLAUSIBLE_GAP]
         best = plausible[0]
         how, weight = refs[best]
+        everyday = h.kind in (FIRST, SURNAME, NICKNAME) and everyday_at_sentence_start(text, h.start, h.end)
         if contextual:
             if linked:
                 score = 0.85 if len(plausible) == 1 else 0.7
+            elif everyday:
+                return None  # "Grace period ends Friday", with no Grace named in the post
             else:  # halved after "a", "to", "de"...: "viaja a Valencia" is more likely a place
                 score = UNLINKED_SCORE / (2 if word_before(text, h.start) in UNLINKED_PLACE_CUES else 1)
         else:
             score = weight
-        if h.weak:
+        if h.weak or (everyday and h.kind == NICKNAME and best not in sure):
             score = min(score, UNLINKED_SCORE)
         return NameMatch(
             start=h.start,
