@@ -21,6 +21,7 @@ def kinds(text: str) -> list[tuple[str, str]]:
         "Resultado del partido: 2 1 3 4 5 6 7",
         "Case 2024-001234 was heard on Monday.",
         "Expediente 2019-0345-12 sigue abierto.",
+        "El expediente 12.345.678 fue archivado; Exp. N° 23.456.789 también.",
         "Tickets 1500-2000 pesos; on 12/05/2024 at 10:30",
         "The camp is 15 minutes walk from the market.",
         "We travelled via 20 villages to get there.",

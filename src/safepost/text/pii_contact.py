@@ -17,6 +17,7 @@ import phonenumbers
 from phonenumbers import Leniency, PhoneNumberMatcher
 
 from safepost.text.pii import PiiMatch
+from safepost.text.pii_ids import CASE_WORDS
 
 _LOCAL = r"[A-Za-z0-9_%+\-]+"  # one dot-free piece of the part before the @
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?"
@@ -65,9 +66,7 @@ _PHONE_WORDS = re.compile(
 #: (unless a phone word is nearer): "Final score 3-2-1 102 103", "Case 2024-001234".
 _NOT_PHONE_BEFORE = re.compile(
     r"\b(?:scores?|final|won|beat|lost|defeated|innings?|vs?\.?|versus|marcador|resultado|gan[oóaó]\w*|"
-    r"perdi\w*|venci\w*|partido|game|match|set|sets|case|caso|causa|expediente|exp|file|docket|ref|"
-    r"referencia|radicado|proceso|processo|sentencia|resoluci[oó]n|decreto|ley|law|act|rol|ruling|"
-    r"invoice|factura|order|pedido|ticket|tracking)\b[^\n\d]{0,20}$",
+    rf"perdi\w*|venci\w*|partido|game|match|set|sets|{CASE_WORDS})\b[^\n\d]{{0,20}}$",
     re.IGNORECASE,
 )
 #: A year joined to a long serial (2024-001234, 2019-0345-12): a case or file number.

@@ -39,6 +39,13 @@ _SHAPES: list[tuple[re.Pattern, float]] = [
     (re.compile(r"(?<![\w])\d{1,2}/[A-Za-z]{3,9}\((?:N|E|P|T|Naing|Ps)\)\s?\d{5,6}(?![\w])"), 0.9),  # Myanmar NRC
     (re.compile(r"(?<![\w.\-])\d{9}[A-Z]{2}\d{3}(?![\w])"), 0.9),  # Angola BI
 ]
+#: Words that introduce a case, file or law number: a number right after one is not a person's ID
+#: or phone ("expediente 12.345.678", "Case 2024-001234"). Shared with the phone detector.
+CASE_WORDS = (
+    r"case|caso|causa|expediente|exp|file|docket|ref|referencia|radicado|proceso|processo|sentencia|"
+    r"resoluci[oó]n|decreto|ley|law|act|rol|ruling|invoice|factura|order|pedido|ticket|tracking"
+)
+_CASE_BEFORE = re.compile(rf"\b(?:{CASE_WORDS})\b\.?(?:\s+(?:n[°ºo]\.?|no\.?|number|n[uú]mero|#))?\s*[:#.]?\s*$", re.I)
 _CHINA_ID = re.compile(r"(?<![\w.\-])\d{17}[\dXx](?![\w])")
 _SRI_LANKA_NIC = re.compile(r"(?<![\w.\-])(?:19|20)\d\d(\d{3})\d{5}(?![\w\-])")
 _DOTTED = re.compile(r"(?<![\w.,\-])\d{1,3}(?:\.\d{3}){2,3}(?![\w]|[.,]\d)")
@@ -91,6 +98,8 @@ def find_ids(text: str) -> list[PiiMatch]:
             if m:
                 if pattern is _DOTTED and (_is_quantity(text, m.start(), m.end()) or m.group(0).endswith(".000")):
                     continue
+                if pattern is _DOTTED and _CASE_BEFORE.search(text, max(0, m.start() - 30), m.start()):
+                    continue  # "expediente 12.345.678"
                 add(m.start(), m.end(), score)
                 break
     for m in _CHINA_ID.finditer(text):
