@@ -145,3 +145,9 @@ def test_live_words_flagged_only_when_the_post_is_delayed(ws):
     assert len(words) == 3 and "'Live'" in words[0]
     on_time = post("Live from the vigil today!", event="E-vigil", publish_at="2026-12-10T20:00:00Z")
     assert not [f for f in check_post(on_time, ws["ws"]).findings if f.kind == "live_words_delayed"]
+
+
+def test_tidy_keeps_french_spacing_and_numbers():
+    assert (
+        merge_placeholders("Attention ! Rendez-vous à 9 h ; merci .", "fr") == "Attention ! Rendez-vous à 9 h ; merci."
+    )

@@ -4,7 +4,7 @@
   "Thanks to three participants"; "una persona participante y una persona participante" ->
   "dos personas participantes".
 * A placeholder that starts a sentence gets a capital ("A participant opened the forum").
-* Doubled spaces and a space before punctuation left by a removed hashtag are tidied.
+* Doubled spaces and a space before a comma or full stop, left by a removed hashtag, are tidied.
 """
 
 from __future__ import annotations
@@ -47,5 +47,5 @@ def merge_placeholders(text: str, lang: str) -> str:
 def tidy(text: str) -> str:
     """Collapse the doubled spaces and space-before-punctuation that removals leave."""
     text = re.sub(r"[ \t]{2,}", " ", text)
-    text = re.sub(r"[ \t]+([,.;:!?)])", r"\1", text)
+    text = re.sub(r"[ \t]+([,.])(?!\d)", r"\1", text)  # not before ; : ! ? (French spacing) or ".5"
     return re.sub(r"[ \t]+\n", "\n", text).strip(" \t")
