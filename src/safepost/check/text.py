@@ -14,8 +14,7 @@ from safepost.check.source_links import source_links
 from safepost.consent.events import Event
 from safepost.post.review import Review
 from safepost.post.schema import PostMeta, SourceKind
-from safepost.text import REVIEW_SCORE, fold
-from safepost.text.name_marks import hashtags, links
+from safepost.text import REVIEW_SCORE, fold, name_marks
 
 PLACEHOLDER = {"en": "a participant", "es": "una persona participante", "fr": "une personne participante"}
 PII_LABEL = {
@@ -161,8 +160,8 @@ class _Marks:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.tags = [(s - 1, e) for s, e in hashtags(text)]
-        self.links = links(text)
+        self.tags = [(s - 1, e) for s, e in name_marks.hashtags(text)]
+        self.links = name_marks.links(text)
 
     def edit(self, start: int, end: int, placeholder: str) -> tuple[int, int, str]:
         """The edit that removes the name at [start, end): "#FreeAnaRuiz" goes whole, a link too."""
@@ -224,7 +223,8 @@ def _check_pii(out: TextCheck, text: str, pii) -> None:
     span = [pii.start, pii.end]
     if pii.kind == "TRACKING_URL":
         clean = pii.fix or pii.text
-        out.edits.append((pii.start, pii.end, clean))
+        if not any(s <= pii.start and pii.end <= e for s, e, _ in out.edits):  # a name in it removes it all
+            out.edits.append((pii.start, pii.end, clean))
         severity, fix = "medium", f"Use the link without its tracking parameters: {clean}"
     else:
         out.edits.append((pii.start, pii.end, PII_LABEL.get(pii.kind, "[removed]")))

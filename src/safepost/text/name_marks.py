@@ -2,9 +2,9 @@
 
 * A hashtag is read as words split where the case changes, at digits and at underscores
   (#JusticiaParaMaríaFlores -> Justicia|Para|María|Flores; #LiberenAChayo -> Liberen|A|Chayo).
-  A name written without spaces (mariaflores) must start and end on such a split; a hashtag in
-  one case (#freerafaeltorres, #FREERAFAELTORRES) has no splits, so only names of two words or
-  more are looked for anywhere inside it.
+  One name word written alone (Chayo, María) must start and end on such a split; a name of two
+  words or more (8+ letters joined) may sit anywhere, which is how it is found in a hashtag
+  written in one case (#freerafaeltorres, #FREERAFAELTORRES), where there are no splits.
 * In a link, each path segment and query value is a possible handle (x.com/rafa_t/status/1,
   instagram.com/@rafa_t, facebook.com/profile.php?id=rafa.t); the words of a slug
   (…/free-rafael-torres) are read like text by the index itself.
@@ -50,12 +50,6 @@ def word_splits(text: str, start: int, end: int) -> set[int]:
         elif char == "_":
             cuts.update((i, i + 1))
     return cuts
-
-
-def flat(text: str, start: int, end: int) -> bool:
-    """A hashtag body written in one case (no case change to split it at)."""
-    letters = [c for c in text[start:end] if c.isalpha()]
-    return all(c.islower() for c in letters) or all(c.isupper() for c in letters)
 
 
 def links(text: str) -> list[tuple[int, int]]:
