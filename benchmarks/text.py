@@ -42,7 +42,7 @@ from safepost.text.names import REVIEW_SCORE  # noqa: E402
 
 PRESIDIO_VENV = REPO / "benchmarks" / ".venvs" / "presidio"
 PRESIDIO_REQUIREMENTS = REPO / "benchmarks" / "requirements-presidio.txt"
-TARGETS = {"names_recall": 0.98, "names_precision": 0.95, "link_acc": 0.95, "pii_f1": 0.95}
+TARGETS = {"names_recall": 0.98, "names_precision": 0.97, "link_acc": 0.97, "pii_f1": 0.97}  # issue 21
 TARGET_MS = 50.0
 SCORED_PII = {"EMAIL", "PHONE", "GPS", "ID_NUMBER", "ADDRESS"}
 

@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from safepost.check.decide import ConsentUse, decide_media, media_findings
+from safepost.check.live_words import live_word_findings
 from safepost.check.media import AnalysedMedia, MediaAnalyser
-from safepost.check.model import PostFinding, PostReport
+from safepost.check.model import LEVELS, PostFinding, PostReport
 from safepost.check.text import TextCheck, check_text
 from safepost.check.timing import event_window, is_live
 from safepost.consent.events import Event, find_event
@@ -69,7 +70,7 @@ def analyse_post(
     with ws.read() as conn:
         event = _event(conn, meta)
         media_problems, used = decide_media(conn, media, review, meta, when_iso, policy.block_identifiable_minors)
-        text = check_text(conn, post.text, meta, event, index, review, when_iso)
+        text = check_text(conn, post.text, meta, event, index, review, when_iso, policy.public_contacts)
         minors = {p for p in _people_shown(media, text, meta) if (person := find_person(conn, p)) and person.is_minor}
     third_party = meta.source.kind == SourceKind.THIRD_PARTY
     findings = media_problems + media_findings(media, third_party) + text.findings
@@ -78,12 +79,13 @@ def analyse_post(
     if live:
         findings.append(_timing_finding(event, safe_after))
     findings += _source_findings(meta)
+    findings += live_word_findings(post.text, event, when)
     findings += _minor_findings(minors, media, text, policy)
     location = text.location_revealed or any(f.kind == "metadata_location" for f in findings)
     people = _risks(media, text, meta, policy, live, location, minors)
     score = max((p.score for p in people), default=1)
     blocked = any(f.blocks for f in findings)
-    level = level_for(score, blocked, policy)
+    level = _not_below_findings(level_for(score, blocked, policy), findings)
     report = PostReport(
         level=level,
         score=score,
@@ -98,6 +100,12 @@ def analyse_post(
         thresholds={"medium": policy.thresholds.medium, "high": policy.thresholds.high},
     )
     return Analysis(report, media, text, event, used + text.used, third_party)
+
+
+def _not_below_findings(level: str, findings: list[PostFinding]) -> str:
+    """The headline is never milder than the worst finding: a medium finding is never "Low: safe as it is"."""
+    worst = max((LEVELS.index(f.severity) for f in findings if f.severity in LEVELS), default=0)
+    return LEVELS[max(LEVELS.index(level), worst)]
 
 
 def check_post(

@@ -26,6 +26,7 @@ from safepost.check.model import MediaRegion, PostFinding, PostReport
 from safepost.check.pipeline import ISO, Analysis, analyse_post
 from safepost.check.recheck import MAX_RECHECKS, MaskAwareAnalyser, cover, covered_finding, leaks
 from safepost.check.render import coverage, masked_photo, previews
+from safepost.check.rewrite import merge_placeholders
 from safepost.check.text import apply_edits
 from safepost.core import OutputError, PostBlockedError
 from safepost.post.bundle import Post, dump_yaml
@@ -149,7 +150,7 @@ def build_bundle(
     new_meta = meta.model_copy(
         update={"text": None, "text_file": TEXT_FILE, "media": list(names.values()), "publish_at": publish_at}
     )
-    text = apply_edits(post.text, analysis.text.edits)
+    text = merge_placeholders(apply_edits(post.text, analysis.text.edits), (meta.language or "en")[:2])
     review = Review(
         keep=_keeps(analysis, names),
         drop=_drops(analysis, names),

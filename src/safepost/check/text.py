@@ -5,14 +5,16 @@ Chatham House quotes, uploader identifiers; and the rewrite `prepare` suggests.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from safepost.check.decide import ConsentUse, consent_for
 from safepost.check.model import PostFinding
+from safepost.check.source_links import source_links
 from safepost.consent.events import Event
 from safepost.post.review import Review
 from safepost.post.schema import PostMeta, SourceKind
-from safepost.text import REVIEW_SCORE, fold
+from safepost.text import REVIEW_SCORE, fold, name_marks
 
 PLACEHOLDER = {"en": "a participant", "es": "una persona participante", "fr": "une personne participante"}
 PII_LABEL = {
@@ -52,7 +54,17 @@ class TextCheck:
     location_revealed: bool = False
 
 
-def check_text(conn, text: str, meta: PostMeta, event: Event | None, index, review: Review, at: str) -> TextCheck:
+def check_text(
+    conn,
+    text: str,
+    meta: PostMeta,
+    event: Event | None,
+    index,
+    review: Review,
+    at: str,
+    public_contacts: Sequence[str] = (),
+) -> TextCheck:
+    """Check ``text``; ``public_contacts`` are the organisation's own e-mails and phones (policy.yaml)."""
     from safepost.text import find_pii, find_quotes
 
     out = TextCheck()
@@ -61,6 +73,7 @@ def check_text(conn, text: str, meta: PostMeta, event: Event | None, index, revi
     chatham = bool(event and event.chatham_house)
     links = {fold(link.text).text: link.person_id for link in review.names}
     name_spans = []
+    marks = _Marks(text)
     for match in index.find(text) if index is not None else []:
         folded = fold(match.text).text
         if folded in links:
@@ -73,9 +86,12 @@ def check_text(conn, text: str, meta: PostMeta, event: Event | None, index, revi
         else:
             candidates = list(match.candidates or [match.person_id])
         name_spans.append((match.start, match.end))
-        _check_name(conn, out, match, candidates, meta, at, chatham, placeholder)
+        _check_name(conn, out, match, candidates, meta, at, chatham, placeholder, marks)
     for pii in find_pii(text, lang):
-        _check_pii(out, text, pii)
+        if is_public_contact(pii, public_contacts):
+            _org_contact(out, pii)
+        else:
+            _check_pii(out, text, pii)
     for quote in find_quotes(text):
         _check_quote(out, text, quote, name_spans, chatham, placeholder)
     if meta.source.kind == SourceKind.THIRD_PARTY:
@@ -83,7 +99,7 @@ def check_text(conn, text: str, meta: PostMeta, event: Event | None, index, revi
     return out
 
 
-def _check_name(conn, out: TextCheck, match, candidates, meta, at, chatham, placeholder) -> None:
+def _check_name(conn, out: TextCheck, match, candidates, meta, at, chatham, placeholder, marks) -> None:
     who = candidates[0]
     verdicts = [consent_for(conn, pid, "name", meta, at) for pid in candidates]
     allowed = all(v[0] for v in verdicts)
@@ -103,7 +119,7 @@ def _check_name(conn, out: TextCheck, match, candidates, meta, at, chatham, plac
                 fixed_by_prepare=True,
             )
         )
-        out.edits.append((match.start, match.end, placeholder))
+        out.edits.append(marks.edit(match.start, match.end, placeholder))
         return
     if allowed:
         out.named[who] = True
@@ -136,7 +152,55 @@ def _check_name(conn, out: TextCheck, match, candidates, meta, at, chatham, plac
             fixed_by_prepare=True,
         )
     )
-    out.edits.append((match.start, match.end, placeholder))
+    out.edits.append(marks.edit(match.start, match.end, placeholder))
+
+
+class _Marks:
+    """The hashtags and links of the text: a name inside one is removed with all of it."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.tags = [(s - 1, e) for s, e in name_marks.hashtags(text)]
+        self.links = name_marks.links(text)
+
+    def edit(self, start: int, end: int, placeholder: str) -> tuple[int, int, str]:
+        """The edit that removes the name at [start, end): "#FreeAnaRuiz" goes whole, a link too."""
+        for s, e in self.links:
+            if s <= start and end <= e:
+                return s, e, "[link removed]"
+        for s, e in self.tags:
+            if s <= start and end <= e:
+                rest = self.text[e:].split("\n", 1)[0]
+                trailing = all(w.startswith("#") for w in rest.split())
+                return (s, e, "") if trailing else (s, e, placeholder)
+        return start, end, placeholder
+
+
+def is_public_contact(pii, public_contacts: Sequence[str]) -> bool:
+    """Is this e-mail or phone one of the organisation's own public contacts (policy.yaml)?"""
+    if pii.kind == "EMAIL":
+        return pii.text.strip().lower() in {c.strip().lower() for c in public_contacts if "@" in c}
+    if pii.kind == "PHONE":
+        digits = re.sub(r"\D", "", pii.text)
+        for contact in public_contacts:
+            known = re.sub(r"\D", "", contact)
+            if "@" not in contact and len(known) >= 7 and len(digits) >= 7:
+                if known.endswith(digits[-8:]) or digits.endswith(known[-8:]):
+                    return True
+    return False
+
+
+def _org_contact(out: TextCheck, pii) -> None:
+    out.findings.append(
+        PostFinding(
+            "org_contact",
+            "info",
+            f"The organisation's own contact: {pii.text}",
+            "It is listed in policy.yaml (public_contacts), so it is kept.",
+            "Nothing to do.",
+            span=[pii.start, pii.end],
+        )
+    )
 
 
 def _possible_mention(out: TextCheck, match) -> None:
@@ -159,7 +223,8 @@ def _check_pii(out: TextCheck, text: str, pii) -> None:
     span = [pii.start, pii.end]
     if pii.kind == "TRACKING_URL":
         clean = pii.fix or pii.text
-        out.edits.append((pii.start, pii.end, clean))
+        if not any(s <= pii.start and pii.end <= e for s, e, _ in out.edits):  # a name in it removes it all
+            out.edits.append((pii.start, pii.end, clean))
         severity, fix = "medium", f"Use the link without its tracking parameters: {clean}"
     else:
         out.edits.append((pii.start, pii.end, PII_LABEL.get(pii.kind, "[removed]")))
@@ -205,10 +270,28 @@ def _check_quote(out: TextCheck, text: str, quote, name_spans, chatham: bool, pl
 
 
 def _check_uploader(out: TextCheck, text: str, meta: PostMeta) -> None:
+    links = source_links(text, meta.source.url, meta.source.uploader)
+    for start, end, why in links:
+        out.findings.append(
+            PostFinding(
+                "third_party_source_link",
+                "high",
+                f"The text links to the original of third-party material: {text[start:end]}",
+                f"The link undoes the anonymisation: {why}. Whoever follows it sees the un-blurred original "
+                "and can find the person who filmed it.",
+                "Remove the link; credit the source generally ('video sent to us by a witness'). prepare removes it.",
+                span=[start, end],
+                blocks=True,
+                fixed_by_prepare=True,
+            )
+        )
+        out.edits[:] = [e for e in out.edits if e[1] <= start or e[0] >= end]  # e.g. its tracking-link fix
+        out.edits.append((start, end, "[source link removed]"))
     marks = [(m.start(), m.end()) for m in HANDLE.finditer(text)]
     uploader = (meta.source.uploader or "").strip()
     if uploader:
         marks += [(m.start(), m.end()) for m in re.finditer(re.escape(uploader), text, flags=re.I)]
+    marks = [(s, e) for s, e in marks if not any(s < le and ls < e for ls, le, _ in links)]
     for start, end in sorted(set(marks)):
         out.findings.append(
             PostFinding(

@@ -96,6 +96,11 @@ class Policy(BaseModel):
     block_identifiable_minors: bool = Field(
         True, description="Block any post in which a minor is identifiable, even with a guardian's consent."
     )
+    public_contacts: list[str] = Field(
+        default_factory=list,
+        description="The organisation's own public e-mail addresses and phone numbers (press line, hotline): "
+        "in a post they are not personal data and are kept.",
+    )
     purposes: list[str] = Field(
         default_factory=lambda: ["advocacy", "fundraising", "reporting", "documentation"],
         description="Purposes the organisation posts for (consents are checked against the post's purpose).",

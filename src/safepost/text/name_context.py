@@ -36,6 +36,35 @@ LOCATIVE_SURNAME = LOCATIVE | frozenset("de del of the da do des du".split())
 UNLINKED_PLACE_CUES = frozenset("to a para hacia via de del of the da do y and e et".split())
 
 
+#: Names that are also everyday words (Spanish, Portuguese, English, French): inside a hashtag
+#: (#Esperanza, #PazYa, #GraceAndJustice) one of them alone is only a possible mention.
+COMMON_WORDS = frozenset(
+    "esperanza esperanca paz rosa luz sol mar cielo alegria libertad liberdade pilar consuelo milagros dolores "
+    "victoria vitoria amparo soledad rocio gloria estrella paloma flor flores fe cruz angel aurora blanca "
+    "clemencia remedios socorro caridad piedad trinidad asuncion concepcion marina celeste dulce rey leon "
+    "lobo torres vega lago monte castillo prado salinas justicia verdad fortuna primavera iris ruby joy "
+    "summer will grace frank patience faith hope mercy charity precious blessing peace king young hill church "
+    "rich neto sunny gift may april june rain river sky star liberte esperance paix".split()
+)
+
+
+#: A verb of going before "a" / "to" makes the next capitalised word a place: "viajamos a Mercedes",
+#: "moved to Florida", "rumbo a Esperanza".
+_MOTION_TO = re.compile(
+    r"\b(?:viaj\w*|lleg\w*|fu[ei]\w*|vamos|van|va|vino|vinieron|volv\w*|regres\w*|rumbo|camino|"
+    r"traslad\w*|mud[oóaé]\w*|marcham\w*|salimos|salieron|sali[oó]|huy\w*|desplaz\w*|travel\w*|went|"
+    r"moved?|moving|drove|flew|arriv\w*|return\w*|headed|fled|relocat\w*|deported)"
+    r"[ \u00a0]+(?:a|al|to|hacia|para|towards?)[ \u00a0]+$",
+    re.IGNORECASE,
+)
+
+
+def everyday_at_sentence_start(text: str, start: int, end: int) -> bool:
+    """An everyday word ("Grace period ends", "Esperanza es lo último") starting a sentence, where its
+    capital says nothing about it being a name."""
+    return fold_key(text[start:end]) in COMMON_WORDS and bool(_SENTENCE_START.search(text, max(0, start - LOOK), start))
+
+
 def word_before(text: str, start: int) -> str:
     """The folded word just before ``start`` ("" at the start or after punctuation)."""
     m = _WORD_BEFORE.search(text, max(0, start - LOOK), start)
@@ -67,6 +96,8 @@ def stands_alone(text: str, start: int, end: int, surname: bool, given_names: se
         return False
     if word_before(text, start) in (LOCATIVE_SURNAME if surname else LOCATIVE) | PLACE_BEFORE:
         return False
+    if _MOTION_TO.search(text, max(0, start - LOOK), start):
+        return False  # "viajamos a Mercedes"
     before = text[max(0, start - LOOK) : start]
     prev = _PREV_WORD.search(before)
     if prev:
@@ -78,8 +109,23 @@ def stands_alone(text: str, start: int, end: int, surname: bool, given_names: se
     return True
 
 
+_OTHER_SURNAME = re.compile(r"[ \u00a0]([A-ZÁÉÍÓÚÑÇ][a-záéíóúñçüàèìòùâêôãõ'’\-]+)")
+_TITLE_WORD_NEXT = re.compile(r"[ \u00a0]+[A-ZÁÉÍÓÚÑÇ0-9]")
+
+
+def continues_as_other_name(text: str, start: int, end: int) -> bool:
+    """A partial name in running text followed by another surname: "el juez Antonio Castillo Ruiz
+    rechazó" names someone else than Antonio Castillo Ajú. Never in Title Case ("Free Rafael Torres
+    Now", "Rafael Torres Released After Trial"), where the word before or after is capitalised too."""
+    m = _OTHER_SURNAME.match(text, end)
+    if m is None or fold_key(m.group(1)) in PARTICLES or _TITLE_WORD_NEXT.match(text, m.end(1)):
+        return False
+    prev = _PREV_WORD.search(text[max(0, start - LOOK) : start])
+    return prev is None or not prev.group(1)[0].isupper()
+
+
 _CAPITALISED_RUN = re.compile(
-    rf"[^\W\d_a-zà-ÿ][\w'’]*(?:(?:[ \u00a0]+|[ \u00a0]*[-'’][ \u00a0]*)(?:(?:{_PARTICLE})[ \u00a0]+)*"
+    rf"(?<![\w'’])[^\W\d_a-zà-ÿ][\w'’]*(?:(?:[ \u00a0]+|[ \u00a0]*[-'’][ \u00a0]*)(?:(?:{_PARTICLE})[ \u00a0]+)*"
     rf"[^\W\d_a-zà-ÿ][\w'’]*)+"
 )
 
@@ -93,4 +139,36 @@ def capitalised_runs(text: str, folded: Folded) -> list[list[tuple[int, int]]]:
         words = [(w.start() + fs, w.end() + fs) for w in re.finditer(r"[a-z0-9]+", folded[fs:fe])]
         if len(words) >= 2:
             out.append(words)
+    return out
+
+
+_FOLDED_WORD = re.compile(r"[a-z0-9]+")
+
+
+def lowercase_runs(text: str, folded: Folded, vocab: set[str]) -> list[list[tuple[int, int]]]:
+    """Runs of lower-case words around registry name words ("gracias a nadia rahmn"), as folded word
+    spans: where a misspelt name written in lower case can be. A run needs a name word of 3+ letters
+    that is not an everyday word ("will kind of", "rosa vegas" are not looked at)."""
+    words = [(m.start(), m.end()) for m in _FOLDED_WORD.finditer(folded)]
+    anchors = [
+        i
+        for i, (s, e) in enumerate(words)
+        if e - s >= 3 and folded[s:e] in vocab and folded[s:e] not in COMMON_WORDS and folded[s:e] not in PARTICLES
+    ]
+    runs, start, last = [], None, None
+    for i in anchors:
+        if start is not None and i - last <= 2:
+            last = i
+            continue
+        if start is not None:
+            runs.append((start, last))
+        start = last = i
+    if start is not None:
+        runs.append((start, last))
+    out = []
+    for a, b in runs:
+        run = words[max(0, a - 1) : b + 2]
+        lower = [w for w in run if text[folded.starts[w[0]]].islower()]
+        if len(lower) == len(run) and len(run) >= 2:
+            out.append(run)
     return out

@@ -34,13 +34,26 @@ from dataclasses import asdict, dataclass, field
 import ahocorasick
 
 from safepost.core import InputError
+from safepost.text import name_marks
 from safepost.text._input import checked_text
 from safepost.text.folding import Folded, fold
-from safepost.text.name_context import UNLINKED_PLACE_CUES, capitalised, capitalised_runs, stands_alone, word_before
+from safepost.text.name_context import (
+    COMMON_WORDS,
+    UNLINKED_PLACE_CUES,
+    capitalised,
+    capitalised_runs,
+    continues_as_other_name,
+    everyday_at_sentence_start,
+    lowercase_runs,
+    stands_alone,
+    word_before,
+)
 from safepost.text.name_forms import FIRST, NICKNAME, STRONG, SURNAME, Form, person_forms
 from safepost.text.name_typos import TypoIndex
 
 _INITIALS = ("initial+surname", "initials")
+#: Strong forms that leave part of the name out: another surname after them means another person.
+_PARTIAL = frozenset({"given+surname", "initial+surname", "initials", "nickname+surname"})
 _KIND_RANK = {STRONG: 3, "typo": 3, "handle": 3, NICKNAME: 2, FIRST: 1, SURNAME: 1}
 #: A candidate this close to the best weight is still plausible (so the match is ambiguous).
 PLAUSIBLE_GAP = 0.1
@@ -59,6 +72,7 @@ _BARE_TOKEN = re.compile(
 )
 _LINK = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _MARK = re.compile(r"[@#]")
+_HANDLE_JOINS = re.compile(r"[_.@]")
 _AFTER_AT = re.compile(r"[\w.\-]+")
 _EMAIL_LOCAL = frozenset("._%+-")
 
@@ -114,6 +128,8 @@ class _Hit:
     refs: dict[int, tuple[str, float]]  # person index -> (how, weight)
     start: int = 0  # original offsets
     end: int = 0
+    in_mark: bool = False  # inside a #hashtag or a link: the words around it say nothing
+    weak: bool = False  # a possible mention at most: an everyday word alone in a hashtag, "Ana Ruiz Soto"
 
     @property
     def rank(self) -> tuple[int, int, float]:
@@ -187,6 +203,7 @@ class NameIndex:
                 if key:
                     self._handles.setdefault(key, []).append(idx)
         self._automaton = ahocorasick.Automaton()
+        joined: dict[str, list[tuple[str, bool, dict[int, tuple[str, float]]]]] = {}
         for key, slot in forms_by_key.items():
             groups: dict[tuple[str, bool], dict[int, tuple[str, float]]] = {}
             for idx, f in slot.items():
@@ -194,8 +211,16 @@ class NameIndex:
                 groups.setdefault((f.kind, lower_ok), {})[idx] = (f.how, f.weight)
             value = tuple((kind, lower_ok, refs) for (kind, lower_ok), refs in groups.items())
             self._automaton.add_word(f" {key} ", (len(key), value))
+            bare = key.replace(" ", "")
+            if len(bare) >= 3:
+                joined.setdefault(bare, []).extend((kind, " " in key, refs) for kind, _, refs in value)
         if len(self._automaton):
             self._automaton.make_automaton()
+        self._joined = ahocorasick.Automaton()  # forms written without spaces, for hashtags
+        for bare, value in joined.items():
+            self._joined.add_word(bare, (len(bare), tuple(value)))
+        if len(self._joined):
+            self._joined.make_automaton()
         self._typos.freeze()
 
     # ------------------------------------------------------------------ construction helpers
@@ -234,19 +259,26 @@ class NameIndex:
             return []
         folded = fold(text)
         protected = _protected_spans(text)
-        hits = self._handle_hits(text, folded)
-        hits += self._exact_hits(text, folded, protected)
+        links = name_marks.links(text)
+        hits = self._handle_hits(text, folded, links)
+        hits += self._exact_hits(text, folded, protected, links, name_marks.hashtags(text))
+        hits += self._hashtag_hits(text, folded)
         hits += self._typo_hits(text, folded, hits, protected)
         chosen = _without_overlaps(hits)
         chosen = [
             h
             for h in chosen
             if h.kind in (STRONG, "typo", "handle")
+            or h.in_mark
             or stands_alone(text, h.start, h.end, h.kind == SURNAME, self._given_vocab)
         ]
+        for h in chosen:
+            partial = h.kind == STRONG and all(how in _PARTIAL for how, _ in h.refs.values())
+            if partial and not h.in_mark and continues_as_other_name(text, h.start, h.end):
+                h.weak = True
         return self._link(text, chosen)
 
-    def _handle_hits(self, text: str, folded: Folded) -> list[_Hit]:
+    def _handle_hits(self, text: str, folded: Folded, links: list[tuple[int, int]]) -> list[_Hit]:
         hits = []
         for m in _HANDLE.finditer(text):
             people = self._handles.get(m.group(1).lower())
@@ -257,6 +289,36 @@ class NameIndex:
             people = self._handles.get(key)
             if people and _distinctive(key) and key not in self._vocab:
                 hits.append(self._span_hit(folded, m.start(), m.end(), "handle", {i: ("handle", 0.7) for i in people}))
+        for link_start, link_end in links:  # x.com/rafa_t/status/1
+            for start, end, key, social in name_marks.link_handles(text, link_start, link_end):
+                people = self._handles.get(key)
+                if people and (social or _distinctive(key)):
+                    refs = {i: ("handle", 0.95 if social else 0.7) for i in people}
+                    hit = self._span_hit(folded, start, end, "handle", refs)
+                    hit.in_mark = True
+                    hits.append(hit)
+        return hits
+
+    def _hashtag_hits(self, text: str, folded: Folded) -> list[_Hit]:
+        """Names written inside hashtags without spaces (see :mod:`.name_marks`)."""
+        hits = []
+        if not len(self._joined):
+            return hits
+        for start, end in name_marks.hashtags(text):
+            fs, fe = folded.folded_offset(start), folded.folded_offset(end)
+            cuts = name_marks.word_splits(text, start, end)
+            for last, (length, values) in self._joined.iter(folded.text[fs:fe]):
+                hfe = fs + last + 1
+                hfs = hfe - length
+                ostart, oend = folded.original_span(hfs, hfe)
+                aligned = ostart in cuts and oend in cuts
+                by_kind: dict[str, dict[int, tuple[str, float]]] = {}
+                for kind, several_words, refs in values:
+                    if aligned or (several_words and length >= 8):
+                        by_kind[kind] = {**by_kind.get(kind, {}), **refs}
+                weak = folded.text[hfs:hfe] in COMMON_WORDS
+                for kind, refs in by_kind.items():
+                    hits.append(_Hit(hfs, hfe, kind, refs, ostart, oend, in_mark=True, weak=weak))
         return hits
 
     @staticmethod
@@ -266,19 +328,35 @@ class NameIndex:
         fe = folded.folded_offset(end)
         return _Hit(fs, max(fe, fs + 1), kind, refs, start, end)
 
-    def _exact_hits(self, text: str, folded: Folded, protected: list[tuple[int, int]]) -> list[_Hit]:
+    def _exact_hits(
+        self,
+        text: str,
+        folded: Folded,
+        protected: list[tuple[int, int]],
+        links: list[tuple[int, int]],
+        hashtags: list[tuple[int, int]],
+    ) -> list[_Hit]:
+        """Forms found by the automaton; inside a hashtag or a link's slug (free-ana-ruiz) only names of
+        two words or more: a link's ana_ruiz or ana.ruiz is an account, read as a handle or not at all."""
         hits = []
         padded = f" {folded} "
         for last, (length, refs) in self._automaton.iter(padded):
             fend = last - 1
             fstart = fend - length
             start, end = folded.original_span(fstart, fend)
+            in_mark = False
             if protected and _inside(start, end, protected):
-                continue
+                in_tag = _within(start, end, hashtags)
+                in_slug = _within(start, end, links) and not _HANDLE_JOINS.search(text, start, end)
+                if " " not in folded.text[fstart:fend] or not (in_tag or in_slug):
+                    continue
+                in_mark = True
             by_kind: dict[str, dict[int, tuple[str, float]]] = {}
             capital = capitalised(text, start, end)
             for kind, lower_ok, group in refs:
-                if capital or lower_ok:
+                if in_mark and kind != STRONG:
+                    continue
+                if capital or lower_ok or in_mark:
                     if kind in by_kind:
                         by_kind[kind] = {**by_kind[kind], **group}
                     else:
@@ -286,7 +364,7 @@ class NameIndex:
             if not by_kind:
                 continue
             kind = max(by_kind, key=lambda k: _KIND_RANK[k])
-            hits.append(_Hit(fstart, fend, kind, by_kind[kind], start, end))
+            hits.append(_Hit(fstart, fend, kind, by_kind[kind], start, end, in_mark))
             for other, refs_ in by_kind.items():  # e.g. a nickname of one person, a first name of another
                 if other != kind:
                     hits.append(_Hit(fstart, fend, other, refs_, start, end))
@@ -298,7 +376,7 @@ class NameIndex:
             if h.kind in (STRONG, "handle"):
                 covered[h.fstart : h.fend] = b"\x01" * (h.fend - h.fstart)
         out = []
-        for run in capitalised_runs(text, folded):
+        for run in capitalised_runs(text, folded) + lowercase_runs(text, folded, self._vocab):
             for size in range(min(len(run), _MAX_WINDOW), 1, -1):
                 for i in range(len(run) - size + 1):
                     fstart, fend = run[i][0], run[i + size - 1][1]
@@ -318,7 +396,7 @@ class NameIndex:
         sure: set[int] = set()  # people this post names unambiguously
         possible: set[int] = set()  # people some strong form could mean
         for h in hits:
-            if h.kind in (STRONG, "typo", "handle", NICKNAME):
+            if h.kind in (STRONG, "typo", "handle", NICKNAME) and not h.weak:
                 plausible = _plausible(h.refs)
                 possible.update(plausible)
                 if len(plausible) == 1 and h.kind != NICKNAME:
@@ -350,13 +428,18 @@ class NameIndex:
         plausible = [i for i in ordered if refs[i][1] >= refs[ordered[0]][1] - PLAUSIBLE_GAP]
         best = plausible[0]
         how, weight = refs[best]
+        everyday = h.kind in (FIRST, SURNAME, NICKNAME) and everyday_at_sentence_start(text, h.start, h.end)
         if contextual:
             if linked:
                 score = 0.85 if len(plausible) == 1 else 0.7
+            elif everyday:
+                return None  # "Grace period ends Friday", with no Grace named in the post
             else:  # halved after "a", "to", "de"...: "viaja a Valencia" is more likely a place
                 score = UNLINKED_SCORE / (2 if word_before(text, h.start) in UNLINKED_PLACE_CUES else 1)
         else:
             score = weight
+        if h.weak or (everyday and h.kind == NICKNAME and best not in sure):
+            score = min(score, UNLINKED_SCORE)
         return NameMatch(
             start=h.start,
             end=h.end,
@@ -403,6 +486,11 @@ def _inside(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
     """Does [start, end) overlap one of ``spans`` (sorted, not overlapping each other)?"""
     i = bisect_left(spans, (end, end))
     return i > 0 and spans[i - 1][1] > start
+
+
+def _within(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
+    """Is [start, end) wholly inside one of ``spans``?"""
+    return any(s <= start and end <= e for s, e in spans)
 
 
 def _without_overlaps(hits: list[_Hit]) -> list[_Hit]:

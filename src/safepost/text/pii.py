@@ -12,11 +12,15 @@ hold a house number but never swallows a phone or an email next to it).
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 
 from safepost.text._input import checked_text
 
 PII_KINDS = ("EMAIL", "PHONE", "GPS", "ID_NUMBER", "ADDRESS", "TRACKING_URL")
+#: An @handle or #hashtag (not the domain part of an email): a name for an account or topic, never a number
+#: to report ("@V12345678" is an account, not a cédula).
+_HANDLE_OR_TAG = re.compile(r"(?<![\w.%+\-])(?:@[A-Za-z0-9_]{1,50}|#[^\W\d]\w{0,99})")  # "#12-30" is a number
 
 
 @dataclass
@@ -46,7 +50,7 @@ def find_pii(text: str, lang: str | None = None) -> list[PiiMatch]:
     runs whatever the language. Matches never overlap except a tracking link, which may contain
     coordinates. Sorted by start.
     """
-    from safepost.text import pii_address, pii_contact, pii_geo, pii_ids, pii_links
+    from safepost.text import pii_address, pii_contact, pii_geo, pii_ids, pii_landmarks, pii_links
 
     checked_text(text)
     if not text:
@@ -54,7 +58,7 @@ def find_pii(text: str, lang: str | None = None) -> list[PiiMatch]:
     found: list[PiiMatch] = []
     tracking, link_spans = pii_links.find_links(text)
     found += tracking
-    taken = list(link_spans)
+    taken = list(link_spans) + [m.span() for m in _HANDLE_OR_TAG.finditer(text)]
 
     def keep(matches: list[PiiMatch], blockers: list[tuple[int, int]]) -> None:
         for m in matches:
@@ -62,11 +66,12 @@ def find_pii(text: str, lang: str | None = None) -> list[PiiMatch]:
                 found.append(m)
                 taken.append((m.start, m.end))
 
-    keep(pii_contact.find_emails(text), link_spans)
+    keep(pii_contact.find_emails(text), list(taken))
     keep(pii_geo.find_gps(text), _non_link(taken, link_spans))  # coordinates inside map links count
     keep(pii_ids.find_ids(text), taken)
     keep(pii_contact.find_phones(text, lang, taken), taken)
     keep(pii_address.find_addresses(text, taken), taken)
+    keep(pii_landmarks.find_landmark_addresses(text, taken), taken)
     return sorted(found, key=lambda m: (m.start, m.end))
 
 

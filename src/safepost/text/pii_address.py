@@ -28,7 +28,7 @@ _STREET = (
     r"bulevar|boulevard|blvd\.?|bd\.?|callej[oó]n|prolongaci[oó]n|circunvalar|calzada|privada|cerrada|andador|"
     r"rua|r\.|travessa|trav\.?|alameda|al\.|pra[cç]a|p[cç]a\.?|largo|estrada|rodovia|rod\.?|beco|ladeira|"
     r"rue|avenue|all[ée]e|impasse|quai|chemin|route|place|cours|faubourg|passage|square|"
-    r"esquina"
+    r"esquina|ul\.?|ulica|os\.|osiedle"
 )
 _BUILDING = (
     r"urb\.?|urbanizaci[oó]n|sector|barrio|b[º°]|vereda|colonia|col\.|fraccionamiento|conjunto|residencias|"
@@ -60,7 +60,7 @@ _NUMBER = (
 _NUMBER_SIGN = rf"(?:n[°º]\.?|no\.?|nº|n\.|#(?={_H}?\d)|num\.?|número|numero)"
 _UNIT_PREFIX = rf"(?:(?:flat|apt\.?|apartment|unit|suite|piso|depto\.?|dpto\.?|casa|lote){_H}?\w{{1,4}},?{_H}+)?"
 _HOUSE = rf"{_UNIT_PREFIX}\d{{1,5}}[A-Za-z]?"
-_EN_NAME = rf"(?:(?:[A-Z][\w'’\-]*|\d+(?:st|nd|rd|th)){_H}+){{1,3}}"
+_EN_NAME = rf"(?:(?:(?-i:[A-Z])[\w'’\-]*|\d+(?:st|nd|rd|th)){_H}+){{1,3}}"  # "15 minutes walk" is no street
 _QUOTED = r"\"[^\"\n]{1,30}\"|“[^”\n]{1,30}”|«[^»\n]{1,30}»"
 
 _START = re.compile(
@@ -84,7 +84,7 @@ _PART = re.compile(
     re.IGNORECASE,
 )
 _POSTCODE = re.compile(
-    rf"(?:{_H}?,{_H}?|{_H})(?:\d{{5}}(?:-\d{{3,4}})?|[A-Z]{{1,2}}\d[A-Z\d]?{_H}?\d[A-Z]{{2}}|[A-Z]{{2}}{_H}\d{{5}})\b"
+    rf"(?:{_H}?,{_H}?|{_H})(?:\d{{5}}(?:-\d{{3,4}})?|\d{{2}}-\d{{3}}|[A-Z]{{1,2}}\d[A-Z\d]?{_H}?\d[A-Z]{{2}}|[A-Z]{{2}}{_H}\d{{5}})\b"
 )
 _CITY = re.compile(
     rf"{_H}?,{_H}?([{_CAP}][\w'’\-]*(?:{_H}(?:de|del|la|los|las|da|do|dos|das|[{_CAP}][\w'’\-]*)){{0,4}})"
@@ -114,7 +114,7 @@ _LEAD_WORDS = frozenset(
     "rue avenue allee impasse quai chemin route place cours faubourg passage square esquina urb urbanizacion sector "
     "barrio b vereda colonia col fraccionamiento conjunto residencias res edif edificio torre bloque bloco condominio "
     "manzana mz quadra qd centro parque villa unidad flat apt apartment unit suite piso depto dpto casa lote p po "
-    "apartado caixa".split()
+    "apartado caixa ul ulica os osiedle".split()
 )
 _WORD = re.compile(r"[^\W\d_]+|\d+")
 #: An address has at most this many parts after its start (street, numbers, building, flat, city...).
@@ -149,19 +149,33 @@ def find_addresses(text: str, skip: list[tuple[int, int]] | None = None) -> list
         if lead < pos:
             continue
         m = _START.match(text, lead)
-        if m is None or not _lead_ok(m.group(0)) or _overlaps(m.start(), m.end(), skip):
+        if m is None or not _lead_ok(m.group(0), text[max(0, lead - 3) : lead]) or _overlaps(m.start(), m.end(), skip):
             continue
         start = m.start()
         end = _trim(text, start, _extend(text, m.end(), skip))
-        if _is_address(text[start:end]):
+        if _is_address(text[start:end]) and (not text[start].isdigit() or _has_capital(text[start:end])):
             out.append(PiiMatch("ADDRESS", start, end, text[start:end], _WHY, 0.85))
             pos = end
     return out
 
 
-def _lead_ok(lead: str) -> bool:
-    """The street word starts with a capital, or is followed by a number ("la calle 45")."""
-    return lead[0].isupper() or lead[0].isdigit() or bool(re.search(r"[ \t]\d", lead))
+#: Street words that are also everyday words ("via 20", "route 66 times", "camino 3 horas"): only with a capital.
+_EVERYDAY_STREET = frozenset("via route place square passage cours largo camino paseo estrada".split())
+_NUMBER_BEFORE = re.compile(r"\d[ \t.,]?$")
+
+
+def _lead_ok(lead: str, before: str = "") -> bool:
+    """Could this start an address? A capitalised street word, or one followed by a number ("la calle 45"),
+    but not an everyday word in lower case ("via 20"); a house number must not continue a number
+    ("2,381,741 000 square kilometres")."""
+    if lead[0].isdigit():
+        return not _NUMBER_BEFORE.search(before)
+    first = lead.split()[0]
+    if first.rstrip(".") in _EVERYDAY_STREET and lead[0].islower():
+        return False
+    if first in ("ul.", "os.", "al."):  # Polish street words are written in lower case
+        return True
+    return lead[0].isupper() or bool(re.search(r"[ \t]\d", lead))
 
 
 def _extend(text: str, end: int, skip: list[tuple[int, int]]) -> int:
@@ -203,6 +217,11 @@ def _trim(text: str, start: int, end: int) -> int:
             break
         end = tail.start()
     return start + len(text[start:end].rstrip(" ,.-–\t"))
+
+
+def _has_capital(span: str) -> bool:
+    """An address that starts with a house number names its street with a capital ("12 rue de la Paix")."""
+    return any(c.isupper() for c in span)
 
 
 def _is_address(span: str) -> bool:

@@ -17,13 +17,16 @@ import phonenumbers
 from phonenumbers import Leniency, PhoneNumberMatcher
 
 from safepost.text.pii import PiiMatch
+from safepost.text.pii_ids import CASE_WORDS
 
 _LOCAL = r"[A-Za-z0-9_%+\-]+"  # one dot-free piece of the part before the @
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?"
 _AT = r"(?:@|[ \t]@[ \t]|\s?[\[\(\{<]\s?(?:at|arroba|@)\s?[\]\)\}>]\s?)"
 _DOT = r"(?:\.|\s?[\[\(\{<]\s?(?:dot|punto|ponto|point|\.)\s?[\]\)\}>]\s?)"  # . or [dot]
-_SPOKEN_AT = r"\s(?:at|arroba)\s"
-_SPOKEN_DOT = r"\s(?:dot|punto|ponto|point)\s"
+#: Spelt out only in lower case or capitals ("DzirhanDefence At some point we" is no address), and
+#: "point" only in brackets: "at some point" is English.
+_SPOKEN_AT = r"\s(?-i:at|AT|arroba|ARROBA)\s"
+_SPOKEN_DOT = r"\s(?-i:dot|DOT|punto|PUNTO|ponto|PONTO)\s"
 _EMAIL = re.compile(
     rf"(?<![\w.%+\-]){_LOCAL}(?:{_DOT}{_LOCAL})*(?:{_AT}{_LABEL}(?:{_DOT}{_LABEL})*{_DOT}[A-Za-z]{{2,24}}"
     rf"|{_SPOKEN_AT}{_LABEL}(?:{_SPOKEN_DOT}{_LABEL})*{_SPOKEN_DOT}(?:com|org|net|edu|gov|info|[a-z]{{2}}))\b",
@@ -35,6 +38,13 @@ REGIONS = ("VE", "CO", "MX", "AR", "PE", "CL", "EC", "BR", "ES", "FR", "GB", "US
 #: Also tried, but their short 7-8 digit numbers look like many other numbers: a number valid only
 #: here counts with a phone word nearby or when written 1234-5678 / (0981) 123 456.
 MORE_REGIONS = ("BO", "PY", "UY", "GT", "HN", "SV", "NI", "CR", "PA", "DO", "CU", "PT")
+#: Where else the people in posts live and work: tried only for a number written next to a phone word.
+WORLD_REGIONS = tuple(
+    (
+        "NG GH KE UG TZ ZA ZW SD SS SO ET ER CD AO MZ SN CM CI ML MA DZ TN EG LY MR LB JO SY PS IL IQ IR YE SA TR "
+        "AF PK IN BD LK NP MM TH KH VN PH ID MY CN HK KR JP PL UA RU BY DE IT NL BE CH AT IE CA AU NZ HT JM"
+    ).split()
+)
 _CLEAR_GROUPING = re.compile(r"^\(?\d{2,4}\)?[\s\-]\d{3,4}[\s\-]?\d{3,4}$|^\d{4}-\d{4}$")
 _LANG_REGIONS = {
     "es": ("VE", "CO", "MX", "AR", "PE", "CL", "EC", "ES"),
@@ -46,7 +56,26 @@ _CANDIDATE = re.compile(r"(?<![\w+./,\-])(?:\+\s?)?\(?\d[\d\s().\-]{5,22}\d(?![\
 _PHONE_WORDS = re.compile(
     r"(?:\b(?:tel|tlf|tfno|telf|phone|telephone|tel[eé]fono|telefone|t[eé]l[eé]phone|call|ring|llam\w*|lig\w*|"
     r"appel\w*|whats\s?app|wa\.me|signal|telegram|cel|celular|cell|mobile|m[oó]vil|portable|sms|text|fax|"
-    r"hotline|l[ií]nea|contact\w*)\b|☎|📞|📱)[^\n\d]{0,25}$",
+    r"hotline|l[ií]nea|contact\w*|consultas|informes|escr[ií]be\w*|m[aá]ndanos|cualquier\s+cosa\s+al|"
+    # mobile-money and payment wallets are keyed by a phone number
+    r"kbzpay|wavepay|wave|m-?pesa|mpesa|momo|mobile\s+money|orange\s+money|airtel\s+money|ecocash|nequi|"
+    r"daviplata|yape|plin|pago\s+m[oó]vil|bizum|tigo\s+money|zelle|pix)\b|☎|📞|📱)[^\n\d]{0,25}$",
+    re.IGNORECASE,
+)
+#: Words before a number that make it a score, a result or a case/file number rather than a phone
+#: (unless a phone word is nearer): "Final score 3-2-1 102 103", "Case 2024-001234".
+_NOT_PHONE_BEFORE = re.compile(
+    r"\b(?:scores?|final|won|beat|lost|defeated|innings?|vs?\.?|versus|marcador|resultado|gan[oóaó]\w*|"
+    rf"perdi\w*|venci\w*|partido|game|match|set|sets|{CASE_WORDS})\b[^\n\d]{{0,20}}$",
+    re.IGNORECASE,
+)
+#: A year joined to a long serial (2024-001234, 2019-0345-12): a case or file number.
+_YEAR_SERIAL = re.compile(r"^(?:19|20)\d\d[-/]\d{5,}|^(?:19|20)\d\d[-/]\d+[-/]\d+$")
+#: Opening hours written as 24-hour times ("horario 0800-1700", "shift 2200-0600 hrs").
+_TIME_RANGE = re.compile(r"^(?:[01]\d|2[0-3])[0-5]\d\s?[-–]\s?(?:[01]\d|2[0-3])[0-5]\d$")
+_TIME_WORDS = re.compile(
+    r"\b(?:horario|horas|hours|hrs|open|opens|abierto|abre|atenci[oó]n|schedule|shift|turno|from|desde|de|y|and)"
+    r"\b[^\n\d]{0,12}$",
     re.IGNORECASE,
 )
 _DOTTED_THOUSANDS = re.compile(r"^\d{1,3}(?:[.,]\d{3})+$")
@@ -124,6 +153,11 @@ def _phones_in(raw: str, before: str, regions: tuple[str, ...]) -> list[tuple[in
     if digits < 7 or digits > 15 or _not_a_phone(stripped, before):
         return []
     keyword = _PHONE_WORDS.search(before) is not None
+    if not keyword and _TIME_RANGE.match(stripped) and _TIME_WORDS.search(before):
+        return []
+    trunk = stripped.startswith(("0", "(", "+"))  # "El caso del 0414-555-0101" is still a phone
+    if not keyword and not trunk and (_NOT_PHONE_BEFORE.search(before) or _YEAR_SERIAL.match(stripped)):
+        return []
     if stripped.startswith("+"):
         return _international(raw, keyword)
     best = _longest(raw, regions, Leniency.VALID)
@@ -135,8 +169,12 @@ def _phones_in(raw: str, before: str, regions: tuple[str, ...]) -> list[tuple[in
         start, length = best
         if keyword or _CLEAR_GROUPING.match(raw[start : start + length].strip()):
             return [(start, length, 0.8)]
+    if _CLEAR_GROUPING.match(raw.strip()) and raw.strip().startswith(("0", "(0")):
+        best = _longest(raw, WORLD_REGIONS, Leniency.VALID)  # "0803 123 4567": grouped, with a trunk 0
+        if best is not None:
+            return [(best[0], best[1], 0.7)]
     if keyword:
-        best = _longest(raw, regions, Leniency.POSSIBLE)
+        best = _longest(raw, regions + MORE_REGIONS + WORLD_REGIONS, Leniency.POSSIBLE)
         if best is not None:
             return [(best[0], best[1], 0.6)]
     return []

@@ -32,13 +32,29 @@ _SHAPES: list[tuple[re.Pattern, float]] = [
     (re.compile(r"(?<![\w.\-])(?:20|23|24|27|30|33|34)-\d{8}-\d(?![\w])"), 0.9),  # CUIL / CUIT
     (re.compile(r"(?<![\w.\-])\d{3}-\d{2}-\d{4}(?![\w\-])"), 0.8),  # SSN
     (re.compile(r"(?<![\w])[A-CEGHJ-PR-TW-Z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D](?![\w])"), 0.85),  # NINO
+    (re.compile(r"(?<![\w.\-])\d{4}[ \-]\d{5}[ \-]\d{4}(?![\w\-])"), 0.85),  # Guatemala DPI / CUI 4-5-4
+    (re.compile(r"(?<![\w.\-])\d{8}-\d(?![\w\-])"), 0.8),  # El Salvador DUI
+    (re.compile(r"(?<![\w])A[-#]?\s?\d{3}[- ]?\d{3}[- ]?\d{3}(?![\w\-])"), 0.8),  # US A-Number (alien number)
+    (re.compile(r"(?<![\w.\-])\d{9}[VX](?![\w])"), 0.85),  # Sri Lanka NIC (old)
+    (re.compile(r"(?<![\w])\d{1,2}/[A-Za-z]{3,9}\((?:N|E|P|T|Naing|Ps)\)\s?\d{5,6}(?![\w])"), 0.9),  # Myanmar NRC
+    (re.compile(r"(?<![\w.\-])\d{9}[A-Z]{2}\d{3}(?![\w])"), 0.9),  # Angola BI
 ]
+#: Words that introduce a case, file or law number: a number right after one is not a person's ID
+#: or phone ("expediente 12.345.678", "Case 2024-001234"). Shared with the phone detector.
+CASE_WORDS = (
+    r"case|caso|causa|expediente|exp|file|docket|ref|referencia|radicado|proceso|processo|sentencia|"
+    r"resoluci[oó]n|decreto|ley|law|act|rol|ruling|invoice|factura|order|pedido|ticket|tracking"
+)
+_CASE_BEFORE = re.compile(rf"\b(?:{CASE_WORDS})\b\.?(?:\s+(?:n[°ºo]\.?|no\.?|number|n[uú]mero|#))?\s*[:#.]?\s*$", re.I)
+_CHINA_ID = re.compile(r"(?<![\w.\-])\d{17}[\dXx](?![\w])")
+_SRI_LANKA_NIC = re.compile(r"(?<![\w.\-])(?:19|20)\d\d(\d{3})\d{5}(?![\w\-])")
 _DOTTED = re.compile(r"(?<![\w.,\-])\d{1,3}(?:\.\d{3}){2,3}(?![\w]|[.,]\d)")
 #: Tried in this order at each anchor; the first that matches wins.
 _ANCHORED = [*_SHAPES, (_LETTER_CEDULA, 0.9), (_DOTTED, 0.75)]
 _KEYWORD_BEFORE = re.compile(
     r"\b(?:c[ée]dula(?:\s+de\s+(?:identidad|ciudadan[ií]a|extranjer[ií]a))?|C\.\s?I\.?|CI|C\.\s?C\.?|CC|"
-    r"D\.?N\.?I\.?|NIE|NIF|CPF|RG|RUT|RUN|CURP|RFC|CUIL|CUIT|INE|DUI|DPI|CUI|CIP|NIT|RTN|RNC|CIC|TI|"
+    r"D\.?N\.?I\.?|NIE|NIF|CPF|RG|RUT|RUN|CURP|RFC|CUIL|CUIT|INE|DUI|DPI|CUI|CIP|NIT|RTN|RNC|CIC|TI|NIC|NRC|"
+    r"PESEL|BI|A-?number|alien\s+number|"
     r"pasaporte|passport|passaporte|passeport|"
     r"ID|identity\s+card|id\s+card|documento(?:\s+de\s+identidad)?|document|SSN|NIN|NINO|carn[eé]t?)"
     r"(?:\s+(?:n[°ºo]\.?|no\.?|number|n[uú]mero|nr\.?|#))?\s*[:#.]?\s*\(?(?:e\.?\s?g\.?,?\s*|ej\.?\s*)?$",
@@ -73,6 +89,7 @@ def find_ids(text: str) -> list[PiiMatch]:
             if m:
                 value = m.group(0).rstrip(" .-")
                 end = at + len(value)
+                at += len(value) - len(value.lstrip())  # "DPI: 3021 ..." starts at the digits
                 if sum(c.isdigit() for c in value) >= 5 and not _is_quantity(text, at, end):
                     add(at, end, 0.95)
     for at in anchors:
@@ -81,9 +98,24 @@ def find_ids(text: str) -> list[PiiMatch]:
             if m:
                 if pattern is _DOTTED and (_is_quantity(text, m.start(), m.end()) or m.group(0).endswith(".000")):
                     continue
+                if pattern is _DOTTED and _CASE_BEFORE.search(text, max(0, m.start() - 30), m.start()):
+                    continue  # "expediente 12.345.678"
                 add(m.start(), m.end(), score)
                 break
+    for m in _CHINA_ID.finditer(text):
+        if _china_checksum_ok(m.group(0)):
+            add(m.start(), m.end(), 0.9)
+    for m in _SRI_LANKA_NIC.finditer(text):  # year of birth, then day of the year (+500 for women)
+        if 1 <= int(m.group(1)) <= 366 or 501 <= int(m.group(1)) <= 866:
+            add(m.start(), m.end(), 0.7)
     return sorted(out, key=lambda m: m.start)
+
+
+def _china_checksum_ok(number: str) -> bool:
+    """The ISO 7064 MOD 11-2 check character of an 18-character Chinese resident ID."""
+    weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+    total = sum(int(d) * w for d, w in zip(number[:17], weights, strict=True))
+    return "10X98765432"[total % 11] == number[17].upper()
 
 
 def _is_quantity(text: str, start: int, end: int) -> bool:

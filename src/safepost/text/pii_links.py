@@ -17,7 +17,11 @@ _TRACKING = re.compile(
     r"^(?:utm_\w+|fbclid|gclid|gclsrc|dclid|gbraid|wbraid|msclkid|yclid|twclid|ttclid|li_fat_id|igshid|igsh|"
     r"si|mibextid|sfnsn|share_id|shareid|mc_cid|mc_eid|_ga|_gl|_hsenc|_hsmi|mkt_tok|vero_id|oly_anon_id|"
     r"oly_enc_id|rb_clickid|s_cid|sc_cid|ref_src|ref_url|trk|trkcampaign|rcm|ncid|cmpid|wt_mc|spm|xmt|epik|"
-    r"__s|ss_source|ss_campaign_id|hsctatracking|feature)$",
+    r"__s|ss_source|ss_campaign_id|hsctatracking|feature|"
+    # Facebook, Instagram, TikTok, YouTube, LinkedIn, Reddit: who shared, from which app and device
+    r"__cft__(?:\[\d*\])?|__tn__|__xts__(?:\[\d*\])?|eid|refid|hc_ref|fref|rdid|paipv|comment_tracking|"
+    r"img_index|is_from_webapp|sender_device|sender_web_id|share_app_id|share_link_id|share_item_id|u_code|"
+    r"tt_from|_r|_t|pp|lipi|trackingid|rdt)$",
     re.IGNORECASE,
 )
 #: On X/Twitter the short "s" and "t" parameters identify the sharing account and client.
