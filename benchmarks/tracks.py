@@ -1,0 +1,127 @@
+#!/usr/bin/env python3
+"""Does `safepost tracks` list people a person can choose from? Tracks against the clips' identities.
+
+For every dev clip, the video thorough analysis runs once (its keyframe detections and camera
+motion are cached in benchmarks/out/tracks/), tracks are built with the shipped settings, and
+each track's box on each frame is matched to the ground-truth faces (IoU >= 0.3), whose
+`frames_face_ids` name the person. Printed per clip:
+
+- people: identities seen on at least 10 frames; listed: tracks `safepost tracks` lists
+  (confirmed ones; the rest stay masked and are summed up in one line);
+- fragments: listed tracks per person (1.0 is ideal);
+- through the pan: of the people seen before and after the fast pan (the clip's motion-blur
+  frames), the share followed by one same track on both sides, so that keeping that track keeps
+  the person visible, and masking it masks them, through the pan;
+- mixed: listed tracks matched to two or more people (a merge that would expose someone).
+
+    python benchmarks/tracks.py [--data DIR] [--fresh]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import pickle
+import sys
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import numpy as np
+
+from safepost.anonymize.video import VIDEO_THOROUGH, analyse
+from safepost.detect.faces import iou_matrix
+from safepost.detect.tracking import VideoTracks
+
+ROOT = Path(__file__).resolve().parent.parent
+MIN_FRAMES = 10  # a person counts when the ground truth shows them on this many frames
+
+
+def cached_analysis(clip: Path, cache_dir: Path, fresh: bool):
+    """(camera steps, keyframe detections) of ``clip``, from the cache when it holds them."""
+    path = cache_dir / f"{clip.stem}.pkl"
+    if path.exists() and not fresh:
+        return pickle.loads(path.read_bytes())
+    found: dict = {}
+
+    class Capture(VideoTracks):
+        def __init__(self, steps, detections, settings):
+            found["data"] = (steps, detections)
+            super().__init__(steps, detections, settings)
+
+    import safepost.anonymize.video as video
+
+    original, video.VideoTracks = video.VideoTracks, Capture
+    try:
+        analyse(clip, VIDEO_THOROUGH)
+    finally:
+        video.VideoTracks = original
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(pickle.dumps(found["data"]))
+    return found["data"]
+
+
+def score_clip(tracks: VideoTracks, gt: dict) -> dict:
+    """People, listed tracks, fragments per person, pan continuity and mixed tracks of one clip."""
+    listed = {t.id for t in tracks.tracks if tracks.confirmed(t)}
+    frames_of: Counter = Counter()
+    tracks_of: dict[int, Counter] = defaultdict(Counter)
+    people_of: dict[str, Counter] = defaultdict(Counter)
+    match: dict[tuple[int, int], str] = {}  # (frame, person) -> the listed track covering them
+    for key, boxes in gt["frames_gt"].items():
+        frame = int(key)
+        ids = gt["frames_face_ids"][key]
+        frames_of.update(ids)
+        faces = [r for r in tracks.faces_at(frame) if r.id in listed]
+        if not faces or not boxes:
+            continue
+        truth = np.array([[x, y, x + w, y + h] for x, y, w, h in boxes], float)
+        found = np.array([[r.x0, r.y0, r.x1, r.y1] for r in faces], float)
+        ious = iou_matrix(truth, found)
+        for gi, person in enumerate(ids):
+            fi = int(np.argmax(ious[gi]))
+            if ious[gi, fi] >= 0.3:
+                tracks_of[person][faces[fi].id] += 1
+                match[frame, person] = faces[fi].id
+                people_of[faces[fi].id][person] += 1
+    people = [p for p, n in frames_of.items() if n >= MIN_FRAMES]
+    blur = gt.get("motion_blur_frames") or []
+    before, after = (min(blur), max(blur)) if blur else (None, None)
+    crossing = kept = 0
+    if blur:
+        sides: dict[int, tuple[set, set]] = defaultdict(lambda: (set(), set()))
+        for (frame, person), track in match.items():
+            if frame < before or frame > after:
+                sides[person][frame > after].add(track)
+        for person in people:
+            early, late = sides[person]
+            if early and late:
+                crossing += 1
+                kept += bool(early & late)
+    fragments = [len(tracks_of[p]) for p in people if tracks_of[p]]
+    mixed = sum(1 for t, c in people_of.items() if sum(1 for n in c.values() if n >= 3) > 1)
+    return {
+        "people": len(people),
+        "listed": len(listed),
+        "all_tracks": len(tracks.tracks),
+        "fragments_per_person": round(float(np.mean(fragments)) if fragments else 0.0, 2),
+        "through_pan": round(kept / crossing, 3) if crossing else None,
+        "mixed_tracks": mixed,
+    }
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "eval" / "video")
+    ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out" / "tracks")
+    ap.add_argument("--fresh", action="store_true", help="re-run the analysis instead of using the cache")
+    args = ap.parse_args()
+    for gt_path in sorted(args.data.glob("clip*.json")):
+        gt = json.loads(gt_path.read_text())
+        steps, detections = cached_analysis(args.data / gt["video"], args.out, args.fresh)
+        tracks = VideoTracks(steps, detections, VIDEO_THOROUGH.tracking)
+        print(json.dumps({"clip": gt_path.stem, **score_clip(tracks, gt)}), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
