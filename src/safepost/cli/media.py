@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import sys
 from pathlib import Path
 
 import click
 
 from safepost.anonymize.spec import SHAPES, STYLES, MaskSpec
-from safepost.cli import STYLE_HELP, _fail, _run_each, main, say, warn
+from safepost.cli import STYLE_HELP, _fail, _run_each, echo, echo_json, escape, main, say, warn
 from safepost.core import SafepostError
 from safepost.detect.recipes import MODES
 
@@ -321,14 +320,14 @@ def inspect(files, as_json) -> None:
 
     def describe(file, result) -> None:
         if not result.findings:
-            click.echo(f"{click.style(str(file), bold=True)}: nothing identifying found in its metadata.")
+            echo(": nothing identifying found in its metadata.", click.style(escape(file), bold=True))
             return
-        click.echo(f"{click.style(str(file), bold=True)} ({result.family}) reveals:")
+        echo(f" ({result.family}) reveals:", click.style(escape(file), bold=True))
         for f in result.findings:
             value = f": {f.value}" if f.value else ""
             label = click.style(f"{f.severity.value.upper():6}", fg=_SEVERITY_COLOUR[f.severity.value], bold=True)
-            click.echo(f"  {label} {f.title}{value}")
-        click.echo(f"  Fix: {result.findings[0].fix}")
+            echo(f" {f.title}{value}", f"  {label}")
+        echo(f"  Fix: {result.findings[0].fix}")
 
     _run_each(files, as_json, inspect_file, describe)
 
@@ -349,10 +348,10 @@ def tracks(video, mode, as_json) -> None:
     except SafepostError as exc:
         _fail(str(exc), exc.exit_code)
     if as_json:
-        click.echo(json.dumps({"video": str(video), "mode": mode, "tracks": found}, indent=2))
+        echo_json({"video": str(video), "mode": mode, "tracks": found})
         return
     for t in found:
-        click.echo(
+        echo(
             f"{t['id']:>6}  frames {t['first_frame']}-{t['last_frame']}  detections {t['detections']}  "
             f"score {t['best_score']}"
         )
@@ -373,7 +372,7 @@ def demo(output: Path) -> None:
     from safepost.demo import run_demo
 
     try:
-        run_demo(output, echo=lambda line: click.echo(line))
+        run_demo(output, echo=lambda line: echo(line))
     except SafepostError as exc:
         _fail(str(exc), exc.exit_code)
 
