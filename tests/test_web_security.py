@@ -359,3 +359,17 @@ def test_fake_checker_is_not_the_default(ws_folder):
     from safepost.web import WebConfig, create_app
 
     assert isinstance(create_app(WebConfig(workspace=ws_folder)).state.web.checker, PostChecker)
+
+
+def test_a_fake_video_gets_a_clear_error_not_a_500(ws_folder):
+    from safepost.web.checking import PostChecker
+
+    app = make_app(ws_folder, checker=PostChecker(), max_upload_bytes=400_000)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        unlock(client)
+        csrf = csrf_of(client.get("/posts/new").text)
+        response = upload(client, csrf, "clip.mp4", b"\x00\x00\x00\x08ftyp", "video/mp4")
+        review = client.get(response.headers["location"]) if response.status_code == 303 else response
+    assert review.status_code in (400, 415)
+    assert "clip.mp4 is not a video safepost can read" in review.text
+    assert "/proc/self" not in review.text and "Internal error" not in review.text
