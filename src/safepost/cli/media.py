@@ -335,18 +335,30 @@ def inspect(files, as_json) -> None:
 @main.command()
 @click.argument("video", type=click.Path(path_type=Path))
 @click.option("--mode", type=click.Choice(["thorough", "realtime"]), default="thorough", show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="Print the tracks as JSON, with base64 JPEG thumbnails.")
-def tracks(video, mode, as_json) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print the tracks as JSON (no face pixels, unless --thumbnails).")
+@click.option(
+    "--thumbnails",
+    type=click.Choice(["none", "masked"]),
+    default="none",
+    show_default=True,
+    help="With --json: 'masked' adds each track's thumbnail with the face covered by a solid box.",
+)
+def tracks(video, mode, as_json, thumbnails) -> None:
     """List the face tracks of VIDEO, to choose one to keep with redact --keep-track.
 
-    The thumbnails show faces: they are printed, never written to a file by safepost.
+    No face pixels are printed: standard output is easily redirected into a plaintext file.
     """
+    from safepost.anonymize.thumbnails import masked_thumbnail
     from safepost.api import list_tracks
 
     try:
         found = list_tracks(video, mode=mode)
     except SafepostError as exc:
         _fail(str(exc), exc.exit_code)
+    for track in found:
+        raw = track.pop("thumbnail_jpeg_base64", None)
+        if thumbnails == "masked" and raw:
+            track["thumbnail_masked_jpeg_base64"] = masked_thumbnail(raw)
     if as_json:
         echo_json({"video": str(video), "mode": mode, "tracks": found})
         return
