@@ -174,3 +174,30 @@ def test_decode_ahead_keeps_order_raises_decoder_errors_and_stops_early():
     stream = _prefetched(frames())
     assert next(stream) == 0
     stream.close()  # the decode thread is told to stop and joined
+
+
+def test_tracks_json_prints_no_face_pixels_unless_asked_and_then_masked(clip):
+    import base64
+    import io
+    import json
+
+    from click.testing import CliRunner
+    from PIL import Image
+
+    from safepost.cli import main
+
+    result = CliRunner().invoke(main, ["tracks", str(clip), "--mode", "realtime", "--json"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    listed = json.loads(result.stdout)["tracks"]
+    assert listed and all("thumbnail" not in key for t in listed for key in t)
+    assert "/9j/" not in result.stdout  # no base64 JPEG anywhere
+    result = CliRunner().invoke(
+        main, ["tracks", str(clip), "--mode", "realtime", "--json", "--thumbnails", "masked"], catch_exceptions=False
+    )
+    assert result.exit_code == 0, result.output
+    for track in json.loads(result.stdout)["tracks"]:
+        with Image.open(io.BytesIO(base64.b64decode(track["thumbnail_masked_jpeg_base64"]))) as im:
+            rgb = np.asarray(im.convert("RGB")).astype(int)
+        h, w = rgb.shape[:2]
+        face = rgb[round(h * 0.1875) : round(h * 0.8125), round(w * 0.1875) : round(w * 0.8125)]
+        assert np.abs(face - 128).max() <= 24  # the face area is one flat fill (JPEG ringing aside)

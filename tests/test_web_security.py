@@ -359,3 +359,41 @@ def test_fake_checker_is_not_the_default(ws_folder):
     from safepost.web import WebConfig, create_app
 
     assert isinstance(create_app(WebConfig(workspace=ws_folder)).state.web.checker, PostChecker)
+
+
+def test_a_fake_video_gets_a_clear_error_not_a_500(ws_folder):
+    from safepost.web.checking import PostChecker
+
+    app = make_app(ws_folder, checker=PostChecker(), max_upload_bytes=400_000)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        unlock(client)
+        csrf = csrf_of(client.get("/posts/new").text)
+        response = upload(client, csrf, "clip.mp4", b"\x00\x00\x00\x08ftyp", "video/mp4")
+        review = client.get(response.headers["location"]) if response.status_code == 303 else response
+    assert review.status_code in (400, 415)
+    assert "clip.mp4 is not a video safepost can read" in review.text
+    assert "/proc/self" not in review.text and "Internal error" not in review.text
+
+
+def test_unlock_back_off_grows_and_the_failures_reach_the_audit_log(ws_folder, monkeypatch):
+    from safepost.web import backoff
+    from safepost.workspace import Workspace
+
+    waits = []
+
+    async def fake_sleep(seconds):
+        waits.append(seconds)
+
+    monkeypatch.setattr(backoff, "wait", fake_sleep)
+    with TestClient(make_app(ws_folder, unlock_delay_s=1.0)) as client:
+        for _ in range(4):
+            assert unlock(client, "not the passphrase").status_code == 401
+        assert waits == [1.0, 2.0, 4.0, 8.0]
+        assert unlock(client).status_code == 200
+        assert client.app.state.web.unlock_failures.count == 0
+    ws = Workspace.open(ws_folder, PASS)
+    try:
+        notes = [e for e in ws.audit_log() if e["action"] == "web.unlock_failures"]
+    finally:
+        ws.close()
+    assert len(notes) == 1 and notes[0]["details"]["failures"] == 4

@@ -114,14 +114,30 @@ def plan_output(path: Path, extension: str, output: Path | None, in_place: bool,
             raise OutputError(f"cannot replace {path.name} in place: the result is a {extension} file; use -o")
         return path
     if output is None:
-        target = path.with_name(path.stem + tag + extension)
+        target = path.with_name(fit_name(path.stem, tag + extension))
     elif output.is_dir():
-        target = output / (path.stem + extension)
+        target = output / fit_name(path.stem, extension)
     else:
         target = output if output.suffix else output.with_name(output.name + extension)
-    if target.exists() and os.path.samefile(target, path):
+    try:
+        same = target.exists() and os.path.samefile(target, path)
+    except OSError as exc:
+        raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from None
+    if same:
         raise OutputError(f"refusing to overwrite the input {path}; give another output or use --in-place")
     return target
+
+
+NAME_MAX = 255  # bytes in one file name on Linux, macOS and Windows file systems
+
+
+def fit_name(stem: str, tail: str) -> str:
+    """``stem + tail``, the stem shortened (never cut inside a character) to fit in NAME_MAX bytes."""
+    room = NAME_MAX - len(tail.encode("utf-8", "surrogateescape"))
+    raw = stem.encode("utf-8", "surrogateescape")
+    if len(raw) <= room:
+        return stem + tail
+    return raw[:room].decode("utf-8", "ignore") + tail
 
 
 REDACT_TEXT = ("none", "names", "all")

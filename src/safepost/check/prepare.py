@@ -13,8 +13,6 @@ import copy
 import hashlib
 import json
 import os
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
@@ -29,6 +27,7 @@ from safepost.check.render import coverage, masked_photo, previews
 from safepost.check.rewrite import merge_placeholders
 from safepost.check.text import apply_edits
 from safepost.core import OutputError, PostBlockedError
+from safepost.media.staging import staging_folder
 from safepost.post.bundle import Post, dump_yaml
 from safepost.post.review import Drop, Keep, Review
 from safepost.post.schema import SourceKind
@@ -289,8 +288,10 @@ def prepare_post(
     analysis = analyse_post(post, ws, policy=policy, review=review, at=at, analyser=analyser)
     _refuse("This post needs a decision that prepare cannot take for you", analysis.report.needs_decision)
     before = copy.deepcopy(analysis.report)  # what the check found; analysis gains what the re-checks find
-    with tempfile.TemporaryDirectory(prefix="safepost-prepare-") as tmp:
-        staging = Path(tmp)
+    # Staged beside the output (or in the workspace folder), never in the machine-wide temp folder;
+    # a killed prepare's staging folder is removed by the next one there (safepost.media.staging).
+    stage_parent = Path(output).expanduser().absolute().parent if output is not None else Path(ws.path)
+    with staging_folder(stage_parent) as staging:
         done = converge(post, analysis, staging, review, ws, policy, analyser)
         prepared, after_analysis = done.post, done.analysis
         after = after_analysis.report
@@ -368,17 +369,18 @@ def write_bundle(result: PrepareResult, out_dir: str | os.PathLike[str]) -> Path
     parent = out.parent
     if not parent.is_dir():
         raise OutputError(f"cannot write {out}: the folder {parent} does not exist")
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=parent))
     try:
-        for name, data in result.files.items():
-            with open(staging / name, "wb") as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
-        if out.exists():
-            out.rmdir()
-        os.replace(staging, out)
+        with staging_folder(parent) as stage:
+            bundle = stage / "bundle"
+            bundle.mkdir(mode=0o700)
+            for name, data in result.files.items():
+                with open(bundle / name, "wb") as f:
+                    f.write(data)
+                    f.flush()
+                    os.fsync(f.fileno())
+            if out.exists():
+                out.rmdir()
+            os.replace(bundle, out)
     except OSError as exc:
-        shutil.rmtree(staging, ignore_errors=True)
         raise OutputError(f"cannot write {out}: {exc.strerror or exc}") from exc
     return out

@@ -15,7 +15,6 @@ first failure.
 from __future__ import annotations
 
 import contextlib
-import json
 import sys
 from pathlib import Path
 
@@ -23,19 +22,33 @@ import click
 
 from safepost import __version__
 from safepost.core import SafepostError
+from safepost.termtext import escape, escape_lines, json_text
+
+# Every printer below escapes what it prints (safepost.termtext): names of files, folders and
+# registry entries never reach the terminal raw. Styles are added after escaping.
 
 
-def say(message: str) -> None:
+def say(message: str, label: str = "") -> None:
     """One line for the person at the terminal (standard error, so --json stays clean)."""
-    click.echo(message, err=True)
+    click.echo(label + escape(message), err=True)
 
 
 def warn(message: str) -> None:
-    say(click.style("warning: ", fg="yellow", bold=True) + message)
+    say(message, click.style("warning: ", fg="yellow", bold=True))
 
 
 def error(message: str) -> None:
-    say(click.style("error: ", fg="red", bold=True) + message)
+    say(message, click.style("error: ", fg="red", bold=True))
+
+
+def echo(text: object = "", styled: str = "", nl: bool = True) -> None:
+    """Text for standard output, escaped line by line (``styled``: an already-styled prefix)."""
+    click.echo(styled + escape_lines(text), nl=nl)
+
+
+def echo_json(data: object, indent: int | None = 2) -> None:
+    """``data`` as JSON on standard output, with no raw control or bidi character."""
+    click.echo(json_text(data, indent=indent))
 
 
 STYLE_HELP = (
@@ -105,7 +118,10 @@ def main(workspace_path: Path | None) -> None:
 
 
 def _run_each(files, as_json: bool, work, describe) -> None:
-    """Run ``work(file)`` on each file, print results, exit with the first failure's code."""
+    """Run ``work(file)`` on each file, print results, exit with the first failure's code.
+
+    Every file is tried: an error in one (even an unexpected one, exit 1) does not stop the others.
+    """
     results, first_error = [], 0
     with _progress(len(files)) as bar:
         task = bar.add_task("working", total=len(files)) if bar else None
@@ -116,6 +132,11 @@ def _run_each(files, as_json: bool, work, describe) -> None:
                 error(str(exc))
                 first_error = first_error or exc.exit_code
                 results.append({"input": str(file), "error": str(exc), "exit_code": exc.exit_code})
+            except Exception as exc:  # noqa: BLE001 - one file's crash must not stop the others
+                message = f"{file}: internal error {type(exc).__name__}: {exc} (please report this)"
+                error(message)
+                first_error = first_error or 1
+                results.append({"input": str(file), "error": message, "exit_code": 1})
             else:
                 results.append(result.to_dict())
                 if not as_json:
@@ -123,7 +144,7 @@ def _run_each(files, as_json: bool, work, describe) -> None:
             if bar:
                 bar.advance(task)
     if as_json:
-        click.echo(json.dumps(results if len(results) > 1 else results[0], indent=2, ensure_ascii=False))
+        echo_json(results if len(results) > 1 else results[0])
     if first_error:
         sys.exit(first_error)
 
@@ -133,7 +154,12 @@ def run() -> None:
     try:
         main(standalone_mode=True)
     except Exception as exc:  # noqa: BLE001 - last line of defence, reported to the user
-        say(click.style("internal error: ", fg="red", bold=True) + f"{type(exc).__name__}: {exc} (please report this)")
+        from safepost.workspace.integrity import DAMAGED, is_damage
+
+        if is_damage(exc):
+            error(f"{DAMAGED} ({exc})")
+            sys.exit(9)
+        say(f"{type(exc).__name__}: {exc} (please report this)", click.style("internal error: ", fg="red", bold=True))
         sys.exit(1)
 
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 import click
 
-from safepost.cli import _fail, _progress, main, say, warn
+from safepost.cli import _fail, _progress, echo_json, main, say, warn
 from safepost.core import SafepostError
 
 
@@ -131,7 +130,7 @@ def audit_archive_command(
             forget_progress(ws, report.resume_key)
     except SafepostError as exc:
         if as_json:
-            click.echo(json.dumps({"error": str(exc), "exit_code": exc.exit_code}, indent=2, ensure_ascii=False))
+            echo_json({"error": str(exc), "exit_code": exc.exit_code})
         _fail(str(exc), exc.exit_code)
     except KeyboardInterrupt:
         resume = "run the same command again to resume" if ws is not None else "no workspace, so it cannot resume"
@@ -140,7 +139,7 @@ def audit_archive_command(
         if ws is not None:
             ws.close()
     if as_json:
-        click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+        echo_json(report.to_dict())
     else:
         _print_summary(report, top)
     sys.stdout.flush()

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 import click
 
 from safepost.anonymize.spec import REVERSIBLE_STYLES, SHAPES, STYLES
-from safepost.cli import STYLE_HELP, _fail, _progress, main, say, warn
+from safepost.cli import STYLE_HELP, _fail, _progress, echo_json, main, say, warn
 from safepost.core import SafepostError
 from safepost.detect.recipes import MODES
 
@@ -110,7 +109,7 @@ def batch(in_dir, out_dir, mode, style, shape, audio, workers, dask_address, ret
             workspace.close()
             workspace = None
         if as_json:
-            click.echo(json.dumps({"error": str(exc), "exit_code": exc.exit_code}, indent=2, ensure_ascii=False))
+            echo_json({"error": str(exc), "exit_code": exc.exit_code})
         _fail(str(exc), exc.exit_code)
     finally:
         bar.close()
@@ -122,13 +121,13 @@ def batch(in_dir, out_dir, mode, style, shape, audio, workers, dask_address, ret
 
 def _report(summary, as_json: bool) -> None:
     if as_json:
-        click.echo(json.dumps(summary.to_dict(), indent=2, ensure_ascii=False))
+        echo_json(summary.to_dict())
     if summary.removed_partials:
         say(f"removed {summary.removed_partials} unfinished file(s) left by an interrupted run")
     for skip in summary.skips[:20]:
         say(f"skipped: {skip['input']}: {skip['reason']}")
     for failure in summary.failures[:20]:
-        say(click.style("failed: ", fg="red", bold=True) + f"{failure['input']}: {failure['error']}")
+        say(f"{failure['input']}: {failure['error']}", click.style("failed: ", fg="red", bold=True))
     hidden = max(len(summary.failures) - 20, 0) + max(len(summary.skips) - 20, 0)
     if hidden:
         say(f"... and {hidden} more in the manifest")

@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from safepost.cli import _fail, main, say
+from safepost.cli import _fail, echo, echo_json, escape, main, say
 from safepost.guidance.constants import AUDIENCES, DOC_FORMATS, LEVELS
 from safepost.guidance.i18n import LANGS, N_, detect_lang, translator
 
@@ -83,7 +83,7 @@ def _emit(data: str | bytes, output: Path | None, lang: str) -> None:
     elif isinstance(data, bytes):
         _fail(_("PDF output needs --output FILE."), USAGE_EXIT)
     else:
-        click.echo(data, nl=False)
+        echo(data, nl=False)
 
 
 def _refuse_overwrite(outputs: list[Path], protected: Path | None, lang: str) -> None:
@@ -101,7 +101,7 @@ def _refuse_overwrite(outputs: list[Path], protected: Path | None, lang: str) ->
 def _ask_choice(question, lang: str) -> str:
     _ = translator(lang)
     for n, option in enumerate(question.options, 1):
-        click.echo(f"  {n}) {option.label}", err=True)
+        say(f"  {n}) {option.label}")
     values = [o.value for o in question.options]
     default = str(values.index(question.default) + 1) if question.default in values else None
     while True:
@@ -116,7 +116,7 @@ def _ask_choice(question, lang: str) -> str:
 def _ask_multi(question, lang: str) -> list[str]:
     _ = translator(lang)
     for n, option in enumerate(question.options, 1):
-        click.echo(f"  {n}) {option.label}", err=True)
+        say(f"  {n}) {option.label}")
     values = [o.value for o in question.options]
     default = ",".join(str(values.index(v) + 1) for v in (question.default or []) if v in values)
     while True:
@@ -131,9 +131,9 @@ def _ask_multi(question, lang: str) -> list[str]:
 def _ask(question, lang: str) -> Any:
     _ = translator(lang)
     click.echo("", err=True)
-    click.echo(click.style(question.text, bold=True), err=True)
+    say("", click.style(escape(question.text), bold=True))
     if question.help:
-        click.echo(f"  {question.help}", err=True)
+        say(f"  {question.help}")
     if question.kind == "choice":
         return _ask_choice(question, lang)
     if question.kind == "multi":
@@ -229,7 +229,6 @@ def _plan_outputs(outputs: tuple[Path, ...], lang: str) -> list[tuple[Path, str]
 )
 @click.option("--json", "as_json", is_flag=True, help=_h(N_("Print the plan as JSON.")))
 def assess_command(answers_path, lang, outputs, policy_out, save_answers, as_json) -> None:
-    import json
 
     from safepost.guidance.answers import dump_answers, load_answers, parse_answers
     from safepost.guidance.plan import assess, render_plan
@@ -255,9 +254,9 @@ def assess_command(answers_path, lang, outputs, policy_out, save_answers, as_jso
     if save_answers is not None:
         _write(save_answers, dump_answers(answers), lang)
     if as_json:
-        click.echo(json.dumps(plan.to_dict(), indent=2, ensure_ascii=False))
+        echo_json(plan.to_dict())
     elif not planned:
-        click.echo(render_plan(plan, "md"), nl=False)
+        echo(render_plan(plan, "md"), nl=False)
     levels = {"low": _("Low"), "medium": _("Medium"), "high": _("High")}
     say(
         _("Risk level {level}; review the plan by {date}.").format(

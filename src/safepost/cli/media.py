@@ -3,14 +3,26 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import sys
 from pathlib import Path
 
 import click
 
 from safepost.anonymize.spec import SHAPES, STYLES, MaskSpec
-from safepost.cli import STYLE_HELP, _fail, _run_each, error, main, output_option, say, warn, working
+from safepost.cli import (
+    STYLE_HELP,
+    _fail,
+    _run_each,
+    echo,
+    echo_json,
+    error,
+    escape,
+    main,
+    output_option,
+    say,
+    warn,
+    working,
+)
 from safepost.cli.summary import photo_summary
 from safepost.core import SafepostError
 from safepost.detect.recipes import MODES
@@ -333,14 +345,14 @@ def inspect(files, as_json) -> None:
 
     def describe(file, result) -> None:
         if not result.findings:
-            click.echo(f"{click.style(str(file), bold=True)}: nothing identifying found in its metadata.")
+            echo(": nothing identifying found in its metadata.", click.style(escape(file), bold=True))
             return
-        click.echo(f"{click.style(str(file), bold=True)} ({result.family}) reveals:")
+        echo(f" ({result.family}) reveals:", click.style(escape(file), bold=True))
         for f in result.findings:
             value = f": {f.value}" if f.value else ""
             label = click.style(f"{f.severity.value.upper():6}", fg=_SEVERITY_COLOUR[f.severity.value], bold=True)
-            click.echo(f"  {label} {f.title}{value}")
-        click.echo(f"  Fix: {result.findings[0].fix}")
+            echo(f" {f.title}{value}", f"  {label}")
+        echo(f"  Fix: {result.findings[0].fix}")
 
     _run_each(files, as_json, inspect_file, describe)
 
@@ -348,12 +360,20 @@ def inspect(files, as_json) -> None:
 @main.command()
 @click.argument("video", type=click.Path(path_type=Path))
 @click.option("--mode", type=click.Choice(["thorough", "realtime"]), default="thorough", show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="Print the tracks as JSON, with base64 JPEG thumbnails.")
-def tracks(video, mode, as_json) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print the tracks as JSON (no face pixels, unless --thumbnails).")
+@click.option(
+    "--thumbnails",
+    type=click.Choice(["none", "masked"]),
+    default="none",
+    show_default=True,
+    help="With --json: 'masked' adds each track's thumbnail with the face covered by a solid box.",
+)
+def tracks(video, mode, as_json, thumbnails) -> None:
     """List the face tracks of VIDEO, to choose one to keep with redact --keep-track.
 
-    The thumbnails show faces: they are printed, never written to a file by safepost.
+    No face pixels are printed: standard output is easily redirected into a plaintext file.
     """
+    from safepost.anonymize.thumbnails import masked_thumbnail
     from safepost.api import list_tracks
 
     try:
@@ -361,11 +381,15 @@ def tracks(video, mode, as_json) -> None:
             found = list_tracks(video, mode=mode)
     except SafepostError as exc:
         _fail(str(exc), exc.exit_code)
+    for track in found:
+        raw = track.pop("thumbnail_jpeg_base64", None)
+        if thumbnails == "masked" and raw:
+            track["thumbnail_masked_jpeg_base64"] = masked_thumbnail(raw)
     if as_json:
-        click.echo(json.dumps({"video": str(video), "mode": mode, "tracks": found}, indent=2))
+        echo_json({"video": str(video), "mode": mode, "tracks": found})
         return
     for t in found:
-        click.echo(
+        echo(
             f"{t['id']:>6}  frames {t['first_frame']}-{t['last_frame']}  detections {t['detections']}  "
             f"score {t['best_score']}"
         )
@@ -386,7 +410,7 @@ def demo(output: Path) -> None:
     from safepost.demo import run_demo
 
     try:
-        run_demo(output, echo=lambda line: click.echo(line))
+        run_demo(output, echo=lambda line: echo(line))
     except SafepostError as exc:
         _fail(str(exc), exc.exit_code)
 

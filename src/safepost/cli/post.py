@@ -12,7 +12,8 @@ from pathlib import Path
 
 import click
 
-from safepost.cli import _fail, error, main, say, working
+from safepost.cli import _fail, echo, echo_json, error, main, say, working
+from safepost.termtext import json_safe
 
 CHECK_USAGE_EXIT = 64
 CHECK_INPUT_EXIT = 11
@@ -89,7 +90,7 @@ def check_command(post_folder: Path, policy_path: Path | None, fmt: str, output:
             atomic_write_bytes(output, rendered.encode())
             say(f"report written to {output}: it names people and findings, keep it inside the organisation")
         elif rendered:
-            click.echo(rendered)
+            echo(json_safe(rendered) if fmt == "json" else rendered)
         else:
             from safepost.report.terminal import print_report
 
@@ -132,7 +133,6 @@ def prepare_command(post_folder: Path, output: Path, policy_path: Path | None, a
     It refuses (exit 14) when the post would still be Blocked, or High without --approve-by.
     The publication and the consents it relies on are recorded in the workspace's audit log.
     """
-    import json
 
     from safepost.check import prepare_post
     from safepost.cli.workspace import open_workspace
@@ -150,7 +150,7 @@ def prepare_command(post_folder: Path, output: Path, policy_path: Path | None, a
     except SafepostError as exc:
         _fail(str(exc), exc.exit_code)
     if as_json:
-        click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+        echo_json(result.to_dict())
     else:
         say(f"{post_folder}: {result.before.level} -> {result.after.level}; safe bundle written to {output}")
         for f in result.after.findings:

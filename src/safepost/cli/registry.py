@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import sys
 from pathlib import Path
 
 import click
 
-from safepost.cli import _fail, error, main, say, warn
+from safepost.cli import _fail, echo, echo_json, error, escape, main, say, warn
 from safepost.cli.workspace import _emit, _workspace_errors, open_workspace
 
 CHECK_DENIED_EXIT = 20  # `consent check`: the use is NOT allowed (0 = allowed); documented in docs/consent.md
@@ -48,7 +47,7 @@ def _registry(as_json: bool):
                 error(problem)
             if as_json:
                 payload = {"error": str(exc), "problems": exc.problems, "exit_code": exc.exit_code}
-                click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+                echo_json(payload)
             _fail(str(exc), exc.exit_code)
         finally:
             ws.close()
@@ -57,10 +56,11 @@ def _registry(as_json: bool):
 def _table(columns: list[str], rows: list[list[str]]) -> None:
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(*columns, box=None, pad_edge=False)
     for row in rows:
-        table.add_row(*row)
+        table.add_row(*(Text(escape(cell)) for cell in row))  # Text: no markup read from names
     Console(width=None if sys.stdout.isatty() else 200).print(table)
 
 
@@ -140,7 +140,7 @@ def people_list(as_json: bool) -> None:
     with _registry(as_json) as ws:
         everyone = people.list_people(ws)
     if as_json:
-        click.echo(json.dumps([p.to_dict() for p in everyone], indent=2, ensure_ascii=False))
+        echo_json([p.to_dict() for p in everyone])
         return
     rows = [
         [p.id, p.display_name, "minor" if p.is_minor else "", ", ".join(p.languages), ", ".join(p.handles)]
@@ -196,7 +196,7 @@ def events_list(as_json: bool) -> None:
     with _registry(as_json) as ws:
         found = events.list_events(ws)
     if as_json:
-        click.echo(json.dumps([e.to_dict() for e in found], indent=2, ensure_ascii=False))
+        echo_json([e.to_dict() for e in found])
         return
     rows = [
         [
@@ -338,7 +338,7 @@ def consent_withdraw(person_id, use, event_id, recorded_by, as_json) -> None:
         person_id = _person(ws, person_id)
         result = registry.withdraw(ws, person_id, use, event_id, recorded_by=recorded_by or ws.actor)
     if as_json:
-        click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+        echo_json(result.to_dict())
         return
     say(f"withdrawn: {len(result.withdrawn)} record(s); refusals added: {len(result.refusals)}")
     if not result.takedown:
@@ -366,19 +366,19 @@ def consent_show(person_id: str, as_json: bool) -> None:
         person, records = registry.show(ws, person_id)
     if as_json:
         payload = {"person": person.to_dict(), "consents": [c.to_dict() for c in records]}
-        click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+        echo_json(payload)
         return
     minor = f", minor (guardian: {person.guardian})" if person.is_minor else ""
-    click.echo(f"{person.id}  {person.display_name}{minor}")
+    echo(f"{person.id}  {person.display_name}{minor}")
     for c in records:
         expires = f", expires {c.expires_at[:10]}" if c.expires_at else ""
-        click.echo(
+        echo(
             f"  #{c.id} {c.use} {'for ' + c.event_id if c.event_id else 'standing'}: {c.state()}; "
             f"platforms {','.join(c.platforms)}; audiences {','.join(c.audiences)}; purposes {','.join(c.purposes)}; "
             f"given {c.given_at[:10]}{expires}; by {c.recorded_by} ({c.method})"
         )
     if not records:
-        click.echo("  no consent recorded")
+        echo("  no consent recorded")
 
 
 @consent_group.command("check")
@@ -398,9 +398,9 @@ def consent_check(person_id, use, platform, audience, purpose, event_id, at, as_
         person_id = _person(ws, person_id)
         decision = registry.check(ws, person_id, use, platform, audience, purpose, event_id=event_id, at=at)
     if as_json:
-        click.echo(json.dumps(decision.to_dict(), indent=2, ensure_ascii=False))
+        echo_json(decision.to_dict())
     else:
-        click.echo(f"{'ALLOWED' if decision.allowed else 'DENIED'}: {decision.reason}")
+        echo(f"{'ALLOWED' if decision.allowed else 'DENIED'}: {decision.reason}")
     if not decision.allowed:
         sys.exit(CHECK_DENIED_EXIT)
 

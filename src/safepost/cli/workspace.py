@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from safepost.cli import _fail, main, say, warn
+from safepost.cli import _fail, echo, echo_json, escape, main, say, warn
 from safepost.core import SafepostError
 
 
@@ -51,13 +51,13 @@ def _workspace_errors(as_json: bool):
         yield
     except SafepostError as exc:
         if as_json:
-            click.echo(json.dumps({"error": str(exc), "exit_code": exc.exit_code}, indent=2, ensure_ascii=False))
+            echo_json({"error": str(exc), "exit_code": exc.exit_code})
         _fail(str(exc), exc.exit_code)
 
 
 def _emit(as_json: bool, payload: dict, line: str) -> None:
     if as_json:
-        click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+        echo_json(payload)
     else:
         say(line)
 
@@ -153,18 +153,30 @@ def audit_group() -> None:
 @audit_group.command("verify")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 def audit_verify(as_json: bool) -> None:
-    """Check every audit entry's hash and link, and the anchor kept in workspace.json."""
+    """Check every database page, every vault file, and every audit entry's hash and link and its anchor."""
+    from safepost.workspace.integrity import DAMAGED
+
     with _workspace_errors(as_json):
         ws = open_workspace()
         try:
-            report = ws.verify_audit()
+            damage = ws.check_integrity()
+            report = ws.verify_audit() if not damage else None
         finally:
             ws.close()
+    if damage:
+        if as_json:
+            echo_json({"ok": False, "damage": damage, "exit_code": 9})
+        for problem in damage:
+            say(f"  {escape(problem)}")
+        _fail(f"{DAMAGED} ({len(damage)} problem(s) in {ws.path})", 9)
     if as_json:
-        click.echo(json.dumps(report.to_dict(), indent=2))
+        echo_json(report.to_dict() | {"damage": []})
     if report.ok:
         if not as_json:
-            say(f"audit log intact: {report.entries} entries, head #{report.head_seq} {report.head_hash[:16]}")
+            say(
+                f"workspace intact (every database page and vault file checked); audit log intact: "
+                f"{report.entries} entries, head #{report.head_seq} {report.head_hash[:16]}"
+            )
         return
     for problem in report.problems:
         say(f"  {problem}")
@@ -183,11 +195,11 @@ def audit_log(limit: int, as_json: bool) -> None:
         finally:
             ws.close()
     if as_json:
-        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        echo_json(rows)
         return
     for row in rows:
         details = json.dumps(row["details"], ensure_ascii=False, sort_keys=True)
-        click.echo(f"{row['seq']:>6}  {row['at']}  {row['actor']}  {row['action']}  {details}")
+        echo(f"{row['seq']:>6}  {row['at']}  {row['actor']}  {row['action']}  {details}")
 
 
 # -- people, events, consent, badges (issue #4) ----------------------------------------------------

@@ -1,20 +1,21 @@
 """Write a file all at once or not at all.
 
-The bytes go to a hidden temporary file in the destination folder, which is flushed to disk
-and then renamed over the destination. A reader (or a crash) sees either the old file or the
-complete new one, never a partial output.
+The bytes go to a hidden, locked temporary file in the destination folder (``.safepost-*.part``,
+see :mod:`safepost.media.staging`), which is flushed to disk and then renamed over the
+destination; one left by a killed run is removed by the next write to that folder. A reader
+(or a crash) sees either the old file or the complete new one, never a partial output.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
 from safepost.core import OutputError
+from safepost.media import staging
 
 
 def atomic_write(path: str | os.PathLike[str], write: Callable[[BinaryIO], None]) -> None:
@@ -29,10 +30,9 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[BinaryIO], None]
     if not folder.is_dir():
         raise OutputError(f"Cannot write {target}: the folder {folder} does not exist.")
     try:
-        fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=".safepost-", suffix=".part")
+        fd, tmp = staging.new_part(folder)  # also removes the .part files of killed runs here
     except OSError as exc:
         raise OutputError(f"Cannot write {target}: {_reason(exc)}.") from exc
-    tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as stream:
             write(stream)

@@ -13,7 +13,7 @@ from pathlib import Path
 from PIL import ExifTags, Image, IptcImagePlugin
 
 from safepost.core import Finding, InputError, Severity
-from safepost.media.images import ensure_heif_support
+from safepost.media.images import DECODE_ERRORS, decode_error, ensure_heif_support, pixel_bomb
 
 _GPS_IFD, _EXIF_IFD, _IFD1 = ExifTags.IFD.GPSInfo, ExifTags.IFD.Exif, ExifTags.IFD.IFD1
 
@@ -89,6 +89,15 @@ def _gps_findings(gps: dict) -> list[Finding]:
     return found
 
 
+def _stored_size(value: object) -> str:
+    """How much a tag holds, whatever type it was stored as (bytes, text, numbers, one number)."""
+    if isinstance(value, bytes | str):
+        return f"{len(value)} bytes"
+    if isinstance(value, tuple | list):
+        return f"{len(value)} values"
+    return "1 value"
+
+
 def _exif_findings(im: Image.Image) -> list[Finding]:
     exif = im.getexif()
     found: list[Finding] = []
@@ -105,7 +114,7 @@ def _exif_findings(im: Image.Image) -> list[Finding]:
             found.append(_finding(kind, severity, title, value, "EXIF"))
     if 0x927C in merged:
         found.append(
-            _finding("makernotes", Severity.MEDIUM, "Camera-maker notes", f"{len(merged[0x927C])} bytes", "EXIF")
+            _finding("makernotes", Severity.MEDIUM, "Camera-maker notes", _stored_size(merged[0x927C]), "EXIF")
         )
     found += _gps_findings(gps)
     if ifd1 and (0x0201 in ifd1 or 0x0111 in ifd1):
@@ -230,6 +239,10 @@ def inspect_image(path: str | Path, data: bytes | None = None) -> list[Finding]:
     try:
         with Image.open(io.BytesIO(data) if data is not None else path) as im:
             found = _exif_findings(im) + _xmp_findings(im) + _iptc_findings(im) + _container_findings(im, path)
-    except (OSError, SyntaxError, ValueError) as exc:
+    except Image.DecompressionBombError as exc:
+        raise pixel_bomb(path) from exc
+    except ValueError as exc:
+        raise decode_error(path, exc) from exc
+    except DECODE_ERRORS as exc:
         raise InputError(f"{path.name} is not an image safepost can read ({exc})") from exc
     return sorted(found, key=lambda f: -f.severity.rank)

@@ -98,7 +98,7 @@ _PRIMARY_ONLY_FORMATS = frozenset({"MPO", "HEIF", "JPEG", "BMP"})
 # Pillow plugins tried when opening an input; MPO is reached through the JPEG plugin.
 _OPEN_FORMATS = ("JPEG", "PNG", "WEBP", "HEIF", "AVIF", "TIFF", "BMP", "GIF")
 # What Pillow may raise on damaged data (its plugins are not consistent about it).
-_DECODE_ERRORS = (
+DECODE_ERRORS = (
     OSError,
     SyntaxError,
     ValueError,
@@ -221,15 +221,16 @@ def load_image(
         except UnidentifiedImageError:
             _raise_unsupported_or_unknown(source, io.BytesIO(data) if data is not None else source)
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-            raise TooLargeError(
-                f"{source} is too large to process safely ({exc}). The limit is {max_pixels:,} pixels per frame."
-            ) from exc
+            raise pixel_bomb(source, max_pixels) from exc
         except Warning as exc:
             # Only reached when warnings are turned into errors (python -W error).
-            raise _damaged(source, exc) from exc
+            raise decode_error(source, exc) from exc
         except OSError as exc:
             # Opening failed before decoding (e.g. permission denied, read error).
             raise InputError(f"{source} cannot be read: {exc.strerror or exc}.") from exc
+        except DECODE_ERRORS as exc:
+            # Raised while Image.open parses the header chunks (PNG iCCP/zTXt/iTXt bombs, bad TIFF tags).
+            raise decode_error(source, exc) from exc
 
 
 def _check_file(source: Path) -> None:
@@ -241,7 +242,7 @@ def _raise_unsupported_or_unknown(source: Path, opened: Path | io.BytesIO) -> No
     try:
         with Image.open(opened) as other:
             kind = other.format or "unknown"
-    except (UnidentifiedImageError, Image.DecompressionBombError, *_DECODE_ERRORS):
+    except (UnidentifiedImageError, Image.DecompressionBombError, *DECODE_ERRORS):
         raise InputError(f"{source} is not an image safepost can read (unknown format, or a damaged file).") from None
     raise UnsupportedFormatError(
         f"{source} is a {kind} image, which safepost does not support. Supported formats: {supported_formats_text()}."
@@ -261,8 +262,8 @@ def _decode(im: Image.Image, source: Path, max_pixels: int, max_total_pixels: in
         count = 1 if fmt in _PRIMARY_ONLY_FORMATS else int(getattr(im, "n_frames", 1))
         _check_total_size(source, im, fmt, count, max_pixels, max_total_pixels)
         loop = im.info.get("loop")
-    except _DECODE_ERRORS as exc:
-        raise _damaged(source, exc) from exc
+    except DECODE_ERRORS as exc:
+        raise decode_error(source, exc) from exc
     animated = fmt in _ANIMATED_FORMATS and count > 1
 
     frames: list[Image.Image] = []
@@ -279,8 +280,8 @@ def _decode(im: Image.Image, source: Path, max_pixels: int, max_total_pixels: in
                 raise _too_large_total(source, total, max_total_pixels)
             im.load()
             duration = im.info.get("duration", 0)
-        except _DECODE_ERRORS as exc:
-            raise _damaged(source, exc) from exc
+        except DECODE_ERRORS as exc:
+            raise decode_error(source, exc) from exc
         frames.append(_normalise_frame(im, source))
         if animated:
             durations.append(int(duration or 0))
@@ -321,6 +322,21 @@ def _check_total_size(
         raise _too_large_total(source, total, max_total_pixels)
 
 
+def metadata_bomb(source: Path) -> TooLargeError:
+    """A compressed metadata block (PNG iCCP, zTXt, iTXt) that expands past Pillow's limit."""
+    from PIL import PngImagePlugin
+
+    return TooLargeError(
+        f"{source} holds a compressed metadata block (ICC profile or text) that expands past "
+        f"{PngImagePlugin.MAX_TEXT_CHUNK:,} bytes: refused as a decompression bomb."
+    )
+
+
+def pixel_bomb(source: Path, max_pixels: int = MAX_PIXELS) -> TooLargeError:
+    """Pillow's own hard limit on pixels was reached (the header declares a huge picture)."""
+    return TooLargeError(f"{source} is too large to process safely. The limit is {max_pixels:,} pixels per frame.")
+
+
 def _too_large_total(source: Path, total: int, max_total_pixels: int) -> TooLargeError:
     return TooLargeError(
         f"{source} is too large: its frames hold {total:,} pixels or more in all; "
@@ -328,7 +344,9 @@ def _too_large_total(source: Path, total: int, max_total_pixels: int) -> TooLarg
     )
 
 
-def _damaged(source: Path, exc: BaseException) -> InputError:
+def decode_error(source: Path, exc: BaseException) -> InputError:
+    if "Decompressed data too large" in str(exc):
+        return metadata_bomb(source)
     detail = str(exc).strip() or type(exc).__name__
     return InputError(f"{source} is damaged or truncated and cannot be decoded ({detail}).")
 
@@ -454,6 +472,7 @@ def save_image(
             f"Cannot write {path}: {writer} holds a single picture but the input has {len(images)} "
             "frames; choose GIF, WEBP, PNG or TIFF for the output."
         )
+    durations = durations or None  # pages of a TIFF (or a still) have no display times
     if durations is not None and len(images) > 1 and len(durations) != len(images):
         raise ValueError(f"{len(durations)} durations given for {len(images)} frames")
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
+from typing import BinaryIO
 
 from safepost.core import InputError
 
@@ -24,3 +27,28 @@ def check_input_file(source: Path, kind: str = "a") -> None:
         raise InputError(f"{source} is not a regular file.")
     if info.st_size == 0:
         raise InputError(f"{source} is empty (0 bytes).")
+
+
+def open_regular(source: Path) -> BinaryIO:
+    """Open ``source`` for reading only if it is a regular file; a FIFO, socket or device is refused.
+
+    The file is opened without blocking (a FIFO with no writer would otherwise hang forever)
+    and checked on the open descriptor, so it cannot be swapped for a special file meanwhile.
+    """
+    try:
+        fd = os.open(source, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    except FileNotFoundError:
+        raise InputError(f"{source} does not exist.") from None
+    except IsADirectoryError:
+        raise InputError(f"{source} is a folder, not a file.") from None
+    except OSError as exc:
+        raise InputError(f"{source} cannot be read: {exc.strerror or exc}.") from None
+    mode = os.fstat(fd).st_mode
+    if stat.S_ISDIR(mode):
+        os.close(fd)
+        raise InputError(f"{source} is a folder, not a file.")
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        raise InputError(f"{source} is not a regular file (a pipe, socket or device): refused before reading.")
+    os.set_blocking(fd, True)
+    return os.fdopen(fd, "rb")

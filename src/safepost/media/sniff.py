@@ -20,14 +20,12 @@ _ASF_GUID = bytes.fromhex("3026b2758e66cf11a6d900aa0062ce6c")
 
 def sniff(path: str | Path) -> str:
     """The family of the file at ``path``; InputError if it cannot be read at all."""
+    from safepost.media.inputs import open_regular
+
     path = Path(path)
     try:
-        with path.open("rb") as f:
+        with open_regular(path) as f:
             head = f.read(64)
-    except FileNotFoundError as exc:
-        raise InputError(f"{path} does not exist") from exc
-    except IsADirectoryError as exc:
-        raise InputError(f"{path} is a folder, not a file") from exc
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror or exc}") from exc
     if not head:

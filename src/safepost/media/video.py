@@ -29,7 +29,6 @@ import contextlib
 import contextvars
 import os
 import struct
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -49,6 +48,7 @@ from av.video.reformatter import ColorRange, Colorspace
 
 from safepost.anonymize.voice import VoiceDisguiser
 from safepost.core import InputError, OutputError, TooLargeError, UnsupportedFormatError
+from safepost.media import staging
 from safepost.media.inputs import check_input_file
 from safepost.media.mp4box import strip_user_data
 
@@ -610,11 +610,9 @@ def _check_target(source: Path, target: Path) -> None:
 def _temp_output(target: Path) -> Iterator[Path]:
     """A hidden temporary file next to ``target``, renamed over it if the block succeeds."""
     try:
-        fd, name = tempfile.mkstemp(dir=target.parent, prefix=".safepost-", suffix=".part")
-        os.close(fd)
+        fd, tmp = staging.new_part(target.parent)  # locked until this process ends or closes it
     except OSError as exc:
         raise OutputError(f"Cannot write {target}: {exc.strerror or exc}.") from exc
-    tmp = Path(name)
     try:
         yield tmp
         _fsync(tmp, os.O_RDONLY)
@@ -625,6 +623,8 @@ def _temp_output(target: Path) -> Iterator[Path]:
         if isinstance(exc, OSError):
             raise OutputError(f"Cannot write {target}: {exc.strerror or exc}.") from exc
         raise
+    finally:
+        os.close(fd)
     with contextlib.suppress(OSError):
         _fsync(target.parent, os.O_RDONLY)
 

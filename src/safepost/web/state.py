@@ -9,6 +9,7 @@ from typing import Any
 from jinja2 import Environment
 from starlette.requests import Request
 
+from safepost.web.backoff import UnlockFailures
 from safepost.web.checking import Checker
 from safepost.web.config import WebConfig
 from safepost.web.forms import MEDIA_FAMILIES, Form, read_form
@@ -26,6 +27,7 @@ class AppState:
     checker: Checker
     templates: Environment
     unlock_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    unlock_failures: UnlockFailures = field(default_factory=UnlockFailures)
     extra: dict[str, Any] = field(default_factory=dict)
 
 

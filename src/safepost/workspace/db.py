@@ -1,7 +1,8 @@
 """The workspace: a folder holding an SQLCipher 4 database, ``workspace.json`` and the vault.
 
 Opening derives the passphrase key (argon2id), unwraps the root key, opens the database with
-its raw sub-key and proves it with a real read. Nothing on disk changes before that succeeds.
+its raw sub-key, proves it with a real read and checks every page's HMAC (damage is exit 9,
+"the workspace is damaged: restore a backup"). Nothing on disk changes before that succeeds.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import sqlcipher3
 
 from safepost.core import WorkspaceError
 from safepost.workspace import audit as audit_chain
+from safepost.workspace.integrity import damaged, is_damage
 from safepost.workspace.keys import (
     FORMAT,
     VERSION,
@@ -88,6 +90,8 @@ def _params(data: dict) -> dict:
 
 
 def _db_error(path: Path, exc: Exception) -> WorkspaceError:
+    if is_damage(exc):
+        return damaged(path, exc)
     text = str(exc)
     if "locked" in text or "busy" in text:
         return WorkspaceError(f"the workspace at {path} is busy (another safepost is writing); try again")
@@ -173,6 +177,9 @@ class Workspace:
         ws = cls(folder, data, root, cls._connect(folder, WorkspaceKeys.from_root(root).db), actor or default_actor())
         try:
             ws._migrate()
+        except DatabaseError as exc:
+            ws.close()
+            raise _db_error(folder, exc) from None
         except BaseException:
             ws.close()
             raise
@@ -185,14 +192,20 @@ class Workspace:
             str(folder / DB_FILE), isolation_level=None, timeout=BUSY_TIMEOUT_S, check_same_thread=True
         )
         try:
+            conn.execute("PRAGMA cipher_log_level = NONE")  # damage is reported once, as exit 9
             conn.execute(f"PRAGMA key = \"x'{db_key.hex()}'\"")
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         except DatabaseError as exc:
             conn.close()
-            raise WorkspaceError(
-                f"the database of the workspace at {folder} cannot be read with its key: it is damaged "
-                f"or was replaced ({exc})"
-            ) from None
+            raise damaged(folder, f"its database cannot be read with its key or was replaced: {exc}") from None
+        try:
+            # Every page's HMAC, on every open: damage anywhere is found before any command trusts a row.
+            bad = [row[0] for row in conn.execute("PRAGMA cipher_integrity_check").fetchall()]
+        except DatabaseError as exc:
+            bad = [str(exc)]
+        if bad:
+            conn.close()
+            raise damaged(folder, "; ".join(str(b) for b in bad[:3]))
         try:
             conn.execute("PRAGMA journal_mode = WAL").fetchone()
             # FULL: a commit is on disk before the audit anchor names it (no false "truncated" alarm).
@@ -284,10 +297,13 @@ class Workspace:
                 yield conn
                 if conn.total_changes != self._changes_at_begin and not self._audited:
                     raise WorkspaceError("internal error: a change to the workspace was not recorded in the audit log")
-            except BaseException:
+            except BaseException as exc:
                 self._depth = 0
                 if conn.in_transaction:
-                    conn.execute("ROLLBACK")
+                    with contextlib.suppress(DatabaseError):
+                        conn.execute("ROLLBACK")
+                if is_damage(exc):
+                    raise damaged(self.path, exc) from None
                 raise
             self._depth = 0
             try:
@@ -310,9 +326,14 @@ class Workspace:
             conn.execute("BEGIN")
             try:
                 yield conn
+            except DatabaseError as exc:
+                if is_damage(exc):
+                    raise damaged(self.path, exc) from None
+                raise
             finally:
                 if conn.in_transaction:
-                    conn.execute("ROLLBACK")
+                    with contextlib.suppress(DatabaseError):
+                        conn.execute("ROLLBACK")
 
     def audit(
         self, conn: Connection, action: str, details: dict[str, Any] | None = None, actor: str | None = None
@@ -340,6 +361,12 @@ class Workspace:
         data = self._keyfile.load()
         with self.read() as conn:
             return audit_chain.verify(conn, data.get("audit_anchor"), self._keys.anchor, self.id)
+
+    def check_integrity(self) -> list[str]:
+        """Problems in any database page, the database structure or any vault file (empty: intact)."""
+        from safepost.workspace import integrity
+
+        return integrity.check(self)
 
     def audit_log(self, limit: int | None = None) -> list[dict]:
         """The latest ``limit`` audit entries, oldest first."""

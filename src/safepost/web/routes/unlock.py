@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 
 from fastapi import APIRouter
@@ -10,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from safepost.core import WorkspaceError, WrongPassphraseError
+from safepost.web import backoff
 from safepost.web.forms import read_form
 from safepost.web.i18n import LANGS, translator
 from safepost.web.render import lang_of, redirect, render
@@ -65,10 +65,19 @@ async def unlock(request: Request) -> Response:
         try:
             worker = await WorkspaceWorker.open(state.config.workspace, passphrase, actor=actor)
         except WrongPassphraseError:
-            await asyncio.sleep(state.config.unlock_delay_s)
+            # Each wrong guess in a row doubles the wait (still one attempt at a time).
+            state.unlock_failures.failed()
+            await backoff.wait(state.unlock_failures.delay(state.config.unlock_delay_s))
             return _unlock_page(request, 401, _("Wrong passphrase. Nothing was opened; try again."))
         except WorkspaceError as exc:
             return _unlock_page(request, 503, _("The workspace cannot be opened: {reason}", reason=str(exc)))
+        if state.unlock_failures.count:
+            try:
+                await worker.call(backoff.record, state.unlock_failures)
+            except BaseException:
+                worker.close()  # failures that cannot be audited keep the workspace locked
+                raise
+            state.unlock_failures.reset()
     session = state.sessions.create(worker, actor or "")
     request.state.session = session
     response = redirect(request, "/posts/new")
