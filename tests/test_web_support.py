@@ -1,8 +1,8 @@
 """Shared helpers of the web app tests: a workspace with people, a running server, a fast fake check.
 
-The fake post check follows the contract of ``safepost.check`` (same report classes, the registry's
-own consent rule for keeps, real masks) but takes its face boxes from the test instead of running
-the detectors, so the route tests stay fast. The browser test uses the real check.
+The fake post check follows the contract of ``safepost.check`` (same report classes, the product's
+own review rules from ``safepost.check.decide``, real masks) but takes its face boxes from the test
+instead of running the detectors, so the route tests stay fast. The browser test uses the real check.
 """
 
 from __future__ import annotations
@@ -96,40 +96,28 @@ class ServerThread:
 class FakeChecker:
     """The post check's contract with preset face boxes (see the module docstring)."""
 
-    def __init__(self, boxes: list[list[int]]) -> None:
+    def __init__(self, boxes: list[list[int]], block_minors: bool = True) -> None:
         self.boxes = boxes
+        self.block_minors = block_minors
         self.checks = 0
 
     def _analyse(self, ws, draft):
-        from safepost.check.decide import consent_for
-        from safepost.check.model import MediaRegion, MediaReport, PostFinding, PostReport
+        from safepost.check.decide import decide_media
+        from safepost.check.media import AnalysedMedia
+        from safepost.check.model import MediaRegion, MediaReport, PostReport
         from safepost.media.images import load_image
         from safepost.web.checking import build_post
 
         post, review = build_post(ws, draft)
-        reports, pixels, findings = [], {}, []
+        media, pixels = [], {}
         for name in post.meta.media:
             rgb = load_image(name, data=post.media[name]).frames[0]
             regions = [MediaRegion(f"f{i}", "face", list(box)) for i, box in enumerate(self.boxes, start=1)]
-            reports.append(MediaReport(name, "image", rgb.shape[1], rgb.shape[0], regions))
+            media.append(AnalysedMedia(MediaReport(name, "image", rgb.shape[1], rgb.shape[0], regions), rgb))
             pixels[name] = rgb
-        by_name = {r.name: r for r in reports}
-        for item in review.drop:
-            for region in by_name[item.media].regions:
-                if region.id == item.region:
-                    region.decision = "keep"
-        with ws.read() as conn:
-            for item in review.keep:
-                region = next(r for r in by_name[item.media].regions if r.id == item.region)
-                allowed, reason, _ = consent_for(conn, item.person_id, "face", post.meta, "2026-06-01T00:00:00Z")
-                if allowed:
-                    region.decision, region.person_id = "keep", item.person_id
-                else:
-                    findings.append(
-                        PostFinding("keep_refused", "medium", f"Face {region.id} stays masked: {reason}", "w", "f")
-                    )
-        for n, item in enumerate(review.add, start=1):
-            by_name[item.media].regions.append(MediaRegion(f"m{n}", "manual", list(item.box)))
+        with ws.read() as conn:  # the product's own review rules: keep, drop, add
+            findings, _ = decide_media(conn, media, review, post.meta, "2026-06-01T00:00:00Z", self.block_minors)
+        reports = [m.report for m in media]
         masked = any(r.decision == "mask" for m in reports for r in m.regions)
         report = PostReport("medium" if masked else "low", 2, ["fake check"], findings, reports, [])
         return report, pixels

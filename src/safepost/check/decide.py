@@ -110,10 +110,11 @@ def decide_media(
         if region is None:
             findings.append(_review_problem(item.media, f"no face {item.region or item.box} to keep"))
             continue
-        allowed, reason, ids = _may_keep(conn, region, item.person_id, report.kind, meta, at, block_minors)
+        use = keep_use(report.kind)
+        allowed, reason, ids = may_keep(conn, item.person_id, use, meta, at, block_minors, region.nophoto)
         if allowed:
             region.decision, region.person_id, region.reason = "keep", item.person_id, reason
-            used.append(ConsentUse(item.person_id, "face" if report.kind == "image" else "video", ids))
+            used.append(ConsentUse(item.person_id, use, ids))
         else:
             region.reason = f"not kept: {reason}"
             findings.append(
@@ -138,15 +139,27 @@ def decide_media(
     return findings, used
 
 
-def _may_keep(conn, region, person_id, kind, meta, at, block_minors) -> tuple[bool, str, list[int]]:
-    if region.nophoto:
+def may_keep(
+    conn, person_id: str, use: str, meta: PostMeta, at: str, block_minors: bool, nophoto: bool = False
+) -> tuple[bool, str, list[int]]:
+    """May the face of ``person_id`` stay visible for ``use`` ("face" or "video")? (allowed, reason, consent ids).
+
+    The one keep rule of the check, the prepare step and the web app's review: a NO PHOTO wearer and,
+    under the policy, a minor are never shown; anyone else only as far as their consent covers the post.
+    """
+    if nophoto:
         return False, "this person wears a NO PHOTO tag", []
     person = find_person(conn, person_id)
     if person is None:
         return False, f"{person_id} is not in the registry", []
     if person.is_minor and block_minors:
         return False, f"{person_id} is a minor; the policy never shows minors", []
-    return consent_for(conn, person_id, "face" if kind == "image" else "video", meta, at)
+    return consent_for(conn, person_id, use, meta, at)
+
+
+def keep_use(kind: str) -> str:
+    """The consent a kept face needs: "face" for a picture, "video" for a video."""
+    return "face" if kind == "image" else "video"
 
 
 def _review_problem(media: str, message: str) -> PostFinding:

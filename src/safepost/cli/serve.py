@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from safepost.cli import _fail, main, say, warn
+from safepost.cli.post import _policy_option
 from safepost.core import SafepostError
 
 
@@ -28,8 +31,15 @@ from safepost.core import SafepostError
 @click.option(
     "--max-upload-mb", type=click.IntRange(1, 4096), default=256, show_default=True, help="Largest upload, in MB."
 )
+@_policy_option
 def serve_command(
-    host: str, port: int, no_browser: bool, allow_remote: bool, idle_minutes: float, max_upload_mb: int
+    host: str,
+    port: int,
+    no_browser: bool,
+    allow_remote: bool,
+    idle_minutes: float,
+    max_upload_mb: int,
+    policy_path: Path | None,
 ) -> None:
     """Open the web app for people who prefer a browser to the command line. It runs on this computer only."""
     from safepost.cli.workspace import _workspace_path
@@ -50,7 +60,7 @@ def serve_command(
     try:
         server.check_workspace(path)
         server.check_port_free(host, port)
-        config = server.make_config(path, host, allow_remote, idle_minutes, max_upload_mb)
+        config = server.make_config(path, host, allow_remote, idle_minutes, max_upload_mb, policy_path)
         say(f"safepost is running at {server.url_for(host, port)} (press Ctrl+C to stop)")
         server.run(config, host, port, open_browser=not no_browser)
     except SafepostError as exc:

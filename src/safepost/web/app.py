@@ -46,7 +46,7 @@ def create_app(
     # No /docs, /redoc or /openapi.json: those pages load scripts from a CDN, and nothing here may.
     app = FastAPI(title="safepost", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     app.state.web = AppState(
-        config=config, sessions=sessions, checker=checker or PostChecker(), templates=make_environment()
+        config=config, sessions=sessions, checker=checker or PostChecker(config.policy), templates=make_environment()
     )
     app.add_middleware(SecurityMiddleware, allowed_hosts=config.allowed_hosts)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

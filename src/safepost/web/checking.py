@@ -51,19 +51,26 @@ def build_post(ws: Any, draft: Draft):
 
 
 class PostChecker:
-    """The real post check (``safepost.check``)."""
+    """The real post check (``safepost.check``) under the organisation's ``policy`` (cautious by default)."""
+
+    def __init__(self, policy: Any = None) -> None:
+        from safepost.risk.policy import Policy
+
+        self.policy = policy if policy is not None else Policy()
 
     def check(self, ws: Any, draft: Draft) -> Any:
         from safepost.check import check_post
 
         post, review = build_post(ws, draft)
-        return check_post(post, ws, review=review, analyser=_analyser(draft))
+        return check_post(post, ws, policy=self.policy, review=review, analyser=_analyser(draft))
 
     def prepare(self, ws: Any, draft: Draft, approve_by: str | None) -> Any:
         from safepost.check import prepare_post
 
         post, review = build_post(ws, draft)
-        return prepare_post(post, ws, review=review, approve_by=approve_by or None, analyser=_analyser(draft))
+        return prepare_post(
+            post, ws, policy=self.policy, review=review, approve_by=approve_by or None, analyser=_analyser(draft)
+        )
 
 
 def _analyser(draft: Draft):

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from safepost.risk.policy import Policy
+
 MIB = 1024 * 1024
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]", "::1")
 
@@ -29,6 +31,8 @@ class WebConfig:
     #: Host header values accepted (DNS-rebinding defence); None accepts any (only with --allow-remote)
     allowed_hosts: tuple[str, ...] | None = LOOPBACK_HOSTS
     default_lang: str = "en"
+    #: the organisation's ``policy.yaml`` (``safepost serve --policy``), applied as ``safepost check`` does
+    policy: Policy = field(default_factory=Policy)
     #: how often idle sessions are swept, in seconds
     sweep_every_s: float = 30.0
     extra: dict = field(default_factory=dict)

@@ -53,9 +53,20 @@ def check_port_free(host: str, port: int) -> None:
             raise SafepostError(f"cannot listen on {host}:{port}: {exc.strerror or exc} (try another --port)") from None
 
 
-def make_config(workspace: Path, host: str, allow_remote: bool, idle_minutes: float, max_upload_mb: int) -> WebConfig:
+def make_config(
+    workspace: Path,
+    host: str,
+    allow_remote: bool,
+    idle_minutes: float,
+    max_upload_mb: int,
+    policy_path: Path | None = None,
+) -> WebConfig:
+    """The app's settings; ``policy_path`` is read by the same ``load_policy`` as ``safepost check``."""
+    from safepost.risk.policy import load_policy
+
     return WebConfig(
         workspace=workspace,
+        policy=load_policy(policy_path),
         idle_lock_s=idle_minutes * 60,
         max_upload_bytes=max_upload_mb * 1024 * 1024,
         allowed_hosts=LOOPBACK_HOSTS if is_loopback(host) else None,

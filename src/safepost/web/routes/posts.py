@@ -168,11 +168,11 @@ async def before_picture(request: Request, draft_id: str, name: str) -> Response
     return Response(jpeg, media_type="image/jpeg", headers={"Content-Disposition": "inline"})
 
 
-def _consent_for_keep(ws, draft: Draft, person_id: str, use: str) -> tuple[bool, str]:
-    """Whether ``person_id``'s consent covers ``use`` on every platform of the post (the check's own rule)."""
+def _may_keep(ws, draft: Draft, person_id: str, use: str, policy, nophoto: bool) -> tuple[bool, str]:
+    """The check's own keep rule (``safepost.check.decide.may_keep``) for this draft, under the app's policy."""
     from pydantic import ValidationError
 
-    from safepost.check.decide import consent_for
+    from safepost.check.decide import may_keep
     from safepost.post import PostMeta
 
     try:
@@ -181,7 +181,7 @@ def _consent_for_keep(ws, draft: Draft, person_id: str, use: str) -> tuple[bool,
         raise InputError(f"The post's details are not valid: {exc.errors()[0]['msg']}") from None
     at = (meta.publish_at or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
     with ws.read() as conn:
-        allowed, reason, _ = consent_for(conn, person_id, use, meta, at)
+        allowed, reason, _ = may_keep(conn, person_id, use, meta, at, policy.block_identifiable_minors, bool(nophoto))
     return allowed, reason
 
 
@@ -211,8 +211,11 @@ async def keep(request: Request, draft_id: str) -> Response:
         return await _review_response(
             request, session, draft, _("Not kept: this person wears a NO PHOTO tag."), status=200
         )
-    use = "face" if region["media_kind"] == "image" else "video"
-    allowed, reason = await session.worker.call(_consent_for_keep, draft, person_id, use)
+    from safepost.check.decide import keep_use
+
+    policy = web_state(request).config.policy
+    use = keep_use(region["media_kind"])
+    allowed, reason = await session.worker.call(_may_keep, draft, person_id, use, policy, region.get("nophoto"))
     if not allowed:
         notice = _("Not kept: {person}'s consent does not cover this post ({reason}).", person=person_id, reason=reason)
         return await _review_response(request, session, draft, notice)
