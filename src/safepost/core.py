@@ -135,6 +135,32 @@ class Severity(StrEnum):
         return ["info", "low", "medium", "high"].index(self.value)
 
 
+#: The one severity of each kind of finding, in every command (``inspect``, ``check``, the archive
+#: audit): what a file or post reveals is as dangerous whichever command finds it.
+SEVERITY = {
+    "location": Severity.HIGH,
+    "telemetry": Severity.HIGH,
+    "owner": Severity.HIGH,
+    "serial": Severity.HIGH,
+    "preview": Severity.HIGH,
+    "attachment": Severity.HIGH,
+    "history": Severity.HIGH,
+    "device": Severity.MEDIUM,
+    "date": Severity.MEDIUM,
+    "text": Severity.MEDIUM,
+    "makernotes": Severity.MEDIUM,
+    "xmp": Severity.MEDIUM,
+    "software": Severity.LOW,
+    "iptc": Severity.LOW,
+    "icc": Severity.LOW,
+}
+
+
+def severity_of(kind: str) -> Severity:
+    """The severity of a finding ``kind`` (``SEVERITY``); a kind not listed there is LOW."""
+    return SEVERITY.get(kind, Severity.LOW)
+
+
 @dataclass
 class Finding:
     """Something a file or post reveals, why it matters, and what to do about it.

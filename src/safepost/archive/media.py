@@ -155,28 +155,17 @@ class MediaAnalyser:
     def _video(self, path: str, data: bytes) -> MediaResult:
         import av
 
-        from safepost.media.video import _DATE_KEYS, _INPUT_OPTIONS, _is_gps_key
+        from safepost.media.video import open_video_bytes
+        from safepost.media.video_meta import video_findings
 
         result = MediaResult(path=path, kind="video")
-        options = {k: v for k, v in _INPUT_OPTIONS.items() if k != "protocol_whitelist"}
         try:
-            with av.open(io.BytesIO(data), "r", container_options=options, metadata_errors="replace") as container:
-                tags = [dict(container.metadata)] + [dict(s.metadata) for s in container.streams]
-                findings = []
-                for found in tags:
-                    for key, value in found.items():
-                        if _is_gps_key(key):
-                            findings.append(
-                                Finding("location", Severity.HIGH, "Location where the video was filmed", value)
-                            )
-                        elif key in _DATE_KEYS:
-                            findings.append(Finding("date", Severity.MEDIUM, "Date and time of filming", value))
-                        elif key.lower().endswith(("make", "model")):
-                            findings.append(Finding("device", Severity.MEDIUM, f"Camera or phone {key}", value))
-                result.findings = _summary(findings)
-                result.gps = _iso6709(next((f.value for f in findings if f.kind == "location"), ""))
+            findings = video_findings(data)  # the same reader, and severities, as `safepost inspect`
+            result.findings = _summary(findings)
+            result.gps = _iso6709(next((f.value for f in findings if f.kind == "location"), ""))
+            with open_video_bytes(data) as container:
                 frames = self._key_frames(container)
-        except (av.FFmpegError, ValueError, UnicodeError, OSError) as exc:
+        except (InputError, av.FFmpegError, ValueError, UnicodeError, OSError) as exc:
             result.error = f"the video cannot be read ({type(exc).__name__})"
             result.problem = UNREADABLE
             return result

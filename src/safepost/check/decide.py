@@ -12,6 +12,7 @@ from safepost.check.media import AnalysedMedia
 from safepost.check.model import MediaRegion, PostFinding
 from safepost.consent.people import find_person
 from safepost.consent.registry import check_on
+from safepost.core import severity_of
 from safepost.post.review import Box, Review
 from safepost.post.schema import PostMeta
 
@@ -324,14 +325,11 @@ def _text_finding(name: str, text: dict, third_party: bool) -> PostFinding:
     )
 
 
-_METADATA_SEVERITY = {"location": "high", "serial": "high", "owner": "high", "device": "medium", "preview": "high"}
-
-
 def _metadata_finding(name: str, meta: dict) -> PostFinding:
     kind = meta.get("kind", "metadata")
     return PostFinding(
         f"metadata_{kind}",
-        _METADATA_SEVERITY.get(kind, "low"),
+        severity_of(kind).value,  # the same severity as `safepost inspect` and the archive audit
         f"{meta.get('title', kind)}: {meta.get('value', '')}".strip(": "),
         meta.get("why") or "Hidden data in the file travels with it when it is posted or forwarded.",
         "prepare writes a clean copy from the pixels only, with no metadata.",

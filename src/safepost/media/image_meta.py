@@ -12,30 +12,30 @@ from pathlib import Path
 
 from PIL import ExifTags, Image, IptcImagePlugin
 
-from safepost.core import Finding, InputError, Severity
+from safepost.core import Finding, InputError, severity_of
 from safepost.media.images import DECODE_ERRORS, decode_error, ensure_heif_support, pixel_bomb
 
 _GPS_IFD, _EXIF_IFD, _IFD1 = ExifTags.IFD.GPSInfo, ExifTags.IFD.Exif, ExifTags.IFD.IFD1
 
-# (tag id, kind, severity, title) for IFD0 and the Exif IFD
+# (tag id, kind, title) for IFD0 and the Exif IFD; the severity is the kind's (core.SEVERITY)
 _TAGS = [
-    (0x010F, "device", Severity.MEDIUM, "Camera or phone make"),
-    (0x0110, "device", Severity.MEDIUM, "Camera or phone model"),
-    (0x0131, "software", Severity.LOW, "Software used"),
-    (0x013C, "device", Severity.MEDIUM, "Computer name"),
-    (0x013B, "owner", Severity.HIGH, "Name of the photographer (Artist)"),
-    (0x8298, "owner", Severity.HIGH, "Copyright holder"),
-    (0x010E, "text", Severity.MEDIUM, "Description written into the file"),
-    (0x0132, "date", Severity.MEDIUM, "Date and time the file was changed"),
-    (0x9003, "date", Severity.MEDIUM, "Date and time the photo was taken"),
-    (0x9004, "date", Severity.MEDIUM, "Date and time the photo was digitised"),
-    (0xA430, "owner", Severity.HIGH, "Name of the camera's owner"),
-    (0xA431, "serial", Severity.HIGH, "Serial number of the camera"),
-    (0xA435, "serial", Severity.HIGH, "Serial number of the lens"),
-    (0xA433, "device", Severity.LOW, "Lens make"),
-    (0xA434, "device", Severity.LOW, "Lens model"),
-    (0xA420, "serial", Severity.HIGH, "Unique id of the picture"),
-    (0x9286, "text", Severity.MEDIUM, "Comment written into the file"),
+    (0x010F, "device", "Camera or phone make"),
+    (0x0110, "device", "Camera or phone model"),
+    (0x0131, "software", "Software used"),
+    (0x013C, "device", "Computer name"),
+    (0x013B, "owner", "Name of the photographer (Artist)"),
+    (0x8298, "owner", "Copyright holder"),
+    (0x010E, "text", "Description written into the file"),
+    (0x0132, "date", "Date and time the file was changed"),
+    (0x9003, "date", "Date and time the photo was taken"),
+    (0x9004, "date", "Date and time the photo was digitised"),
+    (0xA430, "owner", "Name of the camera's owner"),
+    (0xA431, "serial", "Serial number of the camera"),
+    (0xA435, "serial", "Serial number of the lens"),
+    (0xA433, "device", "Lens make"),
+    (0xA434, "device", "Lens model"),
+    (0xA420, "serial", "Unique id of the picture"),
+    (0x9286, "text", "Comment written into the file"),
 ]
 _WHY = {
     "location": "Anyone who gets the file can see where it was taken: a home, an office, a safe house.",
@@ -54,12 +54,12 @@ _WHY = {
 FIX = "Run `safepost clean` (or `safepost redact`): it writes a new file with none of this inside."
 
 
-def _finding(kind: str, severity: Severity, title: str, value: object, source: str) -> Finding:
+def _finding(kind: str, title: str, value: object, source: str) -> Finding:
     text = value.decode("latin-1", "replace") if isinstance(value, bytes) else str(value)
     text = text.strip("\x00 ").strip()
     return Finding(
         kind=kind,
-        severity=severity,
+        severity=severity_of(kind),
         title=title,
         value=text[:200],
         why=_WHY.get(kind, ""),
@@ -83,9 +83,9 @@ def _gps_findings(gps: dict) -> list[Finding]:
     lat = _degrees(gps.get(2), gps.get(1, "N"))
     lon = _degrees(gps.get(4), gps.get(3, "E"))
     value = f"{lat:.6f}, {lon:.6f}" if lat is not None and lon is not None else "GPS block present"
-    found = [_finding("location", Severity.HIGH, "GPS position where the photo was taken", value, "EXIF GPS")]
+    found = [_finding("location", "GPS position where the photo was taken", value, "EXIF GPS")]
     if gps.get(29):
-        found.append(_finding("date", Severity.MEDIUM, "GPS date", gps[29], "EXIF GPS"))
+        found.append(_finding("date", "GPS date", gps[29], "EXIF GPS"))
     return found
 
 
@@ -108,43 +108,38 @@ def _exif_findings(im: Image.Image) -> list[Finding]:
         ifd1 = exif.get_ifd(_IFD1)
     except (KeyError, ValueError, TypeError, OSError):
         gps, ifd1 = {}, {}
-    for tag, kind, severity, title in _TAGS:
+    for tag, kind, title in _TAGS:
         value = merged.get(tag)
         if value is not None and str(value).strip("\x00 ").strip():
-            found.append(_finding(kind, severity, title, value, "EXIF"))
+            found.append(_finding(kind, title, value, "EXIF"))
     if 0x927C in merged:
-        found.append(
-            _finding("makernotes", Severity.MEDIUM, "Camera-maker notes", _stored_size(merged[0x927C]), "EXIF")
-        )
+        found.append(_finding("makernotes", "Camera-maker notes", _stored_size(merged[0x927C]), "EXIF"))
     found += _gps_findings(gps)
     if ifd1 and (0x0201 in ifd1 or 0x0111 in ifd1):
-        found.append(_finding("preview", Severity.HIGH, "Embedded thumbnail of the picture", "EXIF thumbnail", "EXIF"))
+        found.append(_finding("preview", "Embedded thumbnail of the picture", "EXIF thumbnail", "EXIF"))
     return found
 
 
 _XMP_PATTERNS = [
-    (r"GPS(Latitude|Longitude)", "location", Severity.HIGH, "GPS position in XMP data"),
+    (r"GPS(Latitude|Longitude)", "location", "GPS position in XMP data"),
     (
         r"<dc:creator|photoshop:AuthorsPosition|Iptc4xmpCore:CreatorContactInfo",
         "owner",
-        Severity.HIGH,
         "Creator's name in XMP data",
     ),
     (
         r"SerialNumber|ImageUniqueID|DocumentID|InstanceID",
         "serial",
-        Severity.HIGH,
         "Device or document ids in XMP",
     ),
     (
         r"photoshop:City|Iptc4xmpCore:Location|photoshop:Country",
         "location",
-        Severity.HIGH,
         "Place names in XMP",
     ),
-    (r"PersonInImage|mwg-rs:Name", "owner", Severity.HIGH, "Names of people shown, in XMP"),
-    (r"CreatorTool", "software", Severity.LOW, "Editing software in XMP"),
-    (r"CreateDate|DateCreated|ModifyDate", "date", Severity.MEDIUM, "Dates in XMP"),
+    (r"PersonInImage|mwg-rs:Name", "owner", "Names of people shown, in XMP"),
+    (r"CreatorTool", "software", "Editing software in XMP"),
+    (r"CreateDate|DateCreated|ModifyDate", "date", "Dates in XMP"),
 ]
 
 
@@ -153,33 +148,31 @@ def _xmp_findings(im: Image.Image) -> list[Finding]:
     if not raw:
         return []
     text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
-    found = [
-        _finding(kind, sev, title, "", "XMP") for pattern, kind, sev, title in _XMP_PATTERNS if re.search(pattern, text)
-    ]
-    return found or [_finding("xmp", Severity.LOW, "XMP metadata block", f"{len(text)} characters", "XMP")]
+    found = [_finding(kind, title, "", "XMP") for pattern, kind, title in _XMP_PATTERNS if re.search(pattern, text)]
+    return found or [_finding("xmp", "XMP metadata block", f"{len(text)} characters", "XMP")]
 
 
 def _iptc_findings(im: Image.Image) -> list[Finding]:
     try:
         iptc = IptcImagePlugin.getiptcinfo(im) or {}
     except (SyntaxError, ValueError, OSError, IndexError):
-        return [_finding("iptc", Severity.LOW, "IPTC block (unreadable)", "", "IPTC")]
+        return [_finding("iptc", "IPTC block (unreadable)", "", "IPTC")]
     names = {
-        (2, 80): ("owner", Severity.HIGH, "Photographer's name (By-line)"),
-        (2, 90): ("location", Severity.HIGH, "City"),
-        (2, 101): ("location", Severity.HIGH, "Country"),
-        (2, 92): ("location", Severity.HIGH, "Place"),
-        (2, 120): ("text", Severity.MEDIUM, "Caption"),
-        (2, 116): ("owner", Severity.HIGH, "Copyright notice"),
-        (2, 55): ("date", Severity.MEDIUM, "Date"),
+        (2, 80): ("owner", "Photographer's name (By-line)"),
+        (2, 90): ("location", "City"),
+        (2, 101): ("location", "Country"),
+        (2, 92): ("location", "Place"),
+        (2, 120): ("text", "Caption"),
+        (2, 116): ("owner", "Copyright notice"),
+        (2, 55): ("date", "Date"),
     }
     found = []
     for key, value in iptc.items():
         if key in names:
-            kind, sev, title = names[key]
-            found.append(_finding(kind, sev, title, value[0] if isinstance(value, list) else value, "IPTC"))
+            kind, title = names[key]
+            found.append(_finding(kind, title, value[0] if isinstance(value, list) else value, "IPTC"))
     if iptc and not found:
-        found.append(_finding("iptc", Severity.LOW, "IPTC block", f"{len(iptc)} fields", "IPTC"))
+        found.append(_finding("iptc", "IPTC block", f"{len(iptc)} fields", "IPTC"))
     return found
 
 
@@ -188,16 +181,14 @@ def _container_findings(im: Image.Image, path: Path) -> list[Finding]:
     for key, value in im.info.items():
         if key in ("comment", "Comment", "Description", "Title", "Author", "Software", "Creation Time"):
             kind = {"Author": "owner", "Software": "software", "Creation Time": "date"}.get(key, "text")
-            sev = {"owner": Severity.HIGH, "software": Severity.LOW}.get(kind, Severity.MEDIUM)
-            found.append(_finding(kind, sev, f"{key} written into the file", value, im.format or "file"))
+            found.append(_finding(kind, f"{key} written into the file", value, im.format or "file"))
     if im.info.get("icc_profile"):
-        found.append(_finding("icc", Severity.LOW, "Colour profile", f"{len(im.info['icc_profile'])} bytes", "ICC"))
+        found.append(_finding("icc", "Colour profile", f"{len(im.info['icc_profile'])} bytes", "ICC"))
     frames = getattr(im, "n_frames", 1)
     if im.format == "MPO" and frames > 1:
         found.append(
             _finding(
                 "preview",
-                Severity.HIGH,
                 "Extra images inside the file",
                 f"{frames - 1} more image(s) (MPO)",
                 "MPO",
@@ -221,7 +212,6 @@ def _heif_thumbnails(path: Path | io.BytesIO) -> list[Finding]:
     return [
         _finding(
             "preview",
-            Severity.HIGH,
             "Embedded thumbnail of the picture",
             f"{count} HEIF thumbnail(s)",
             "HEIF",

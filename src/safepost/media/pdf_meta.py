@@ -4,23 +4,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from safepost.core import Finding, Severity
+from safepost.core import Finding, severity_of
 from safepost.media.pdf import inspect_pdf
 
 FIX = (
     "Run `safepost clean`: it rebuilds the PDF from page images, with no document properties, "
     "no history and no attachments (the text becomes part of the picture)."
 )
-# Info key -> (kind, severity, title)
+# Info key -> (kind, title); the severity is the kind's (core.SEVERITY)
 _INFO = {
-    "Author": ("owner", Severity.HIGH, "Author's name"),
-    "Creator": ("software", Severity.LOW, "Program that created the document"),
-    "Producer": ("software", Severity.LOW, "Program that produced the PDF"),
-    "Title": ("text", Severity.MEDIUM, "Document title"),
-    "Subject": ("text", Severity.MEDIUM, "Document subject"),
-    "Keywords": ("text", Severity.MEDIUM, "Keywords"),
-    "CreationDate": ("date", Severity.MEDIUM, "Date the document was created"),
-    "ModDate": ("date", Severity.MEDIUM, "Date the document was last changed"),
+    "Author": ("owner", "Author's name"),
+    "Creator": ("software", "Program that created the document"),
+    "Producer": ("software", "Program that produced the PDF"),
+    "Title": ("text", "Document title"),
+    "Subject": ("text", "Document subject"),
+    "Keywords": ("text", "Keywords"),
+    "CreationDate": ("date", "Date the document was created"),
+    "ModDate": ("date", "Date the document was last changed"),
 }
 _WHY = {
     "owner": "A person's name is stored in the document's properties.",
@@ -33,9 +33,15 @@ _WHY = {
 }
 
 
-def _finding(kind: str, severity: Severity, title: str, value: object = "") -> Finding:
+def _finding(kind: str, title: str, value: object = "") -> Finding:
     return Finding(
-        kind=kind, severity=severity, title=title, value=str(value)[:200], why=_WHY.get(kind, ""), fix=FIX, source="PDF"
+        kind=kind,
+        severity=severity_of(kind),
+        title=title,
+        value=str(value)[:200],
+        why=_WHY.get(kind, ""),
+        fix=FIX,
+        source="PDF",
     )
 
 
@@ -45,21 +51,20 @@ def pdf_findings(path: Path) -> list[Finding]:
     found = []
     for key, value in info["info"].items():
         if key in _INFO and str(value).strip():
-            kind, severity, title = _INFO[key]
-            found.append(_finding(kind, severity, title, value))
+            kind, title = _INFO[key]
+            found.append(_finding(kind, title, value))
         elif str(value).strip():
-            found.append(_finding("text", Severity.MEDIUM, f"Custom property '{key}'", value))
+            found.append(_finding("text", f"Custom property '{key}'", value))
     if info["incremental_updates"]:
         found.append(
             _finding(
                 "history",
-                Severity.HIGH,
                 "Earlier versions saved inside the file",
                 f"{info['incremental_updates']} earlier revision(s)",
             )
         )
     if info["xmp_metadata"]:
-        found.append(_finding("xmp", Severity.MEDIUM, "XMP metadata block"))
+        found.append(_finding("xmp", "XMP metadata block"))
     if info["attachments"]:
-        found.append(_finding("attachment", Severity.HIGH, "Attached files", f"{info['attachments']} file(s)"))
+        found.append(_finding("attachment", "Attached files", f"{info['attachments']} file(s)"))
     return sorted(found, key=lambda f: -f.severity.rank)

@@ -350,15 +350,15 @@ class Mp4Writer:
         self._out.mux(self._audio.encode(frame))
 
 
-def probe_video(path: PathLike) -> dict[str, Any]:
-    """Describe a video and the metadata it carries (for ``safepost inspect``).
+def probe_video(path: PathLike | bytes) -> dict[str, Any]:
+    """Describe a video (a file, or its bytes in memory) and the metadata it carries (``safepost inspect``).
 
     Rotation is in degrees counter-clockwise, as the display matrix of the first frame says
     (None when it cannot be decoded). Flags: ``has_gps``, ``data_streams`` (telemetry,
     timecode, subtitle, cover art ... streams), ``creation_time``, ``make``, ``model``.
     """
-    source = Path(path)
-    with _open_input(source) as container:
+    source = Path("<memory>") if isinstance(path, bytes) else Path(path)
+    with open_video_bytes(path) if isinstance(path, bytes) else _open_input(source) as container:
         tags = dict(container.metadata)
         streams = []
         all_tags = [tags]
@@ -407,6 +407,23 @@ def _open_input(source: Path) -> Iterator[InputContainer]:
         raise InputError(f"{source} is not a video safepost can read ({formats}), or it is damaged.") from exc
     except OSError as exc:
         raise InputError(f"{source} cannot be read: {exc.strerror or exc}.") from exc
+    try:
+        yield container
+    finally:
+        container.close()
+
+
+@contextlib.contextmanager
+def open_video_bytes(data: bytes) -> Iterator[InputContainer]:
+    """Open a video held in memory with one of the allowed demuxers (nothing touches the disk)."""
+    import io
+
+    options = {k: v for k, v in _INPUT_OPTIONS.items() if k != "protocol_whitelist"}
+    try:
+        container = av.open(io.BytesIO(data), "r", container_options=options, metadata_errors="replace")
+    except (av.FFmpegError, ValueError, UnicodeError, OSError) as exc:
+        formats = ", ".join(SUPPORTED_VIDEO_FORMATS)
+        raise InputError(f"This is not a video safepost can read ({formats}), or it is damaged.") from exc
     try:
         yield container
     finally:

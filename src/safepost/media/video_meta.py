@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from safepost.core import Finding, Severity
+from safepost.core import Finding, severity_of
 from safepost.media.video import probe_video
 
 FIX = "Run `safepost clean`: it writes a new MP4 with only the picture and the sound, no tags and no extra tracks."
@@ -30,10 +30,10 @@ _SKIP_TAGS = {
 }
 
 
-def _finding(kind: str, severity: Severity, title: str, value: object = "", source: str = "video") -> Finding:
+def _finding(kind: str, title: str, value: object = "", source: str = "video") -> Finding:
     return Finding(
         kind=kind,
-        severity=severity,
+        severity=severity_of(kind),
         title=title,
         value=str(value)[:200],
         why=_WHY.get(kind, ""),
@@ -42,21 +42,21 @@ def _finding(kind: str, severity: Severity, title: str, value: object = "", sour
     )
 
 
-def video_findings(path: Path) -> list[Finding]:
-    """Everything identifying in a video's container, most severe first."""
+def video_findings(path: Path | bytes) -> list[Finding]:
+    """Everything identifying in a video's container (a file, or its bytes), most severe first."""
     info = probe_video(path)
     found = []
     for key, value in info["gps_tags"].items():
-        found.append(_finding("location", Severity.HIGH, "Location where the video was filmed", value, key))
+        found.append(_finding("location", "Location where the video was filmed", value, key))
     for stream in info["data_streams"]:
         gps = any(mark in str(stream) for mark in ("gpmd", "GoPro MET", "camm"))
         title = "GPS and sensor telemetry track" if gps else "Extra track inside the video"
-        found.append(_finding("telemetry", Severity.HIGH, title, stream))
+        found.append(_finding("telemetry", title, stream))
     if info["creation_time"]:
-        found.append(_finding("date", Severity.MEDIUM, "Date and time of filming", info["creation_time"]))
+        found.append(_finding("date", "Date and time of filming", info["creation_time"]))
     for key in ("make", "model"):
         if info[key]:
-            found.append(_finding("device", Severity.MEDIUM, f"Camera or phone {key}", info[key]))
+            found.append(_finding("device", f"Camera or phone {key}", info[key]))
     reported = set(info["gps_tags"]) | {"creation_time"}
     for key, value in info["tags"].items():
         lowered = key.lower()
@@ -65,7 +65,7 @@ def video_findings(path: Path) -> list[Finding]:
         if not str(value).strip():
             continue
         if any(word in lowered for word in ("artist", "author", "copyright", "owner", "creator")):
-            found.append(_finding("owner", Severity.HIGH, f"Name in tag '{key}'", value, "container tags"))
+            found.append(_finding("owner", f"Name in tag '{key}'", value, "container tags"))
         else:
-            found.append(_finding("text", Severity.MEDIUM, f"Tag '{key}'", value, "container tags"))
+            found.append(_finding("text", f"Tag '{key}'", value, "container tags"))
     return sorted(found, key=lambda f: -f.severity.rank)
