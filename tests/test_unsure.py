@@ -182,7 +182,7 @@ def test_a_drop_by_box_picks_the_small_false_face_not_the_real_face_around_it():
 def fake_detector(monkeypatch):
     import safepost.detect.faces
 
-    monkeypatch.setattr(safepost.detect.faces, "FaceDetector", lambda mode="thorough": FakeDetector())
+    monkeypatch.setattr(safepost.detect.faces, "face_detector", lambda mode="thorough": FakeDetector())
 
 
 def test_cli_json_marks_unsure_faces(world, fake_detector, monkeypatch, tmp_path):

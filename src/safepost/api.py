@@ -18,7 +18,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from safepost.anonymize.spec import PHOTO_ONLY_STYLES, MaskSpec
-from safepost.core import Finding, OutputError, Region, RegionsFileError, Severity, UnsupportedFormatError
+from safepost.core import (
+    AUDIO_CHOICES,
+    AUDIO_CHOICES_TEXT,
+    Finding,
+    OutputError,
+    Region,
+    RegionsFileError,
+    Severity,
+    UnsupportedFormatError,
+)
 from safepost.media import cleaner, sniff
 from safepost.regions import ManualEdits
 
@@ -353,9 +362,9 @@ def redact_file(
     if keep_tracks:
         raise RegionsFileError("--keep-track applies to videos; for photos use --ignore with a face id")
     if detector is None:
-        from safepost.detect.faces import FaceDetector
+        from safepost.detect.faces import face_detector
 
-        detector = FaceDetector(mode)
+        detector = face_detector(mode)
     image = cleaner.ImageCleaner(path)
     target = plan_output(path, image.extension, Path(output) if output else None, in_place, REDACTED_TAG)
     texts: list[dict] = []
@@ -415,9 +424,9 @@ def redact_pdf(
 
     path, mask = Path(path), mask or MaskSpec()
     if detector is None:
-        from safepost.detect.faces import FaceDetector
+        from safepost.detect.faces import face_detector
 
-        detector = FaceDetector(mode)
+        detector = face_detector(mode)
     target = plan_output(path, ".pdf", Path(output) if output else None, in_place, REDACTED_TAG)
     regions: list[Region] = []
     texts: list[dict] = []
@@ -615,8 +624,8 @@ def redact_video(
     edits = edits or ManualEdits()
     if mask.style in PHOTO_ONLY_STYLES:
         raise UnsupportedFormatError(f"the '{mask.style}' style applies to photos; for videos use avatar or a mask")
-    if audio not in ("keep", "drop", "disguise"):
-        raise UnsupportedFormatError(f"unknown audio choice '{audio}'; choose keep, drop or disguise")
+    if audio not in AUDIO_CHOICES:
+        raise UnsupportedFormatError(f"unknown audio choice '{audio}'; choose {AUDIO_CHOICES_TEXT}")
     video_mode = _video_mode(mode)
     target = plan_output(path, ".mp4", Path(output) if output else None, in_place, REDACTED_TAG)
     wanted = keep_faces or find_tags or redact_text != "none"

@@ -80,6 +80,11 @@ class CsvImportError(RegistryError):
         self.problems = list(problems or [])
 
 
+#: What a video's sound can become: kept as it is, dropped, or voices disguised (docs/voice.md).
+AUDIO_CHOICES = ("keep", "drop", "disguise")
+AUDIO_CHOICES_TEXT = "keep, drop or disguise"
+
+
 @dataclass
 class Region:
     """An axis-aligned area of one image frame, in pixels of the upright (EXIF-rotated) image.

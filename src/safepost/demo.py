@@ -10,7 +10,7 @@ from PIL import Image
 
 from safepost.api import redact_file
 from safepost.core import OutputError
-from safepost.detect.faces import FaceDetector
+from safepost.detect.faces import FaceDetector, face_detector
 
 
 def sample_paths() -> list[Path]:
@@ -32,7 +32,7 @@ def run_demo(output: Path, echo: Callable[[str], None] = print) -> list:
         output.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(f"cannot create the demo folder {output}: {exc}") from exc
-    detector = FaceDetector("thorough")
+    detector = face_detector("thorough")
     results = []
     for sample in sample_paths():
         result = redact_file(sample, output, detector=detector)

@@ -33,7 +33,7 @@ from safepost.anonymize.masks import apply_masks
 from safepost.anonymize.spec import MaskSpec
 from safepost.core import DetectionError, Region
 from safepost.detect import tags as tagdet
-from safepost.detect.faces import FaceDetector
+from safepost.detect.faces import face_detector
 from safepost.detect.motion import MotionEstimator
 from safepost.detect.recipes import Mode, Pass
 from safepost.detect.tracking import Sighting, TrackSettings, VideoTracks
@@ -195,7 +195,7 @@ def analyse(
 ) -> VideoTracks:
     """First pass: camera motion on every frame, faces on keyframes, tracks; with ``search``,
     NO PHOTO tags and text on a schedule, tied to the tracks (``tracks.nophoto``, ``tracks.texts``)."""
-    detector = FaceDetector(mode.detection)
+    detector = face_detector(mode.detection)
     motion = MotionEstimator()
     steps, detections = [], {}
     sightings: list[Sighting] = []

@@ -88,9 +88,9 @@ class MediaAnalyser:
         if not self.faces:
             return []
         if self._detector is None:
-            from safepost.detect.faces import FaceDetector
+            from safepost.detect.faces import face_detector
 
-            self._detector = FaceDetector(self.mode)
+            self._detector = face_detector(self.mode)
         return self._detector.detect(rgb)
 
     def analyse(self, path: str, data: bytes) -> MediaResult:

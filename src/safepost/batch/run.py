@@ -18,7 +18,7 @@ from typing import Protocol
 from safepost.batch.discovery import Item, check_folders, discover
 from safepost.batch.manifest import Entry, Manifest, now_utc, sha256_file
 from safepost.batch.worker import Job, Options
-from safepost.core import InputError, OutputError, SafepostError
+from safepost.core import AUDIO_CHOICES, AUDIO_CHOICES_TEXT, InputError, OutputError, SafepostError
 
 #: exit status of a run that finished but could not anonymise every file (details in the manifest)
 BATCH_FAILED_EXIT = 15
@@ -87,8 +87,8 @@ def check_options(options: Options) -> None:
     MaskSpec(style=options.style, shape=options.shape)
     if options.mode not in MODES:
         raise SafepostError(f"unknown mode '{options.mode}'; choose one of {', '.join(MODES)}")
-    if options.audio not in ("keep", "drop", "disguise"):
-        raise SafepostError(f"unknown audio choice '{options.audio}'; choose keep, drop or disguise")
+    if options.audio not in AUDIO_CHOICES:
+        raise SafepostError(f"unknown audio choice '{options.audio}'; choose {AUDIO_CHOICES_TEXT}")
 
 
 def make_runner(workers: int = 1, dask: str | None = None, retries: int = 2):

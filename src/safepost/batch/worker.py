@@ -20,8 +20,6 @@ from pathlib import Path
 
 from safepost.core import InputError, SafepostError
 
-_detectors: dict = {}
-
 
 @dataclass(frozen=True)
 class Options:
@@ -98,11 +96,9 @@ def _anonymise(job: Job) -> tuple[int, int]:
 
 
 def _detector(job: Job):
-    if job.options.mode not in _detectors:
-        from safepost.detect.faces import FaceDetector
+    from safepost.detect.faces import face_detector
 
-        _detectors[job.options.mode] = FaceDetector(job.options.mode)
-    return _detectors[job.options.mode]
+    return face_detector(job.options.mode)
 
 
 def _configure_threads(threads: int | None) -> None:

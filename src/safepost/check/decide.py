@@ -16,8 +16,10 @@ from safepost.core import severity_of
 from safepost.post.review import Box, Review
 from safepost.post.schema import PostMeta
 
+#: Regions that are a person's face (a photo's face, a video's face track): only these can be kept.
+FACE_KINDS = frozenset({"face", "track"})
 #: Detections a reviewer may drop as false positives. NO PHOTO tags and heads are never dropped.
-DROPPABLE = {"face", "track", "text"}
+DROPPABLE = FACE_KINDS | {"text"}
 #: Regions that protect a NO PHOTO wearer: nothing that overlaps one may be dropped.
 NOPHOTO_KINDS = {"nophoto_tag", "nophoto_head", "nophoto_area", "unread_tag"}
 
@@ -107,7 +109,7 @@ def decide_media(
             region.decision, region.reason = "keep", "dropped by the reviewer as not a face"
     for item in review.keep:
         report = by_name[item.media]
-        region = find_region(report.regions, item, {"face", "track"})
+        region = find_region(report.regions, item, FACE_KINDS)
         if region is None:
             findings.append(_review_problem(item.media, f"no face {item.region or item.box} to keep"))
             continue
@@ -225,7 +227,7 @@ def _region_findings(r, region: MediaRegion) -> list[PostFinding]:
 
 
 def _mask_findings(r, region: MediaRegion) -> list[PostFinding]:
-    if region.kind in ("face", "track") and region.decision == "mask":
+    if region.kind in FACE_KINDS and region.decision == "mask":
         if region.nophoto:
             return [
                 PostFinding(

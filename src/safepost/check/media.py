@@ -53,9 +53,9 @@ class MediaAnalyser:
     def analyse(self, name: str, data: bytes, folder: Path | None, names=None) -> AnalysedMedia:
         with self._lock:
             if self.detector is None:
-                from safepost.detect.faces import FaceDetector
+                from safepost.detect.faces import face_detector
 
-                self.detector = FaceDetector("thorough")
+                self.detector = face_detector("thorough")
             key = (name, folder, hashlib.sha256(data).hexdigest(), id(names))
             item = self._cache.get(key)
             if item is None:

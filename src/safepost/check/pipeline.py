@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from safepost.check.decide import ConsentUse, decide_media, media_findings
+from safepost.check.decide import FACE_KINDS, ConsentUse, decide_media, media_findings
 from safepost.check.live_words import live_word_findings
 from safepost.check.media import AnalysedMedia, MediaAnalyser
 from safepost.check.model import LEVELS, PostFinding, PostReport
@@ -154,7 +154,7 @@ def _risks(media, text: TextCheck, meta, policy, live: bool, location: bool, min
         exposures[pid] = Exposure(pid, consented=True)
     for m in media:
         for region in m.report.regions:
-            if region.kind in ("face", "track") and region.decision == "keep" and region.person_id:
+            if region.kind in FACE_KINDS and region.decision == "keep" and region.person_id:
                 e = exposures.setdefault(region.person_id, Exposure(region.person_id, consented=True))
                 e.identifiers.add("face")
             if m.report.audio and region.kind == "track" and region.decision == "keep" and region.person_id:
@@ -163,7 +163,7 @@ def _risks(media, text: TextCheck, meta, policy, live: bool, location: bool, min
         e = exposures.setdefault(pid, Exposure(pid, consented=True))
         e.identifiers.add("name")
         e.consented = e.consented and consented
-    unlinked = sum(1 for m in media for r in m.report.regions if r.kind in ("face", "track") and r.decision == "mask")
+    unlinked = sum(1 for m in media for r in m.report.regions if r.kind in FACE_KINDS and r.decision == "mask")
     if unlinked:
         exposures["people not linked to a consent"] = Exposure(
             "people not linked to a consent", {"face"}, consented=False

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
-from safepost.check.decide import DROPPABLE, ConsentUse
+from safepost.check.decide import DROPPABLE, FACE_KINDS, ConsentUse
 from safepost.check.media import AnalysedMedia, MediaAnalyser
 from safepost.check.model import MediaRegion, PostFinding, PostReport
 from safepost.check.pipeline import ISO, Analysis, analyse_post
@@ -101,7 +101,7 @@ def _keeps(analysis: Analysis, names: dict[str, str]) -> list[Keep]:
         Keep(media=names[m.report.name], box=r.box, person_id=r.person_id)
         for m in analysis.media
         for r in m.report.regions
-        if r.kind in ("face", "track") and r.decision == "keep" and r.person_id
+        if r.kind in FACE_KINDS and r.decision == "keep" and r.person_id
     ]
 
 

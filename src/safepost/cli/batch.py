@@ -9,7 +9,7 @@ import click
 
 from safepost.anonymize.spec import REVERSIBLE_STYLES, SHAPES, STYLES
 from safepost.cli import STYLE_HELP, _fail, _progress, echo_json, main, say, warn
-from safepost.core import SafepostError
+from safepost.core import AUDIO_CHOICES, SafepostError
 from safepost.detect.recipes import MODES
 
 
@@ -52,7 +52,7 @@ class _Bar:
 @click.option("--shape", type=click.Choice(SHAPES), default="ellipse", show_default=True)
 @click.option(
     "--audio",
-    type=click.Choice(["keep", "drop", "disguise"]),
+    type=click.Choice(AUDIO_CHOICES),
     default="keep",
     show_default=True,
     help="Videos: keep the sound (voices identify people), drop it, or disguise voices.",

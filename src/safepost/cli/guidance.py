@@ -174,7 +174,7 @@ def _interview(lang: str) -> dict[str, Any]:
 
     answers: dict[str, Any] = {}
     for question in questions(lang):
-        if question.scope == "organisation" and answers.get("scope") != "organisation":
+        if not question.asked_for(answers.get("scope")):
             continue
         value = _ask(question, lang)
         if value is not None:

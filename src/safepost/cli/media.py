@@ -24,7 +24,7 @@ from safepost.cli import (
     working,
 )
 from safepost.cli.summary import photo_summary
-from safepost.core import SafepostError
+from safepost.core import AUDIO_CHOICES, SafepostError
 from safepost.detect.recipes import MODES
 
 
@@ -77,7 +77,7 @@ from safepost.detect.recipes import MODES
 )
 @click.option(
     "--audio",
-    type=click.Choice(["keep", "drop", "disguise"]),
+    type=click.Choice(AUDIO_CHOICES),
     default="keep",
     show_default=True,
     help="Video: keep the sound (voices identify people), drop it, or disguise voices (docs/voice.md).",
@@ -155,7 +155,6 @@ def redact(
             names = _registry_index()
         except SafepostError as exc:
             _fail(str(exc), exc.exit_code)
-    detectors: dict = {}
 
     def describe(file, result) -> None:
         if hasattr(result, "tracks"):
@@ -206,10 +205,8 @@ def redact(
                     redact_text=redact_text,
                     names=names,
                 )
-        if mode not in detectors:
-            from safepost.detect.faces import FaceDetector
+        from safepost.detect.faces import face_detector
 
-            detectors[mode] = FaceDetector(mode)
         return redact_file(
             file,
             output,
@@ -217,7 +214,7 @@ def redact(
             mask=mask,
             edits=edits,
             in_place=in_place,
-            detector=detectors[mode],
+            detector=face_detector(mode),
             keep_tracks=keep_tracks,
             keep_faces=keep_faces,
             find_tags=find_tags,

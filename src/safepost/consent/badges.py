@@ -24,18 +24,13 @@ from safepost.consent.events import Event, find_event
 from safepost.consent.people import find_person
 from safepost.consent.registry import may_photograph_on
 from safepost.core import RegistryError
+from safepost.detect.markers import BADGE_MM, MARKER_DICTIONARY, MARKER_MM, NO_PHOTO_MARKER_ID
 
 if TYPE_CHECKING:
     from safepost.workspace import Workspace
 
-#: The ArUco dictionary of the markers (OpenCV name; ``cv2.aruco.DICT_4X4_50``).
-MARKER_DICTIONARY = "DICT_4X4_50"
-#: Marker id printed on NO PHOTO tags. No other id is used by safepost badges.
-NO_PHOTO_MARKER_ID = 7
-MARKER_MM = 38.0
 DPI = 300
 PAGE_MM = (210.0, 297.0)
-BADGE_MM = (90.0, 55.0)
 GRID = (2, 4)  # columns, rows
 RED = (200, 16, 32)
 INK = (20, 20, 20)
@@ -164,7 +159,7 @@ def render_badge(badge: Badge, event: Event) -> Image.Image:
     side = mm(MARKER_MM)
     cell = side // 6
     side = cell * 6
-    top = (h - side) // 2
+    top = (h - side) // 2  # centred: MARKER_MARGIN_MM, the margin the detector expects (to a pixel)
     left = top  # same white margin left as above and below: well over one cell of quiet zone
     tile.paste(Image.fromarray(marker_image(side)).convert("RGB"), (left, top))
     x0 = left + side + mm(4)

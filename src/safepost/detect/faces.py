@@ -8,6 +8,8 @@ passes plus the rule that fuses their boxes; ``thorough`` favours recall (photos
 
 from __future__ import annotations
 
+import threading
+
 import cv2
 import numpy as np
 
@@ -259,3 +261,20 @@ __all__ = [
     "verified",
     "within_sizes",
 ]
+
+
+_SHARED: dict = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def face_detector(mode: str | Mode = "thorough") -> FaceDetector:
+    """The one shared :class:`FaceDetector` of ``mode`` in this process (the models load once).
+
+    Every stage that needs faces takes its detector from here, so a batch, a web session and a
+    post check reuse one detector per mode. Detection itself holds no state between images.
+    """
+    with _SHARED_LOCK:
+        detector = _SHARED.get(mode)
+        if detector is None:
+            detector = _SHARED[mode] = FaceDetector(mode)
+        return detector

@@ -29,6 +29,7 @@ import cv2
 import numpy as np
 
 from safepost.core import DetectionError, Region
+from safepost.detect.markers import BADGE_FROM_MARKER, MARKER_DICTIONARY, NO_PHOTO_MARKER_ID
 
 #: Phrases that mean "do not photograph me", folded (upper case, no accents, no spaces).
 NO_PHOTO_PHRASES = ("NOPHOTO", "NOPHOTOS", "NOFOTO", "NOFOTOS", "SINFOTO", "SINFOTOS", "PASDEPHOTO", "PASDEPHOTOS")
@@ -43,12 +44,6 @@ MIN_TEXT_SCORE = 0.5
 #: tags, the ones a lower resolution loses, get a second look (docs/benchmarks.md).
 OCR_MAX_SIDE = 1024
 
-#: ArUco dictionary and id of safepost's printed NO PHOTO badges (safepost.consent.badges).
-MARKER_DICTIONARY = "DICT_4X4_50"
-NO_PHOTO_MARKER_ID = 7
-#: The badge around its marker, in marker sides: (left, top, right, bottom) from the marker's
-#: top-left corner (badge 90 x 55 mm, marker 38 mm, 8.5 mm from the left and top edges).
-BADGE_FROM_MARKER = (-8.5 / 38, -8.5 / 38, 81.5 / 38, 46.5 / 38)
 
 # Binding geometry, in face widths / heights (docs/nophoto.md).
 MAX_DX_FACE_WIDTHS = 1.0

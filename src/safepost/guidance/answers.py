@@ -122,6 +122,6 @@ def dump_answers(answers: Answers) -> str:
     """The answers as YAML, to save an interactive session and run it again with ``--answers``.
 
     A personal plan leaves out the organisation-only questions."""
-    skip = set() if answers.scope == "organisation" else {q.id for q in QUESTIONS if q.scope == "organisation"}
+    skip = {q.id for q in QUESTIONS if not q.asked_for(answers.scope)}
     data = answers.model_dump(mode="json", exclude_none=True, exclude=skip)
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)

@@ -38,6 +38,11 @@ class Question(BaseModel):
     maximum: int | None = None
     fields: list[Question] = Field(default_factory=list)
 
+    def asked_for(self, scope: str | None) -> bool:
+        """Is this question asked for a plan of ``scope``? Organisation-only questions are not asked
+        (and their answers not kept) for a personal plan."""
+        return self.scope != "organisation" or scope == "organisation"
+
     def translated(self, lang: str) -> Question:
         _ = translator(lang)
         return self.model_copy(

@@ -47,7 +47,7 @@ from av.video.frame import VideoFrame
 from av.video.reformatter import ColorRange, Colorspace
 
 from safepost.anonymize.voice import VoiceDisguiser
-from safepost.core import InputError, OutputError, TooLargeError, UnsupportedFormatError
+from safepost.core import AUDIO_CHOICES, InputError, OutputError, TooLargeError, UnsupportedFormatError
 from safepost.media import staging
 from safepost.media.inputs import check_input_file
 from safepost.media.mp4box import strip_user_data
@@ -140,8 +140,8 @@ def transcode(
     ``audio="drop"`` writes no audio stream, ``"disguise"`` disguises voices (docs/voice.md).
     ``dst`` is replaced only when the whole video was encoded; on any error nothing is left behind.
     """
-    if audio not in ("keep", "drop", "disguise"):
-        raise ValueError(f"audio must be 'keep', 'drop' or 'disguise', not {audio!r}")
+    if audio not in AUDIO_CHOICES:
+        raise ValueError(f"audio must be one of {', '.join(AUDIO_CHOICES)}, not {audio!r}")
     source, target = Path(src), Path(dst)
     _check_target(source, target)
     encoder = h264_encoder()

@@ -87,10 +87,9 @@ def answers_from_form(form: Form, questions) -> dict[str, Any]:
             value = _answer(question, form, question.id)
             if value is not None:
                 answers[question.id] = value
-    if answers.get("scope") != "organisation":
-        for question in questions:
-            if question.scope == "organisation":
-                answers.pop(question.id, None)
+    for question in questions:
+        if not question.asked_for(answers.get("scope")):
+            answers.pop(question.id, None)
     return answers
 
 

@@ -127,9 +127,17 @@ async def _review_context(request: Request, session: Session, draft: Draft, **ex
         "people": people,
         "names": {p.id: p.display_name for p in people},
         "droppable": _droppable(report),
+        "keepable": _keepable(report),
         "nav": "post",
         **extra,
     }
+
+
+def _keepable(report: Any) -> dict[str, set[str]]:
+    """Ids of the regions of each media file a reviewer may ask to keep visible (faces, not NO PHOTO)."""
+    from safepost.check.decide import FACE_KINDS
+
+    return {m.name: {r.id for r in m.regions if r.kind in FACE_KINDS and not r.nophoto} for m in report.media}
 
 
 def _droppable(report: Any) -> dict[str, set[str]]:
@@ -205,14 +213,14 @@ async def keep(request: Request, draft_id: str) -> Response:
     if not person_id:
         raise InputError(_("Choose the person whose consent allows showing this face."))
     region = _region(await _report(request, session, draft), media, region_id)
-    if region["kind"] not in ("face", "track"):
+    from safepost.check.decide import FACE_KINDS, keep_use
+
+    if region["kind"] not in FACE_KINDS:
         raise InputError(_("Only faces can be kept."))
     if region.get("nophoto"):
         return await _review_response(
             request, session, draft, _("Not kept: this person wears a NO PHOTO tag."), status=200
         )
-    from safepost.check.decide import keep_use
-
     policy = web_state(request).config.policy
     use = keep_use(region["media_kind"])
     allowed, reason = await session.worker.call(_may_keep, draft, person_id, use, policy, region.get("nophoto"))
