@@ -215,7 +215,11 @@ def similarity(a: np.ndarray, b: np.ndarray) -> float:
 
 def test_transcode_audio_modes(tmp_path: Path) -> None:
     src, _ = make_video(tmp_path / "in.mp4")
-    results = {mode: transcode(src, tmp_path / f"{mode}.mp4", audio=mode) for mode in ("keep", "drop", "disguise")}
+    voice = {"disguise": VoiceDisguiser}
+    results = {
+        mode: transcode(src, tmp_path / f"{mode}.mp4", audio=mode, audio_filter=voice.get(mode))
+        for mode in ("keep", "drop", "disguise")
+    }
     kinds, kept = decoded_audio(tmp_path / "keep.mp4")
     _, source = decoded_audio(src)
     assert kinds == ["video", "audio"] and results["keep"].had_audio

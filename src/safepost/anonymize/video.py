@@ -31,6 +31,7 @@ from PIL import Image
 
 from safepost.anonymize.masks import apply_masks
 from safepost.anonymize.spec import MaskSpec
+from safepost.anonymize.voice import VoiceDisguiser
 from safepost.core import DetectionError, Region
 from safepost.detect import tags as tagdet
 from safepost.detect.faces import face_detector
@@ -271,7 +272,8 @@ def render(
         return apply_masks(rgb, regions, mask, rng=rng) if regions else rgb
 
     with video_io.encoder_preset(preset):
-        result = video_io.transcode(src, dst, frame_filter=mask_frame, audio=audio)
+        voice = VoiceDisguiser if audio == "disguise" else None
+        result = video_io.transcode(src, dst, frame_filter=mask_frame, audio=audio, audio_filter=voice)
     if result.frames != tracks.n_frames:
         dst.unlink(missing_ok=True)
         raise DetectionError(f"{src.name}: {result.frames} frames written but {tracks.n_frames} analysed; no output")

@@ -13,9 +13,9 @@ decoded pixels and sound:
   has an identity matrix.
 
 The frame loop takes an optional ``frame_filter(rgb, index) -> rgb`` so that later stages
-(face masking) can change every upright frame before it is encoded. ``audio="disguise"`` runs
-the sound through :class:`~safepost.anonymize.voice.VoiceDisguiser` before it is encoded
-(docs/voice.md); ``"drop"`` writes no sound at all.
+(face masking) can change every upright frame before it is encoded, and an optional
+``audio_filter`` (an :class:`AudioFilter` factory, such as the renderer's voice disguiser,
+docs/voice.md) changes the sound the same way; ``audio="drop"`` writes no sound at all.
 
 Limits against hostile input: at most ``MAX_VIDEO_PIXELS`` pixels in a frame
 (:class:`~safepost.core.TooLargeError`); a decoding error anywhere in the stream is an
@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import av
 import av.bitstream
@@ -46,7 +46,6 @@ from av.stream import Disposition
 from av.video.frame import VideoFrame
 from av.video.reformatter import ColorRange, Colorspace
 
-from safepost.anonymize.voice import VoiceDisguiser
 from safepost.core import AUDIO_CHOICES, InputError, OutputError, TooLargeError, UnsupportedFormatError
 from safepost.media import staging
 from safepost.media.inputs import check_input_file
@@ -58,6 +57,18 @@ MAX_VIDEO_PIXELS = 8192 * 8192
 #: (same shape and dtype).
 FrameFilter = Callable[[np.ndarray, int], np.ndarray]
 AudioMode = Literal["keep", "drop", "disguise"]
+
+
+class AudioFilter(Protocol):
+    """Changes the sound before it is encoded: float planar samples (channels x n) in and out."""
+
+    def process(self, samples: np.ndarray) -> np.ndarray: ...
+
+    def flush(self) -> np.ndarray: ...
+
+
+#: Makes a fresh :class:`AudioFilter` for the output's sample rate and channel count.
+AudioFilterFactory = Callable[[int, int], AudioFilter]
 PathLike = str | os.PathLike[str]
 
 SUPPORTED_VIDEO_FORMATS = ("MP4", "MOV", "M4V", "AVI", "WMV", "MKV", "WebM")
@@ -134,14 +145,18 @@ def transcode(
     dst: PathLike,
     frame_filter: FrameFilter | None = None,
     audio: AudioMode = "keep",
+    audio_filter: AudioFilterFactory | None = None,
 ) -> VideoResult:
     """Decode ``src``, pass every upright RGB frame through ``frame_filter``, encode MP4 ``dst``.
 
-    ``audio="drop"`` writes no audio stream, ``"disguise"`` disguises voices (docs/voice.md).
+    ``audio="drop"`` writes no audio stream; ``"disguise"`` passes the sound through
+    ``audio_filter`` (given by the renderer: this module draws nothing itself, docs/voice.md).
     ``dst`` is replaced only when the whole video was encoded; on any error nothing is left behind.
     """
     if audio not in AUDIO_CHOICES:
         raise ValueError(f"audio must be one of {', '.join(AUDIO_CHOICES)}, not {audio!r}")
+    if (audio == "disguise") != (audio_filter is not None):
+        raise ValueError("audio='disguise' goes with an audio_filter, and an audio_filter with it")
     source, target = Path(src), Path(dst)
     _check_target(source, target)
     encoder = h264_encoder()
@@ -149,9 +164,7 @@ def transcode(
         video, sound, dropped = _pick_streams(source, container, keep_audio=audio != "drop")
         _check_pixels(source, video.codec_context.width, video.codec_context.height)
         with _temp_output(target) as tmp:
-            writer = _transcode_streams(
-                source, container, video, sound, tmp, encoder, frame_filter, disguise=audio == "disguise"
-            )
+            writer = _transcode_streams(source, container, video, sound, tmp, encoder, frame_filter, audio_filter)
         return VideoResult(
             frames=writer.frames,
             width=writer.width,
@@ -191,8 +204,7 @@ class Mp4Writer:
 
     Frames of another size than the first are scaled to it; odd sizes are padded to even
     ones by repeating the last row/column. ``close`` finishes the file; ``abort`` only closes
-    it (the caller deletes it). ``disguise_voice`` passes the sound through a
-    :class:`~safepost.anonymize.voice.VoiceDisguiser` (with a fresh secret mapping).
+    it (the caller deletes it). ``audio_filter`` makes the filter the sound passes through.
     """
 
     def __init__(
@@ -206,7 +218,7 @@ class Mp4Writer:
         time_base: Fraction,
         audio_rate: int = 0,
         audio_channels: int = 0,
-        disguise_voice: bool = False,
+        audio_filter: AudioFilterFactory | None = None,
     ) -> None:
         self.path = path
         self.source_size = (width, height)
@@ -229,7 +241,7 @@ class Mp4Writer:
             self._resampler: AudioResampler | None = None
             self._resampler_key: tuple[str, str, int] | None = None
             self._audio_pts: int | None = None
-            self._voice: VoiceDisguiser | None = None
+            self._voice: AudioFilter | None = None
             self._voice_pending = np.zeros((0, 0), np.float32)
             if audio_rate and audio_channels:
                 rate_out = audio_rate if audio_rate in _AAC_RATES else 48000
@@ -237,9 +249,9 @@ class Mp4Writer:
                 self._audio = self._out.add_stream("aac", rate=rate_out)
                 self._audio.codec_context.layout = self._audio_layout
                 self._audio.codec_context.bit_rate = 64_000 * min(audio_channels, 2)
-                if disguise_voice:
+                if audio_filter is not None:
                     channels_out = 1 if self._audio_layout == "mono" else 2
-                    self._voice = VoiceDisguiser(rate_out, channels_out)
+                    self._voice = audio_filter(rate_out, channels_out)
                     self._voice_pending = np.zeros((channels_out, 0), np.float32)
             self._out.start_encoding()
             self._sei_filter = av.bitstream.BitStreamFilterContext(
@@ -538,7 +550,7 @@ def _transcode_streams(
     tmp: Path,
     encoder: str,
     frame_filter: FrameFilter | None,
-    disguise: bool = False,
+    audio_filter: AudioFilterFactory | None = None,
 ) -> Mp4Writer:
     """The frame loop: decode, turn upright, filter, encode; returns the finished writer."""
     rate = video.average_rate or video.guessed_rate or _DEFAULT_RATE
@@ -579,7 +591,7 @@ def _transcode_streams(
                     time_base=time_base,
                     audio_rate=audio_rate,
                     audio_channels=audio_channels,
-                    disguise_voice=disguise,
+                    audio_filter=audio_filter,
                 )
                 first_pts = last_pts = pts = frame.pts if frame.pts is not None else 0
                 origin = _seconds(frame)
