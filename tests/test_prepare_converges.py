@@ -16,11 +16,11 @@ from PIL import Image
 
 from safepost.check import prepare_post
 from safepost.check.media import MediaAnalyser
-from safepost.check.model import PostFinding
 from safepost.check.prepare import plain
 from safepost.check.recheck import MAX_RECHECKS
 from safepost.consent import people
 from safepost.core import PostBlockedError, Region
+from safepost.core.report import PostFinding
 from safepost.post import load_post, new_post
 from safepost.workspace.db import Workspace
 from safepost.workspace.keys import KdfParams

@@ -21,9 +21,9 @@ from PIL import Image, ImageDraw, ImageFont
 from safepost.check import check_post, prepare_post
 from safepost.check.decide import decide_media, drop_refusal, find_region
 from safepost.check.media import AnalysedMedia
-from safepost.check.model import MediaRegion, MediaReport
 from safepost.cli import main
 from safepost.core import Region
+from safepost.core.report import MediaRegion, MediaReport
 from safepost.post import load_post, new_post
 from safepost.post.review import Drop, Review
 from safepost.report import render_report

@@ -104,7 +104,7 @@ class FakeChecker:
     def _analyse(self, ws, draft):
         from safepost.check.decide import decide_media
         from safepost.check.media import AnalysedMedia
-        from safepost.check.model import MediaRegion, MediaReport, PostReport
+        from safepost.core.report import MediaRegion, MediaReport, PostReport
         from safepost.media.images import load_image
         from safepost.web.checking import build_post
 

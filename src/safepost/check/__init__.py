@@ -5,9 +5,9 @@ and prepare a sanitised bundle. docs/post-check.md explains every rule.
     result = prepare_post(load_post("my-post"), ws)        # sanitised files + publication record
 """
 
-from safepost.check.model import LEVEL_EXIT, MediaRegion, MediaReport, PersonRisk, PostFinding, PostReport
 from safepost.check.pipeline import Analysis, analyse_post, check_post
 from safepost.check.prepare import PrepareResult, prepare_post, write_bundle
+from safepost.core.report import LEVEL_EXIT, MediaRegion, MediaReport, PersonRisk, PostFinding, PostReport
 from safepost.post.review import Review
 
 __all__ = [

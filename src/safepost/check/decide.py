@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 import yaml
 
 from safepost.check.media import AnalysedMedia
-from safepost.check.model import MediaRegion, PostFinding
 from safepost.consent.people import find_person
 from safepost.consent.registry import check_on
 from safepost.core import severity_of
+from safepost.core.report import MediaRegion, PostFinding
 from safepost.post.review import Box, Review
 from safepost.post.schema import PostMeta
 

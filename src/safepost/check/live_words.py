@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from safepost.check.model import PostFinding
 from safepost.check.timing import event_window
 from safepost.consent.events import Event
+from safepost.core.report import PostFinding
 
 LIVE_WORDS = re.compile(
     r"(?<!\w)(?:live|right now|happening now|as we speak|at this moment|today|tonight|this (?:morning|afternoon|"

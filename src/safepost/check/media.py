@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from safepost.check.model import MediaRegion, MediaReport
 from safepost.core import InputError, Region, UnsupportedFormatError
+from safepost.core.report import MediaRegion, MediaReport
 from safepost.media import sniff
 
 
@@ -171,16 +171,11 @@ def analyse_video(name: str, path: Path | None, data: bytes | None = None) -> An
         path, fd = _memory_file(name, data)
     if path is None or not path.is_file():
         raise UnsupportedFormatError(f"{name}: the video is missing")
-    from safepost.media.video import _main_video, _open_input
+    from safepost.media.video import video_shape
 
     report = MediaReport(name=name, kind="video")
-    try:
-        with _open_input(path) as container:  # a damaged or fake video: InputError (exit 3, HTTP 400)
-            stream = _main_video(container)
-            if stream is None or stream.codec_context is None:
-                raise InputError(f"{path} has no video stream safepost can decode.")
-            report.width, report.height = stream.codec_context.width, stream.codec_context.height
-            report.audio = bool(container.streams.audio)
+    try:  # a damaged or fake video: InputError (exit 3, HTTP 400)
+        report.width, report.height, report.audio = video_shape(path)
     except InputError as exc:
         raise InputError(str(exc).replace(str(path), name)) from None  # never a /proc/self/fd path
     report.metadata = [f.to_dict() for f in video_findings(path)]

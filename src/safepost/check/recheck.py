@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 
 from safepost.check.media import AnalysedMedia, MediaAnalyser
-from safepost.check.model import MediaRegion, PostFinding
 from safepost.check.render import watermarks
 from safepost.core import OutputError
+from safepost.core.report import MediaRegion, PostFinding
 
 #: How many times `prepare` checks its masked output; what the last check finds is covered unchecked.
 MAX_RECHECKS = 3

@@ -9,9 +9,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from safepost.check.decide import ConsentUse, consent_for
-from safepost.check.model import PostFinding
 from safepost.check.source_links import source_links
 from safepost.consent.events import Event
+from safepost.core.report import PostFinding
 from safepost.post.review import Review
 from safepost.post.schema import PostMeta, SourceKind
 from safepost.text import REVIEW_SCORE, fold, name_marks

@@ -1,15 +1,35 @@
-"""What the post check produces: findings with why and fix, per-media regions, people at risk, a level."""
+"""What the post check produces: findings with why and fix, per-media regions, people at risk, a level.
+
+Plain data shared by the check, the renderers (``safepost.report``) and the web app; like the rest
+of ``safepost.core`` it imports nothing else of safepost.
+"""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from safepost.risk.model import PersonRisk
-
 LEVELS = ("low", "medium", "high", "blocked")
 #: Exit codes of `safepost check` (docs/post-check.md): the level is the gate.
 LEVEL_EXIT = {"low": 0, "medium": 1, "high": 2, "blocked": 3}
+
+
+@dataclass
+class PersonRisk:
+    """Likelihood x impact for one person (or group) the post could expose (``safepost.risk.model``)."""
+
+    who: str  # a registry id, or a description such as "people at the event"
+    identifiers: list[str]
+    likelihood: int
+    impact: int
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def score(self) -> int:
+        return self.likelihood * self.impact
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self) | {"score": self.score}
 
 
 @dataclass

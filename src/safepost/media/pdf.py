@@ -122,7 +122,7 @@ def clean_pdf(
 
         def write(stream: BinaryIO) -> None:
             nonlocal found_text
-            out = _PdfWriter(stream, count)
+            out = PdfWriter(stream, count)
             for index, ((width, height), used_dpi) in enumerate(zip(sizes, page_dpi, strict=True)):
                 pixels, has_text = _render(pdf, index, used_dpi, source)
                 found_text = found_text or has_text
@@ -332,7 +332,7 @@ def _num(value: float) -> bytes:
     return (text if text not in ("", "-0") else "0").encode("ascii")
 
 
-class _PdfWriter:
+class PdfWriter:
     """A minimal PDF 1.4 writer: one picture per page, one xref section, no Info, no /ID.
 
     Objects: 1 catalog, 2 page tree, then for page i: 3+3i page, 4+3i contents, 5+3i image.
@@ -403,7 +403,7 @@ def write_image_pdf(
     target = Path(dst)
 
     def write(stream: BinaryIO) -> None:
-        out = _PdfWriter(stream, count)
+        out = PdfWriter(stream, count)
         written = 0
         for index, pixels in enumerate(pages):
             if index >= count:

@@ -425,6 +425,16 @@ def _open_input(source: Path) -> Iterator[InputContainer]:
         container.close()
 
 
+def video_shape(path: PathLike) -> tuple[int, int, bool]:
+    """(width, height, has sound) of a video's main picture stream; InputError when it has none."""
+    source = Path(path)
+    with _open_input(source) as container:
+        stream = _main_video(container)
+        if stream is None or stream.codec_context is None:
+            raise InputError(f"{source} has no video stream safepost can decode.")
+        return stream.codec_context.width, stream.codec_context.height, bool(container.streams.audio)
+
+
 @contextlib.contextmanager
 def open_video_bytes(data: bytes) -> Iterator[InputContainer]:
     """Open a video held in memory with one of the allowed demuxers (nothing touches the disk)."""

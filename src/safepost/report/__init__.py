@@ -8,7 +8,7 @@ from __future__ import annotations
 import base64
 import json
 
-from safepost.check.model import PostReport
+from safepost.core.report import PostReport
 
 FORMATS = ("json", "md", "html")
 LEVEL_WORDS = {

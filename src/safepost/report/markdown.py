@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from safepost.check.model import PostReport
+from safepost.core.report import PostReport
 from safepost.report import LEVEL_WORDS
 
 

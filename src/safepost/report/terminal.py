@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from safepost.check.model import PostReport
+from safepost.core.report import PostReport
 from safepost.report import LEVEL_WORDS
 
 _STYLE = {"low": "bold green", "medium": "bold yellow", "high": "bold red", "blocked": "bold white on red"}

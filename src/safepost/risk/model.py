@@ -15,30 +15,11 @@ High. Hard blocks (findings that block) make it Blocked whatever the score.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import dataclass, field
 
+from safepost.core.report import PersonRisk
 from safepost.post.schema import Audience, PostMeta, Sensitivity
 from safepost.risk.policy import Policy
-
-
-@dataclass
-class PersonRisk:
-    """Likelihood x impact for one person (or group) the post could expose."""
-
-    who: str  # a registry id, or a description such as "people at the event"
-    identifiers: list[str]
-    likelihood: int
-    impact: int
-    reasons: list[str] = field(default_factory=list)
-
-    @property
-    def score(self) -> int:
-        return self.likelihood * self.impact
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self) | {"score": self.score}
-
 
 _AUDIENCE_SHIFT = {Audience.PUBLIC: 0, Audience.CLOSED: -1, Audience.INTERNAL: -2}
 

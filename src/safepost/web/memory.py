@@ -11,7 +11,7 @@ def badges_pdf(ws, event_id: str) -> tuple[bytes, int]:
 
     from safepost.consent.badges import DPI, GRID, plan_badges, render_pages
     from safepost.core import RegistryError
-    from safepost.media.pdf import _PdfWriter  # the writer behind write_image_pdf, given a memory stream
+    from safepost.media.pdf import PdfWriter  # the writer behind write_image_pdf, given a memory stream
 
     event, badges = plan_badges(ws, event_id)
     if not badges:
@@ -19,7 +19,7 @@ def badges_pdf(ws, event_id: str) -> tuple[bytes, int]:
     cols, rows = GRID
     count = -(-len(badges) // (cols * rows))
     buffer = io.BytesIO()
-    writer = _PdfWriter(buffer, count)
+    writer = PdfWriter(buffer, count)
     for index, pixels in enumerate(render_pages(badges, event)):
         height, width = pixels.shape[:2]
         writer.add_page(index, width * 72 / DPI, height * 72 / DPI, np.ascontiguousarray(pixels))
