@@ -121,6 +121,7 @@ def test_fuzzed_files_fail_cleanly_or_are_fully_processed(astronaut, tmp_path):
 
     original = astronaut.read_bytes()
     rng = np.random.default_rng(2024)
+    refused = processed = 0
     for n in range(25):
         data = bytearray(original)
         for pos in rng.integers(0, len(data), size=int(rng.integers(1, 40))):
@@ -131,11 +132,17 @@ def test_fuzzed_files_fail_cleanly_or_are_fully_processed(astronaut, tmp_path):
         src.write_bytes(bytes(data))
         out = tmp_path / f"fuzz{n}.out.png"
         try:
-            redact_file(src, out, mode="fast")
-        except SafepostError:
-            assert not out.exists()
+            result = redact_file(src, out, mode="fast")
+        except SafepostError as exc:
+            assert str(exc) and not out.exists()
+            refused += 1
         else:
-            assert out.exists()
+            with Image.open(out) as written:  # a whole, decodable picture of the input's size
+                written.load()
+                assert written.size == (result.width, result.height) and not written.getexif()
+            assert result.output == out and result.masked == len(result.regions)  # every face found is masked
+            processed += 1
+    assert refused and processed, (refused, processed)  # both branches really ran
 
 
 def test_animation_into_a_single_frame_format_is_refused(astronaut, tmp_path):

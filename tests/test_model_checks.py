@@ -329,4 +329,7 @@ def test_retinaface_outputs_must_match_its_anchor_grid():
 def test_rounding_just_above_one_is_still_a_probability():
     outputs = _centerface_like()
     outputs[0][...] = np.float32(1.0000001)
-    models.check_outputs(models.CENTERFACE, outputs, (1, 3, 32, 32))
+    assert models.check_outputs(models.CENTERFACE, outputs, (1, 3, 32, 32)) is outputs
+    outputs[0][...] = np.float32(1.01)  # beyond rounding: refused
+    with pytest.raises(DetectionError, match="outside"):
+        models.check_outputs(models.CENTERFACE, outputs, (1, 3, 32, 32))

@@ -11,7 +11,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from safepost.api import redact_file
 from safepost.consent.badges import marker_image
-from safepost.core import Region
+from safepost.core import Region, RegionsFileError
 from safepost.detect import tags
 
 SAMPLES = Path(__file__).resolve().parents[1] / "src" / "safepost" / "samples"
@@ -185,7 +185,7 @@ def test_text_findings_and_redact_text_all(scene, tmp_path):
     result = redact_file(path, tmp_path / "out.png", keep_faces=True, redact_text="all")
     assert result.texts and all(t["masked"] for t in result.texts)
     assert {t["kind"] for t in result.texts} >= {"no_photo", "name_tag"}
-    with pytest.raises(Exception, match="redact-text"):
+    with pytest.raises(RegionsFileError, match="redact-text"):
         redact_file(path, tmp_path / "bad.png", redact_text="some")
 
 

@@ -18,7 +18,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
 
-from test_web_support import PASS, Clock, FakeChecker, crowd_jpeg, csrf_of, make_app, make_workspace, unlock
+from test_web_support import PASS, Clock, crowd_jpeg, csrf_of, make_app, make_workspace, unlock
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -351,14 +351,27 @@ def re_fields(text: str) -> list[str]:
     return re.findall(r"\{(\w+)\}", text)
 
 
-def test_fake_checker_is_not_the_default(ws_folder):
-    from safepost.web.checking import PostChecker
-
-    app = make_app(ws_folder, checker=None)
-    assert isinstance(app.state.web.checker, FakeChecker)
+def test_the_app_checks_posts_with_the_real_check_by_default(ws_folder):
+    """Not the tests' fake: the default checker finds what the product's check finds."""
+    from safepost.check import check_post
     from safepost.web import WebConfig, create_app
+    from safepost.web.checking import PostChecker, build_post
+    from safepost.web.drafts import Draft
+    from safepost.workspace import Workspace
 
-    assert isinstance(create_app(WebConfig(workspace=ws_folder)).state.web.checker, PostChecker)
+    checker = create_app(WebConfig(workspace=ws_folder)).state.web.checker
+    assert type(checker) is PostChecker
+    draft = Draft(text="Call Ben Okafor on +44 20 7946 0958.", context={"platforms": ["x"], "audience": "public"})
+    ws = Workspace.open(ws_folder, PASS)
+    try:
+        web = checker.check(ws, draft)
+        post, review = build_post(ws, draft)
+        direct = check_post(post, ws, review=review)
+    finally:
+        ws.close()
+    kinds = sorted(f.kind for f in web.findings)
+    assert kinds == sorted(f.kind for f in direct.findings) and web.level == direct.level
+    assert any("phone" in k for k in kinds), kinds
 
 
 def test_a_fake_video_gets_a_clear_error_not_a_500(ws_folder):

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+import sqlcipher3
 
 from safepost.core import WorkspaceError, WrongPassphraseError
 from safepost.workspace import KdfParams, Workspace, backup, default_workspace_path, read_passphrase, restore
@@ -154,8 +155,17 @@ def test_read_passphrase_env_then_prompt(monkeypatch):
 
 def test_passphrase_unicode_is_normalised(ws_path):
     composed, decomposed = "caf\u00e9 con leche", "cafe\u0301 con leche"
-    Workspace.create(ws_path, composed, kdf=FAST).close()
-    Workspace.open(ws_path, decomposed).close()
+    assert composed != decomposed
+    ws = Workspace.create(ws_path, composed, kdf=FAST)
+    secret = ws.vault.put(b"kept under the composed form", kind="test", name="note")
+    ws.close()
+    ws = Workspace.open(ws_path, decomposed)  # the same passphrase typed on another keyboard
+    try:
+        assert ws.vault.get(secret) == b"kept under the composed form"
+    finally:
+        ws.close()
+    with pytest.raises(WrongPassphraseError):
+        Workspace.open(ws_path, "cafe con leche")
 
 
 def test_default_kdf_parameters_once(tmp_path, monkeypatch):
@@ -310,7 +320,7 @@ def test_nested_transactions_are_savepoints(ws):
 
 
 def test_audit_table_is_append_only(ws):
-    with pytest.raises(Exception, match="append-only"):
+    with pytest.raises(sqlcipher3.dbapi2.IntegrityError, match="append-only"):
         with ws.transaction() as conn:
             conn.execute("DELETE FROM audit WHERE seq = 1")
             ws.audit(conn, "x", {})
