@@ -32,6 +32,7 @@ from safepost.consent._common import day_of, now_iso, time_of, to_iso
 from safepost.consent.events import Event, find_event
 from safepost.consent.people import Person, find_person
 from safepost.core import RegistryError
+from safepost.core.report import Decision
 
 if TYPE_CHECKING:
     from safepost.workspace import Workspace
@@ -90,18 +91,6 @@ class Consent:
         d = asdict(self)
         d["state"] = self.state()
         return d
-
-
-@dataclass
-class Decision:
-    """The answer to "may we use this?": ``allowed``, a reason a person understands, the consent used."""
-
-    allowed: bool
-    reason: str
-    consent_id: int | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 @dataclass

@@ -15,6 +15,18 @@ LEVEL_EXIT = {"low": 0, "medium": 1, "high": 2, "blocked": 3}
 
 
 @dataclass
+class Decision:
+    """The registry's answer to "may we use this?": ``allowed``, a reason a person understands, the consent used."""
+
+    allowed: bool
+    reason: str
+    consent_id: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
 class PersonRisk:
     """Likelihood x impact for one person (or group) the post could expose (``safepost.risk.model``)."""
 
