@@ -183,44 +183,27 @@ def redact(
             is_video = sniff.sniff(file) == sniff.VIDEO
         except SafepostError:
             is_video = False
-        if is_video:
-            if audio == "keep" and _has_sound(file):
-                warn(
-                    f"{file}: the sound is kept as it is, and voices can identify people. To change that, add "
-                    "--audio disguise (voices disguised) or --audio drop (no sound)."
-                )
-            with _video_progress(file) as progress:
-                return redact_file(
-                    file,
-                    output,
-                    mode=mode,
-                    mask=mask,
-                    edits=edits,
-                    in_place=in_place,
-                    keep_tracks=keep_tracks,
-                    audio=audio,
-                    progress=progress,
-                    keep_faces=keep_faces,
-                    find_tags=find_tags,
-                    redact_text=redact_text,
-                    names=names,
-                )
-        from safepost.detect.faces import face_detector
-
-        return redact_file(
-            file,
-            output,
-            mode=mode,
-            mask=mask,
-            edits=edits,
-            in_place=in_place,
-            detector=face_detector(mode),
-            keep_tracks=keep_tracks,
-            keep_faces=keep_faces,
-            find_tags=find_tags,
-            redact_text=redact_text,
-            names=names,
-        )
+        if is_video and audio == "keep" and _has_sound(file):
+            warn(
+                f"{file}: the sound is kept as it is, and voices can identify people. To change that, add "
+                "--audio disguise (voices disguised) or --audio drop (no sound)."
+            )
+        with _video_progress(file) if is_video else contextlib.nullcontext(None) as progress:
+            return redact_file(  # the detector is the shared one of this mode (detect.faces.face_detector)
+                file,
+                output,
+                mode=mode,
+                mask=mask,
+                edits=edits,
+                in_place=in_place,
+                keep_tracks=keep_tracks,
+                audio=audio,
+                progress=progress,
+                keep_faces=keep_faces,
+                find_tags=find_tags,
+                redact_text=redact_text,
+                names=names,
+            )
 
     _run_each(files, as_json, work, describe)
 
