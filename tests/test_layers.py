@@ -194,3 +194,10 @@ def test_the_checks_catch_a_new_wrong_edge(tmp_path):
                                   "media/video.py: media -> check (safepost.check.decide:_rule)"]  # fmt: skip
     assert cycles(graph_of(planted)) == [["check", "media"]]
     assert private(planted) == ["media/video.py: safepost.check.decide:_rule"]
+
+
+def test_the_table_lists_only_edges_in_use(edges):
+    """An edge that is gone (a temporary allowance removed by a move) leaves the table too."""
+    graph = graph_of(edges)
+    unused = {a: sorted(b - graph.get(a, set())) for a, b in ALLOWED.items() if b - graph.get(a, set())}
+    assert unused == {}
