@@ -356,4 +356,5 @@ def test_x_spaces_are_read_and_their_missing_recordings_noted(tmp_path):
     report = audit(path)
     scored = next(r for r in report.items if r.id == "space:1yNxaNvaLkEJj")
     assert scored.score > 0  # the phone number in the title is a risk like in any post
-    assert {"where": "data/spaces-metadata.js#1", "reason": "a Space without an id"} in report.coverage["items_not_read"]
+    unread = {"where": "data/spaces-metadata.js#1", "reason": "a Space without an id"}
+    assert unread in report.coverage["items_not_read"]
