@@ -271,7 +271,6 @@ class TwitterReader(Reader):
                         )
                     )
 
-
     def _spaces(self, source: ExportSource, data: str, result: ReadResult) -> None:
         """One item per Space (its title and date); a note says that what was said is not audited."""
         name = data + "spaces-metadata.js"
