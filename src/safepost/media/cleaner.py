@@ -1,4 +1,7 @@
-"""One cleaner per file family, chosen from the file's content (like mat2's parser table).
+"""One handler per file family, chosen from the file's content (like mat2's parser table).
+
+Every handler has the same contract: ``findings(path)`` says what the file reveals (mat2's
+``get_meta``), ``write(target)`` writes the clean copy (``remove_all``). ``CLEANERS`` is the table.
 
 Every cleaner writes a brand-new file from decoded content (pixels, frames, audio samples,
 rendered pages), so no container metadata can survive, and writes it atomically.
@@ -47,6 +50,12 @@ def family(path: Path) -> str:
 class ImageCleaner:
     """Decodes on creation (so a bad file fails before any output is planned)."""
 
+    @staticmethod
+    def findings(path: Path) -> list[Finding]:
+        from safepost.media.image_meta import inspect_image
+
+        return inspect_image(path)
+
     def __init__(self, path: Path):
         from safepost.media.images import load_image
 
@@ -83,6 +92,12 @@ class VideoCleaner:
     extension = ".mp4"
     format = "MP4"
 
+    @staticmethod
+    def findings(path: Path) -> list[Finding]:
+        from safepost.media.video_meta import video_findings
+
+        return video_findings(path)
+
     def __init__(self, path: Path):
         self.path = path
 
@@ -99,6 +114,12 @@ class PdfCleaner:
 
     extension = ".pdf"
     format = "PDF"
+
+    @staticmethod
+    def findings(path: Path) -> list[Finding]:
+        from safepost.media.pdf_meta import pdf_findings
+
+        return pdf_findings(path)
 
     def __init__(self, path: Path):
         self.path = path
@@ -129,16 +150,5 @@ def cleaner_for(path: Path):
 
 
 def inspect(path: Path) -> list[Finding]:
-    """What the file at ``path`` reveals, most severe first."""
-    kind = family(path)
-    if kind == sniff.VIDEO:
-        from safepost.media.video_meta import video_findings
-
-        return video_findings(path)
-    if kind == sniff.PDF:
-        from safepost.media.pdf_meta import pdf_findings
-
-        return pdf_findings(path)
-    from safepost.media.image_meta import inspect_image
-
-    return inspect_image(path)
+    """What the file at ``path`` reveals, most severe first (its handler's ``findings``)."""
+    return CLEANERS[family(path)].findings(path)
