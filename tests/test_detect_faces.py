@@ -21,6 +21,7 @@ def test_finds_the_astronaut(mode):
 def test_every_face_of_a_generated_crowd_is_found(crowd):
     image, boxes = crowd
     found = FaceDetector("thorough").detect(image)
+    assert len(boxes) >= 3
     for box in boxes:
         assert max((_iou(r, box) for r in found), default=0) > 0.4, box
 

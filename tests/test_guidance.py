@@ -126,6 +126,7 @@ def test_knowledge_base_conditions_name_real_answers_and_services():
         "capable_adversary",
     }
     conditions = [s.when for s in base.steps] + [r.when for sec in base.guidelines.sections for r in sec.rules]
+    assert len(conditions) > 10 and any(when.flags for when in conditions)  # the loop below really checks some
     for when in conditions:
         assert set(when.flags) <= flags
         assert set(when.uses_any) <= SERVICES

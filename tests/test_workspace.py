@@ -191,7 +191,9 @@ def test_no_plaintext_in_database_wal_or_vault(ws, ws_path):
     vault_id = ws.vault.put(b"consent form signed by " + needle * 3000, kind="consent-form", name=f"{SECRET_NAME}.pdf")
     wal = ws_path / "workspace.db-wal"
     assert wal.stat().st_size > 0, "the test must see the WAL while it holds the data"
-    for name, data in all_bytes(ws_path).items():
+    files = all_bytes(ws_path)
+    assert {"workspace.db", "workspace.db-wal"} <= {Path(n).name for n in files} and len(files) >= 3
+    for name, data in files.items():
         assert needle not in data, name
         assert b"Quetzalina" not in data, name
         assert SECRET_NAME.encode("utf-16-le") not in data, name
@@ -566,7 +568,9 @@ def test_backup_restore_round_trip(backed_up, tmp_path):
         assert again.audit_log(1)[0]["action"] == "workspace.restore"
     assert ws.audit_log(1)[0]["action"] == "workspace.backup"  # recorded in the source after the snapshot
     assert not list(target.parent.glob(".safepost-*"))
-    for name, data in all_bytes(target).items():
+    written = all_bytes(target)
+    assert written and sum(len(d) for d in written.values()) > 1000  # the restored files were read, not nothing
+    for name, data in written.items():
         assert SECRET_NAME.encode() not in data, name
 
 
