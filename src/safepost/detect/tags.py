@@ -259,6 +259,8 @@ def _looks_like_name(text: str) -> bool:
 def classify(finding: TextFinding, faces: list[Region]) -> str:
     """name_tag, plate_like, sign, other or unread (a NO PHOTO line is classified by the caller)."""
     if finding.extra.get("unread"):
+        if bind_box(finding.box, faces) is not None:
+            finding.extra["placed_like_tag"] = True  # may be a name: --redact-text names masks it
         return "unread"
     text = finding.text.strip()
     if plate_like(text):
@@ -291,18 +293,15 @@ def registry_people(finding: TextFinding, names: NameFinder | None) -> list[str]
 def text_masked(finding: TextFinding, redact_text: str, registry_name: bool = False) -> bool:
     """Whether a classified text line is masked under ``--redact-text`` (none, names, all).
 
-    NO PHOTO lines always are (through their tag); with ``names``, name tags and lines naming
-    someone in the consent registry (``registry_name``) are.
+    NO PHOTO lines always are (through their tag); with ``names``, name tags, lines naming
+    someone in the consent registry (``registry_name``) and unread lines placed like a tag under a
+    face (a name in a script the recogniser cannot read, fail closed) are. ``all`` masks every
+    line found, read or not.
     """
     if redact_text == "all" or finding.kind == "no_photo":
         return True
-    return redact_text == "names" and (finding.kind == "name_tag" or registry_name)
-
-
-def unread_name_tag(finding: TextFinding, faces: list[Region]) -> bool:
-    """An unread line placed like a name tag under a face: ``--redact-text names`` masks it (it
-    may be a name in a script the recogniser cannot read)."""
-    return finding.kind == "unread" and bind_box(finding.box, faces) is not None
+    unread_tag_line = finding.kind == "unread" and finding.extra.get("placed_like_tag", False)
+    return redact_text == "names" and (finding.kind == "name_tag" or registry_name or unread_tag_line)
 
 
 # -- tying tags to wearers -------------------------------------------------------------------------
@@ -719,6 +718,39 @@ def _reread_lines(rgb: np.ndarray, faces: list[Region], tags: list[NoPhotoTag], 
         _add_no_photo_lines([t], tags, wearer)
 
 
+#: A text line is the size of a tag's line when it is at most this many face widths wide and face
+#: heights high (a banner or a sign below a face is not a tag).
+TAG_LINE_MAX_FACES = (2.5, 0.8)
+
+
+def _unclear_first_lines(faces: list[Region], tags: list[NoPhotoTag], texts, look: SecondLook) -> None:
+    """Fail closed on text worn under a face: when the top line of tag-sized text tied to a face is
+    not read surely as something far from NO PHOTO (:func:`safepost.detect.tagread.clearly_not_no_photo`:
+    unread, unsure, or near a phrase), it is an unreadable tag, even if a name line below it was
+    read well (issue #20: a NO PHOTO misread above a name that was read)."""
+    from safepost.detect.tagread import clearly_not_no_photo
+
+    tied = {id(bind_box(t.box, faces) or t.face) for t in tags}
+    worn: dict[int, list[TextFinding]] = {}
+    for t in texts:
+        if t.kind == "no_photo":
+            continue
+        face = bind_box(t.box, faces)
+        if face is None or id(face) in tied or face.score < look.min_score:
+            continue
+        x0, y0, x1, y1 = t.box
+        if x1 - x0 > TAG_LINE_MAX_FACES[0] * face.width or y1 - y0 > TAG_LINE_MAX_FACES[1] * face.height:
+            continue
+        worn.setdefault(id(face), []).append(t)
+    by_id = {id(f): f for f in faces}
+    for key, lines in worn.items():
+        top = min(lines, key=lambda t: t.box[1])
+        if clearly_not_no_photo(top.text, top.score):
+            continue
+        quad = _grow_text_to_tag(top.quad)
+        tags.append(NoPhotoTag(quad, "text", " / ".join(t.text for t in lines if t.text), False, by_id[key]))
+
+
 def second_look(
     rgb: np.ndarray, faces: list[Region], tags: list[NoPhotoTag], texts: list[TextFinding], look: SecondLook
 ) -> tuple[int, int]:
@@ -752,6 +784,7 @@ def second_look(
     _read_chests([c for c in small if c.scale >= look.min_gain * ocr_scale], texts, tags)
     for chest in chests:
         _unread_cards(rgb, chest, faces, tags, texts, look)
+    _unclear_first_lines(faces, tags, texts, look)
     return len(chests), skipped
 
 
