@@ -196,3 +196,36 @@ def test_turned_reading_and_weighted_cost():
     assert phrase_cost("NOPHOTO", "NOPHOTO") == 0
     assert phrase_cost("NOPH0TO".replace("0", "Q"), "NOPHOTO") == 0.5  # Q for O: a near slip
     assert phrase_cost("NOPHXTO", "NOPHOTO") == 1.0
+
+
+def test_a_hand_lettered_tag_seen_on_a_few_frames_masks_the_whole_track(tmp_path):
+    """Video: the same recognition on the searched frames; the wearer's track is masked throughout."""
+    import av
+    import test_nophoto_video as clip
+
+    font = _fonts()[1]
+    tag = _tag("NO PHOTO", font, 200, 4, style="plain")
+    face = Image.open(SAMPLES / "astronaut.jpg").convert("RGB").crop((150, 30, 406, 286)).resize((clip.SIDE,) * 2)
+    other = face.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+    background = np.random.default_rng(11).integers(70, 150, (clip.H, clip.W, 3), dtype=np.uint8)
+    src = tmp_path / "hand.mp4"
+    with av.open(str(src), "w") as out:
+        stream = out.add_stream("libx264", rate=clip.FPS)
+        stream.width, stream.height, stream.pix_fmt = clip.W, clip.H, "yuv420p"
+        stream.options = {"crf": "16"}
+        for i in range(clip.N):
+            frame = Image.fromarray(background.copy())
+            (wx, wy), (ox, oy) = clip._positions(i)
+            frame.paste(face, (wx, wy))
+            frame.paste(other, (ox, oy))
+            if i in clip.TAG_FRAMES:
+                frame.paste(tag, (wx + clip.SIDE // 2 - tag.width // 2, wy + clip.SIDE + 30), tag)
+            out.mux(stream.encode(av.VideoFrame.from_ndarray(np.asarray(frame), format="rgb24")))
+        out.mux(stream.encode(None))
+    result = redact_file(src, tmp_path / "out.mp4", mode="realtime", keep_faces=True)
+    assert len(result.nophoto_tracks) == 1, result.texts
+    before, after = clip._frames(src), clip._frames(result.output)
+    wearer = [clip._changed(before[i], after[i], clip._wearer_box(i)) for i in range(clip.N)]
+    other_faces = [clip._changed(before[i], after[i], clip._other_box(i)) for i in range(clip.N)]
+    assert min(wearer) > 0.9, wearer  # also on the frames before and after the tag is in view
+    assert max(other_faces) < 0.05, other_faces
