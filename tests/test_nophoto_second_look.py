@@ -90,7 +90,7 @@ def test_an_unreadable_badge_masks_its_wearer_and_a_read_name_does_not(badges, t
     kinds = [r.kind for r in result.regions]
     assert kinds.count("unread_tag") == 1 and "nophoto_tag" not in kinds
     unread = next(r for r in result.regions if r.kind == "unread_tag")
-    assert "too small to read" in unread.extra["note"]
+    assert "could not read" in unread.extra["note"]
     wearer = next(r for r in result.regions if r.id == unread.extra["wearer"])
     assert wearer.extra["unread_tag"] and wearer.id not in result.kept and len(result.kept) == 2
     before = np.asarray(Image.open(path).convert("RGB"))

@@ -725,10 +725,10 @@ TAG_LINE_MAX_FACES = (2.5, 0.8)
 
 def _unclear_first_lines(faces: list[Region], tags: list[NoPhotoTag], texts, look: SecondLook) -> None:
     """Fail closed on text worn under a face: when the top line of tag-sized text tied to a face is
-    not read surely as something far from NO PHOTO (:func:`safepost.detect.tagread.clearly_not_no_photo`:
-    unread, unsure, or near a phrase), it is an unreadable tag, even if a name line below it was
-    read well (issue #20: a NO PHOTO misread above a name that was read)."""
-    from safepost.detect.tagread import clearly_not_no_photo
+    unread, or read near a NO PHOTO phrase without matching it (and not surely far from every
+    phrase, :func:`safepost.detect.tagread.clearly_not_no_photo`), it is an unreadable tag, even
+    if a name line below it was read well (issue #20: a NO PHOTO misread above a name)."""
+    from safepost.detect.tagread import clearly_not_no_photo, near_phrase
 
     tied = {id(bind_box(t.box, faces) or t.face) for t in tags}
     worn: dict[int, list[TextFinding]] = {}
@@ -745,7 +745,8 @@ def _unclear_first_lines(faces: list[Region], tags: list[NoPhotoTag], texts, loo
     by_id = {id(f): f for f in faces}
     for key, lines in worn.items():
         top = min(lines, key=lambda t: t.box[1])
-        if clearly_not_no_photo(top.text, top.score):
+        # unread, or read near a phrase; a header read unsure ("Hi, I'm" at 0.66) is left alone
+        if clearly_not_no_photo(top.text, top.score) or not (top.kind == "unread" or near_phrase(top.text)):
             continue
         quad = _grow_text_to_tag(top.quad)
         tags.append(NoPhotoTag(quad, "text", " / ".join(t.text for t in lines if t.text), False, by_id[key]))
