@@ -515,7 +515,7 @@ def _first_rotation(container: InputContainer, stream: av.VideoStream) -> int | 
 
 
 #: the output's video bit rate may reach this many times the input's (CRF decides below it)
-BIT_RATE_ROOM = 1.25
+BIT_RATE_ROOM = 1.1
 #: ... but never less than this many bits per pixel and frame (a tiny input keeps sharp masks and edges)
 MIN_BITS_PER_PIXEL = 0.03
 
@@ -539,7 +539,8 @@ def _rate_cap(source_bit_rate: int | None, writer: Mp4Writer, rate: Fraction) ->
         return {}
     floor = MIN_BITS_PER_PIXEL * writer.width * writer.height * float(rate or _DEFAULT_RATE)
     cap = int(max(source_bit_rate * BIT_RATE_ROOM, floor))
-    return {"maxrate": str(cap), "bufsize": str(cap // 2)}  # half a second: little overshoot, even on short clips
+    # two seconds of buffer: a keyframe (a whole new picture) keeps its quality; the cap holds over a clip
+    return {"maxrate": str(cap), "bufsize": str(2 * cap)}
 
 
 def _transcode_streams(
