@@ -64,7 +64,7 @@ def test_people_events_consent_badges(cli, tmp_path):
 
     shown = cli("consent", "show", cara)
     assert shown.exit_code == 0 and "quote_attributed" in shown.stdout and "active" in shown.stdout
-    withdrawn = cli("consent", "withdraw", cara, "--json")
+    withdrawn = cli("consent", "withdraw", cara, "--yes", "--json")
     assert withdrawn.exit_code == 0 and json.loads(withdrawn.stdout)["takedown"] == []
     assert check("--platform", "website").exit_code == CHECK_DENIED_EXIT
 

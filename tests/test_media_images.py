@@ -82,6 +82,10 @@ def write_with_metadata(path: Path, fmt: str) -> None:
         info.add_itxt("XML:com.adobe.xmp", XMP.decode())
         im.save(path, "PNG", exif=exif, icc_profile=icc, pnginfo=info)
     elif fmt in ("WEBP", "HEIF", "AVIF"):
+        if fmt == "HEIF":
+            from safepost.media.images import ensure_heif_support
+
+            ensure_heif_support()  # registered here too, so this test passes when run alone
         im.save(path, fmt, exif=exif, icc_profile=icc, xmp=XMP)
     elif fmt == "TIFF":
         tags = make_exif()

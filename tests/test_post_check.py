@@ -199,7 +199,7 @@ def test_bad_bundles_get_clear_errors(tmp_path):
     with pytest.raises(InputError, match="missing"):
         load_post(tmp_path)
     (tmp_path / "post.yaml").write_text(": : :\n")
-    with pytest.raises(InputError, match="YAML"):
+    with pytest.raises(InputError, match="post.yaml, line 1: "):
         load_post(tmp_path)
 
 

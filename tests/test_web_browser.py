@@ -212,6 +212,9 @@ def test_browser_people_consent_withdrawal_and_spanish(site, page):
     assert page.locator("header.top").count() == 1  # only the page's main part was replaced
     assert page.locator("tbody tr").first.inner_text().split("\t")[1] == "face"
     page.get_by_role("button", name="Withdraw").click()
+    page.wait_for_selector("#confirm-withdrawal")  # asked first: nothing is withdrawn yet
+    assert "active" in page.locator("tbody tr").first.inner_text()
+    page.get_by_role("button", name="Yes, withdraw").click()
     page.wait_for_selector("#takedown-result")
     assert "withdrawn" in page.locator("tbody tr").first.inner_text()
 

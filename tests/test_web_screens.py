@@ -194,7 +194,9 @@ def test_people_events_consents_and_badges(setup):
     )
     assert bad.status_code == 400
 
-    withdrawn = client.post(f"/people/{ids['ana']}/withdraw", data={"csrf": csrf, "use": "face"})
+    asked = client.post(f"/people/{ids['ana']}/withdraw", data={"csrf": csrf, "use": "face"})
+    assert asked.status_code == 200 and "Withdraw this consent?" in asked.text and "what to take down" not in asked.text
+    withdrawn = client.post(f"/people/{ids['ana']}/withdraw", data={"csrf": csrf, "use": "face", "confirm": "yes"})
     assert withdrawn.status_code == 200 and "what to take down" in withdrawn.text
     assert "withdrawn" in withdrawn.text
 

@@ -252,11 +252,17 @@ def test_safe_filename(raw, clean):
     assert safe_filename(raw) == clean
 
 
-def test_uploads_leave_no_plaintext_on_disk(client, ws_folder, crowd):
+def test_uploads_leave_no_plaintext_on_disk(client, ws_folder, crowd, tmp_path, monkeypatch):
+    # A temp folder of its own: another safepost (or anything) running beside the test can write to
+    # the machine-wide one without failing it, and whatever this upload leaves behind is seen.
+    own_temp = tmp_path / "tmp"
+    own_temp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(own_temp))
+    monkeypatch.setattr(tempfile, "tempdir", str(own_temp))
+    assert tempfile.gettempdir() == str(own_temp)
     unlock(client)
     csrf = csrf_of(client.get("/posts/new").text)
     data = crowd_jpeg(crowd)
-    temp_before = set(os.listdir(tempfile.gettempdir()))
     response = upload(client, csrf, "crowd.jpg", data)
     assert response.status_code == 303
     client.get(response.headers["location"])
@@ -265,7 +271,7 @@ def test_uploads_leave_no_plaintext_on_disk(client, ws_folder, crowd):
         if path.is_file():
             content = path.read_bytes()
             assert probe not in content and b"SecretCam" not in content, path
-    assert set(os.listdir(tempfile.gettempdir())) - temp_before == set()
+    assert os.listdir(own_temp) == []
 
 
 @pytest.mark.parametrize(

@@ -141,7 +141,17 @@ class FakeChecker:
             Image.fromarray(out).save(buffer, "PNG")
             files[Path(media.name).stem + ".png"] = buffer.getvalue()
         files["post.txt"] = draft.text.encode()
-        return PrepareResult(before=report, after=report, files=files, approved_by=approve_by)
+        result = PrepareResult(before=report, after=report, files=files, approved_by=approve_by)
+        # the publication record, as the real prepare writes it (the people shown: the faces kept)
+        from safepost.check.decide import ConsentUse
+        from safepost.check.prepare import _record
+        from safepost.web.checking import build_post
+
+        post, _ = build_post(ws, draft)
+        report.publish_at = report.publish_at or "2026-06-01T12:00:00Z"
+        kept = {r.person_id for m in report.media for r in m.regions if r.decision == "keep" and r.person_id}
+        _record(ws, post, post.meta, [ConsentUse(p, "face") for p in sorted(kept)], result)
+        return result
 
 
 class Clock:

@@ -20,6 +20,7 @@ from safepost.post.review import Review
 from safepost.post.schema import Account, PostMeta, Sensitivity, SourceConsent, SourceKind
 from safepost.risk.model import Exposure, assess, level_for
 from safepost.risk.policy import Policy
+from safepost.words import Lines, Phrase
 
 ISO = "%Y-%m-%dT%H:%M:%SZ"
 
@@ -90,6 +91,7 @@ def analyse_post(
         level=level,
         score=score,
         factors=_factors(findings, people, live, policy),
+        details=_details(people, policy),
         findings=sorted(findings, key=_finding_order),
         media=[m.report for m in media],
         people=people,
@@ -200,9 +202,15 @@ def _filmer_adjusted(risk, meta: PostMeta):
     stated = {Sensitivity.LOW: 1, Sensitivity.MEDIUM: 3, Sensitivity.HIGH: 4}.get(meta.source.risk_to_filmer, 4)
     if meta.source.consent == SourceConsent.OBTAINED:
         stated -= 1
-        risk.reasons.append("the uploader agreed to reuse")
+        risk.reasons.append(Phrase("the person who filmed it agreed to its reuse"))
     risk.likelihood = max(risk.likelihood, max(1, stated))
-    risk.reasons.append(f"stated risk to the filmer: {meta.source.risk_to_filmer or 'not assessed'}")
+    risk.reasons.append(
+        Phrase(
+            "the risk to the person who filmed it was judged {level}", level=Phrase(meta.source.risk_to_filmer.value)
+        )
+        if meta.source.risk_to_filmer
+        else Phrase("nobody has judged the risk to the person who filmed it")
+    )
     return risk
 
 
@@ -293,17 +301,54 @@ def _finding_order(f: PostFinding):
     return (not f.blocks, _SEVERITY_ORDER.get(f.severity, 4), f.where, f.kind)
 
 
+#: how the risk level of the most exposed person is said
+_BAND_WORDS = {"low": "low", "medium": "medium", "high": "high"}
+
+
 def _factors(findings: list[PostFinding], people, live: bool, policy: Policy) -> list[str]:
-    factors = []
+    """Why the post got its level, in words; the figures are in :func:`_details`."""
+    factors: list[str] = []
     blocks = sorted({f.kind for f in findings if f.blocks})
     if blocks:
-        factors.append("hard blocks: " + ", ".join(k.replace("_", " ") for k in blocks))
+        factors.append(
+            Phrase(
+                "It must not go out as it is because of: {what}.", what=", ".join(k.replace("_", " ") for k in blocks)
+            )
+        )
     if people:
         top = people[0]
+        band = level_for(top.score, False, policy)
         factors.append(
-            f"highest risk: {top.who}, likelihood {top.likelihood} x impact {top.impact} = {top.score} "
-            f"(thresholds: medium {policy.thresholds.medium}, high {policy.thresholds.high}); " + "; ".join(top.reasons)
+            Phrase(
+                "The person most at risk is {who}, and the risk to them is {band}: {why}.",
+                who=top.who,
+                band=Phrase(_BAND_WORDS[band]),
+                why=Lines(list(top.reasons), "; "),
+            )
         )
     if live:
-        factors.append("posting while the event runs or people are on site")
+        factors.append(Phrase("It goes out while the event runs or people are still there."))
     return factors
+
+
+def _details(people, policy: Policy) -> list[str]:
+    """The figures behind the words, for whoever wants them (a details part of each report)."""
+    out: list[str] = []
+    for p in people[:3]:
+        out.append(
+            Phrase(
+                "{who}: likelihood {likelihood} of 5 x impact {impact} of 5 = {score} of 25.",
+                who=p.who,
+                likelihood=p.likelihood,
+                impact=p.impact,
+                score=p.score,
+            )
+        )
+    out.append(
+        Phrase(
+            "Your policy makes a score of {medium} or more Medium and {high} or more High.",
+            medium=policy.thresholds.medium,
+            high=policy.thresholds.high,
+        )
+    )
+    return out

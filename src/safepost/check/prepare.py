@@ -327,12 +327,13 @@ def _record(ws, post: Post, meta, used: list[ConsentUse], result: PrepareResult)
         uses.add(use.use)
         by_person[use.person_id] = (uses, consent or (use.consent_ids[0] if use.consent_ids else None))
     published_at = result.after.publish_at
+    title = post_title(result.files.get(TEXT_FILE, b"").decode("utf-8", "replace"))
     with ws.transaction() as conn:
         for platform in meta.platforms:
             cur = conn.execute(
-                "INSERT INTO publications (post_ref, platform, audience, url, event_id, published_at)"
-                " VALUES (?, ?, ?, NULL, ?, ?)",
-                (post.ref, platform, meta.audience.value, meta.event, published_at),
+                "INSERT INTO publications (post_ref, platform, audience, url, event_id, published_at, title)"
+                " VALUES (?, ?, ?, NULL, ?, ?, ?)",
+                (post.ref, platform, meta.audience.value, meta.event, published_at, title),
             )
             pub_id = cur.lastrowid
             result.publication_ids.append(pub_id)
@@ -355,6 +356,13 @@ def _record(ws, post: Post, meta, used: list[ConsentUse], result: PrepareResult)
                 "files": {n: hashlib.sha256(d).hexdigest() for n, d in result.files.items()},
             },
         )
+
+
+def post_title(text: str, limit: int = 60) -> str:
+    """The first words of the sanitised post text, to recognise it in a takedown list."""
+    line = next((x.strip() for x in text.splitlines() if x.strip()), "")
+    line = " ".join(line.split())
+    return line if len(line) <= limit else line[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
 def _json_list(values: list[str]) -> str:

@@ -88,7 +88,12 @@ def batch(in_dir, out_dir, mode, style, shape, audio, workers, dask_address, ret
     if style in REVERSIBLE_STYLES:
         warn(f"'{style}' masks can be reversed; faces may be recovered.")
     if audio == "keep":
-        warn("videos keep their sound: voices identify people (use --audio drop or --audio disguise).")
+        voiced = _videos_with_sound(in_dir)
+        if voiced:
+            warn(
+                f"{voiced} video(s) have sound, kept as it is: voices can identify people "
+                "(use --audio disguise or --audio drop)."
+            )
     bar = _Bar()
     workspace = None
     try:
@@ -136,3 +141,15 @@ def _report(summary, as_json: bool) -> None:
         f"{summary.skipped} skipped, in {summary.seconds:.1f} s ({summary.files_per_second:.2f} files/s, "
         f"{summary.runner}, {summary.workers} worker(s)); manifest: {summary.out_dir / 'manifest.jsonl'}"
     )
+
+
+def _videos_with_sound(in_dir: Path) -> int:
+    """How many videos under ``in_dir`` have a sound track (a video that cannot be read counts: fail closed)."""
+    from safepost.batch.discovery import discover
+    from safepost.cli.media import _has_sound
+
+    try:
+        items = discover(Path(in_dir))
+    except (OSError, SafepostError):
+        return 0  # the run itself reports the folder's problem
+    return sum(1 for item in items if item.family == "video" and item.status is None and _has_sound(item.path))

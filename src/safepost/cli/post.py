@@ -156,3 +156,75 @@ def prepare_command(post_folder: Path, output: Path, policy_path: Path | None, a
         for f in result.after.findings:
             if f.severity in ("medium", "high"):
                 say(f"  still to look at: {f.title} ({f.fix})")
+        numbers = ", ".join(str(i) for i in result.publication_ids)
+        if numbers:
+            say(f"recorded as publication {numbers}; once it is online: safepost published {post_folder} URL")
+
+
+def _publication(ws, post: str, platform: str | None, url: str | None = None):
+    from safepost.consent.publications import find_publication
+
+    return find_publication(ws, post, platform, url)
+
+
+@main.command("published")
+@click.argument("post", metavar="POST")
+@click.argument("url")
+@click.option("--platform", help="Which platform's copy, when the post went to several (default: from the URL).")
+@click.option("--json", "as_json", is_flag=True, help="Print the publication as JSON.")
+def published_command(post: str, url: str, platform: str | None, as_json: bool) -> None:
+    """Record that POST is online at URL (POST: the folder given to prepare, or a publication number).
+
+    The address is kept only in the encrypted workspace; a takedown list then shows it.
+    """
+    from safepost.cli.registry import _registry
+    from safepost.consent.publications import check_url, record_url
+
+    with _registry(as_json) as ws:
+        url = check_url(url)  # a wrong address is said first, whatever else is unclear
+        found = _publication(ws, post, platform, url)
+        pub = record_url(ws, found.id, url)
+    if as_json:
+        echo_json(pub.to_dict())
+    else:
+        say(f"publication {pub.id} ({pub.platform}) is online at {pub.url}")
+
+
+@main.command("taken-down")
+@click.argument("post", metavar="POST")
+@click.option("--platform", help="Which platform's copy, when the post went to several.")
+@click.option("--json", "as_json", is_flag=True, help="Print the publication as JSON.")
+def taken_down_command(post: str, platform: str | None, as_json: bool) -> None:
+    """Record that POST (a folder given to prepare, or a publication number) is no longer online.
+
+    It then leaves every takedown list.
+    """
+    from safepost.cli.registry import _registry
+    from safepost.consent.publications import mark_taken_down
+
+    with _registry(as_json) as ws:
+        found = _publication(ws, post, platform)
+        pub = mark_taken_down(ws, found.id)
+    if as_json:
+        echo_json(pub.to_dict())
+    else:
+        say(f"publication {pub.id} ({pub.platform}) marked taken down on {pub.taken_down_at[:10]}")
+
+
+@main.command("publications")
+@click.argument("post", metavar="[POST]", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print them as JSON.")
+def publications_command(post: str | None, as_json: bool) -> None:
+    """List what was published (of POST, when given): number, first words, when, where, address."""
+    from safepost.cli.registry import _registry, takedown_table
+    from safepost.consent.publications import list_publications
+
+    with _registry(as_json) as ws:
+        found = list_publications(ws, post)
+    if as_json:
+        echo_json([p.to_dict() for p in found])
+        return
+    if not found:
+        say("no publication recorded yet (safepost prepare records them)")
+        return
+    takedown_table(found, status=True)

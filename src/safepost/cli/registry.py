@@ -329,13 +329,32 @@ def consent_refuse(person_id, use, event_id, method, recorded_by, as_json) -> No
 @click.argument("use", type=click.Choice([*_USES, "all"]), default="all")
 @click.option("--event", "event_id", help="Only for this event (default: everywhere).")
 @click.option("--recorded-by", help="Who recorded it (default: $SAFEPOST_ACTOR or your login name).")
+@click.option("--yes", "-y", "yes", is_flag=True, help="Do not ask for confirmation (scripts).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result and takedown list as JSON.")
-def consent_withdraw(person_id, use, event_id, recorded_by, as_json) -> None:
-    """Withdraw PERSON's consent for USE (default: all) and list the publications to edit or take down."""
+def consent_withdraw(person_id, use, event_id, recorded_by, yes, as_json) -> None:
+    """Withdraw PERSON's consent for USE (default: all) and list the publications to edit or take down.
+
+    It asks first (it cannot be undone: a new consent must be recorded instead); --yes does not ask.
+    """
     from safepost.consent import registry
 
     with _registry(as_json) as ws:
         person_id = _person(ws, person_id)
+        if not yes:
+            records, takedown = registry.withdraw_preview(ws, person_id, use, event_id)
+            what = "every use" if use == "all" else use
+            where = f"at event {event_id}" if event_id else "everywhere"
+            say(
+                f"This withdraws {escape(person_id)}'s consent for {what}, {where}: {len(records)} record(s); "
+                f"{len(takedown)} published post(s) would then need editing or taking down. It cannot be undone."
+            )
+            try:
+                agreed = click.confirm("Withdraw?", default=False, err=True)
+            except click.Abort:
+                agreed = None
+            if not agreed:
+                why = "" if agreed is False else ": no answer (add --yes to withdraw without asking)"
+                _fail(f"nothing was withdrawn{why}", 2)
         result = registry.withdraw(ws, person_id, use, event_id, recorded_by=recorded_by or ws.actor)
     if as_json:
         echo_json(result.to_dict())
@@ -345,13 +364,28 @@ def consent_withdraw(person_id, use, event_id, recorded_by, as_json) -> None:
         say("no publication showing this person is still up")
         return
     say(f"{len(result.takedown)} publication(s) to edit or take down:")
-    _table(
-        ["id", "published", "platform", "audience", "post", "url", "uses"],
-        [
-            [str(p.id), p.published_at[:10], p.platform, p.audience, p.post_ref, p.url or "", ", ".join(p.uses)]
-            for p in result.takedown
-        ],
-    )
+    takedown_table(result.takedown)
+    say("When one is down: safepost taken-down NUMBER")
+
+
+def takedown_table(publications, status: bool = False) -> None:
+    """Publications as people recognise them: number, the post's first words, when, where, its address."""
+    from safepost.consent._common import day_of, time_of
+
+    columns = ["number", "post", "published", "platform", "address"] + (["status"] if status else [])
+    rows = []
+    for p in publications:
+        row = [
+            str(p.id),
+            p.title or "(no text)",
+            time_of(p.published_at),
+            p.platform,
+            p.url or "not recorded (safepost published NUMBER URL)",
+        ]
+        if status:
+            row.append(f"taken down {day_of(p.taken_down_at)}" if p.taken_down_at else "online")
+        rows.append(row)
+    _table(columns, rows)
 
 
 @consent_group.command("show")

@@ -106,9 +106,17 @@ class Publication:
     published_at: str
     uses: list[str]
     consent_id: int | None
+    #: the first words of the post as published, and when it was marked taken down (None: still up)
+    title: str = ""
+    taken_down_at: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    @property
+    def label(self) -> str:
+        """How people recognise the post: its title (or 'a post') and date, never an internal reference."""
+        return f"{self.title or 'a post'} ({self.platform}, {time_of(self.published_at)})"
 
 
 @dataclass
@@ -437,10 +445,32 @@ def withdraw(
     return result
 
 
+def withdraw_preview(
+    ws: Workspace, person_id: str, use: str = "all", event_id: str | None = None
+) -> tuple[list[int], list[Publication]]:
+    """What :func:`withdraw` would do, changing nothing: the records it would withdraw, the takedown list."""
+    if use != "all" and use not in USES:
+        raise RegistryError(f"Unknown use '{use}': use one of {', '.join(USES)}, or all.")
+    uses = list(USES) if use == "all" else [use]
+    with ws.read() as conn:
+        if find_person(conn, person_id) is None:
+            raise RegistryError(f"No person with id {person_id} in this workspace.")
+        if event_id is not None and find_event(conn, event_id) is None:
+            raise RegistryError(f"No event with id {event_id} in this workspace.")
+        marks = ",".join("?" * len(uses))
+        sql = f"SELECT id FROM consents WHERE person_id = ? AND status = 'active' AND use IN ({marks})"
+        params: list[Any] = [person_id, *uses]
+        if event_id is not None:
+            sql += " AND event_id = ?"
+            params.append(event_id)
+        records = [row[0] for row in conn.execute(sql, params).fetchall()]
+        return records, _takedown(conn, person_id, set(uses), event_id, set(records))
+
+
 def _takedown(conn, person_id: str, uses: set[str], event_id: str | None, withdrawn: set[int]) -> list[Publication]:
     rows = conn.execute(
-        "SELECT p.id, p.post_ref, p.platform, p.audience, p.url, p.event_id, p.published_at, pp.uses, pp.consent_id"
-        " FROM publication_people pp JOIN publications p ON p.id = pp.publication_id"
+        "SELECT p.id, p.post_ref, p.platform, p.audience, p.url, p.event_id, p.published_at, pp.uses, pp.consent_id,"
+        " p.title FROM publication_people pp JOIN publications p ON p.id = pp.publication_id"
         " WHERE pp.person_id = ? AND p.taken_down_at IS NULL ORDER BY p.published_at, p.id",
         (person_id,),
     ).fetchall()
@@ -451,7 +481,7 @@ def _takedown(conn, person_id: str, uses: set[str], event_id: str | None, withdr
         by_use = not pub_uses or bool(uses & set(pub_uses))
         by_event = event_id is None or row[5] is None or row[5] == event_id
         if by_record or (by_use and by_event):
-            listed.append(Publication(row[0], row[1], row[2], row[3], row[4], row[5], row[6], pub_uses, row[8]))
+            listed.append(Publication(*row[:7], pub_uses, row[8], row[9] or ""))
     return listed
 
 

@@ -130,6 +130,8 @@ class PostReport:
     publish_at: str | None = None
     safe_after: str | None = None
     thresholds: dict[str, int] = field(default_factory=dict)
+    #: the figures behind the factors (likelihood x impact, the policy's thresholds): a details part
+    details: list[str] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
@@ -151,6 +153,7 @@ class PostReport:
             "level": self.level,
             "score": self.score,
             "factors": self.factors,
+            "details": self.details,
             "post": self.post_ref,
             "checked_at": self.checked_at,
             "publish_at": self.publish_at,

@@ -81,9 +81,49 @@ class ImageCleaner:
 
         fmt = format_for_extension(target.suffix) if target.suffix else self.format
         fmt = "JPEG" if fmt == "MPO" else fmt
-        save_image(self.frames, target, fmt, durations=self.image.durations, loop=self.image.loop)
+        budget = self._budget()
+        encoded = save_image(
+            self.frames, target, fmt, durations=self.image.durations, loop=self.image.loop, budget=budget
+        )
         notes = ["only the main picture of the MPO file was kept"] if self.image.format == "MPO" else []
+        if not encoded.within_budget:
+            notes.append(_growth_note(fmt, self.format, encoded.bytes / max(1, self.path.stat().st_size)))
         return Cleaned(sniff.IMAGE, fmt, notes)
+
+    def _budget(self) -> int | None:
+        """The most bytes a lossy output may take: the input's size with 25% room, scaled by the pixels kept."""
+        try:
+            size = self.path.stat().st_size
+        except OSError:
+            return None
+        before = sum(_pixel_count(f) for f in self.image.pictures) or 1
+        after = sum(_pixel_count(f) for f in self.frames) or before
+        return int(size * SIZE_ROOM * after / before)
+
+
+def _pixel_count(frame) -> int:
+    """Pixels of an HxWx3 array or a Pillow image."""
+    shape = getattr(frame, "shape", None)
+    return int(shape[0]) * int(shape[1]) if shape is not None else int(frame.width) * int(frame.height)
+
+
+#: how much larger than its input an output may be before safepost says why (issue 23: within 1.5x)
+SIZE_ROOM = 1.25
+
+#: why a format grows when it is rewritten from pixels
+_WHY_GROW = {
+    "PNG": "PNG is lossless: every pixel is stored again, and masks and re-encoding cannot use the input's tricks",
+    "TIFF": "TIFF is stored losslessly (Deflate) from the pixels",
+    "BMP": "BMP is uncompressed",
+    "GIF": "GIF is rewritten from the decoded frames with a new palette",
+}
+
+
+def _growth_note(fmt: str, source_format: str, ratio: float) -> str:
+    why = _WHY_GROW.get(fmt, f"{fmt} at the lowest quality safepost uses for it is still larger than the input")
+    if fmt != source_format:
+        why = f"the output is {fmt}, the input {source_format}; {why}"
+    return f"the output is {ratio:.1f}x the input's size: {why}"
 
 
 class VideoCleaner:
@@ -128,11 +168,17 @@ class PdfCleaner:
         from safepost.media.pdf import clean_pdf
 
         result = clean_pdf(self.path, target)
-        note = (
-            f"{result.pages} page(s) rendered as images at {result.dpi} dpi: the text can no longer be "
-            "selected or searched"
-        )
-        return Cleaned(sniff.PDF, self.format, [note])
+        low, high = min(result.page_dpi or [result.dpi]), max(result.page_dpi or [result.dpi])
+        at = f"{low} dpi" if low == high else f"{low}-{high} dpi (pages with pictures at their own resolution)"
+        note = f"{result.pages} page(s) rendered as images at {at}: the text can no longer be selected or searched"
+        notes = [note]
+        ratio = target.stat().st_size / max(1, self.path.stat().st_size)
+        if ratio > 1.5:
+            notes.append(
+                f"the output is {ratio:.1f}x the input's size: a page of text or drawings is small as text and "
+                "large as a picture, and rebuilding every page as a picture is what removes everything hidden"
+            )
+        return Cleaned(sniff.PDF, self.format, notes)
 
 
 #: family -> cleaner class; unknown content goes to the image reader, whose error names it.

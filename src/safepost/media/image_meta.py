@@ -6,6 +6,7 @@ MPO extra images, HEIF thumbnails); this module turns them into plain-language F
 
 from __future__ import annotations
 
+import html
 import io
 import re
 from pathlib import Path
@@ -148,8 +149,38 @@ def _xmp_findings(im: Image.Image) -> list[Finding]:
     if not raw:
         return []
     text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
-    found = [_finding(kind, title, "", "XMP") for pattern, kind, title in _XMP_PATTERNS if re.search(pattern, text)]
+    found = []
+    for pattern, kind, title in _XMP_PATTERNS:
+        if re.search(pattern, text):
+            values = _xmp_values(pattern, text)
+            if values is not None and not values:
+                continue  # the field is there but empty: it reveals nothing (the XMP block is still listed)
+            found.append(_finding(kind, title, ", ".join(values or []), "XMP"))
     return found or [_finding("xmp", "XMP metadata block", f"{len(text)} characters", "XMP")]
+
+
+def _xmp_values(pattern: str, text: str) -> list[str] | None:
+    """The values of the XMP properties ``pattern`` names (attribute or element form, lists included);
+    None when they are written in a shape not read here (the finding then stands without a value)."""
+    values: list[str] = []
+    seen = False
+    for name in re.findall(r"[A-Za-z0-9]+:[A-Za-z0-9]+", pattern):
+        for match in re.finditer(rf'{re.escape(name)}\s*=\s*"([^"]*)"', text):
+            seen = True
+            values.append(match.group(1))
+        for match in re.finditer(rf"<{re.escape(name)}\b[^>]*?(/?)>(.*?)(?:</{re.escape(name)}>|$)", text, re.S):
+            seen = True
+            if match.group(1) == "/":
+                continue
+            inner = re.sub(r"<[^>]+>", " ", match.group(2))
+            values += [v for v in inner.split() if v]
+    if not seen:
+        return None
+    out = []
+    for v in (html.unescape(v).strip() for v in values):
+        if v and v not in out:
+            out.append(v)
+    return out
 
 
 def _iptc_findings(im: Image.Image) -> list[Finding]:
@@ -170,6 +201,9 @@ def _iptc_findings(im: Image.Image) -> list[Finding]:
     for key, value in iptc.items():
         if key in names:
             kind, title = names[key]
+            raw = value[0] if isinstance(value, list) and value else value
+            if not (raw.decode("latin-1", "replace") if isinstance(raw, bytes) else str(raw)).strip("\x00 ").strip():
+                continue  # an empty field reveals nothing
             found.append(_finding(kind, title, value[0] if isinstance(value, list) else value, "IPTC"))
     if iptc and not found:
         found.append(_finding("iptc", "IPTC block", f"{len(iptc)} fields", "IPTC"))

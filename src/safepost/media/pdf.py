@@ -13,9 +13,11 @@ whole number of pixels, would come out at the wrong size) and stamps a title and
 told not to. The writer below has nothing to leave out: a header, the page objects, one xref
 section, a trailer with /Size and /Root only.
 
-Page pictures are stored as JPEG (quality ``JPEG_QUALITY``), or losslessly (Flate) when that is
-not larger, which is the usual case for pages of text on white: sharper and smaller. All-grey
-pages are stored with one grey channel.
+Page pictures are stored as JPEG (quality ``JPEG_QUALITY`` for pages holding pictures,
+``TEXT_JPEG_QUALITY`` for the others), or losslessly (Flate) when that is not larger, which is the
+usual case for pages of text on white: sharper and smaller. All-grey pages are stored with one
+grey channel. A page holding pictures is rendered
+at their resolution (up to ``MAX_IMAGE_DPI``), so a 200 dpi photo is not blurred to 150 dpi.
 
 Limits (decompression-bomb and run-time guards):
 
@@ -56,7 +58,12 @@ MAX_PAGE_PIXELS = 50_000_000
 MIN_DPI = 72
 MAX_DPI = 600
 DEFAULT_DPI = 150
-JPEG_QUALITY = 90
+#: a page that holds pictures is rendered at their resolution (up to this), so photos keep their detail
+MAX_IMAGE_DPI = 300
+#: pages holding pictures: JPEG at this quality (a photo page comes out about the input's size), or
+#: Flate when smaller; pages without pictures (text, drawings) keep the sharper TEXT_JPEG_QUALITY
+JPEG_QUALITY = 85
+TEXT_JPEG_QUALITY = 90
 
 #: Called with each rendered page (HxWx3 uint8 RGB) and its 0-based index; returns the pixels
 #: to store, of the same shape (it may change the array it is given and return it).
@@ -117,7 +124,11 @@ def clean_pdf(
         if count > MAX_PAGES:
             raise TooLargeError(f"{source} has {count:,} pages; the limit is {MAX_PAGES:,} pages.")
         sizes = [_page_size(pdf, index, source) for index in range(count)]
-        page_dpi = [_page_dpi(width, height, dpi, index, source) for index, (width, height) in enumerate(sizes)]
+        picture_dpi = [_image_dpi(pdf, index) for index in range(count)]  # 0: no picture on the page
+        page_dpi = [
+            _page_dpi(width, height, max(dpi, picture_dpi[index]), index, source)
+            for index, (width, height) in enumerate(sizes)
+        ]
         found_text = pdf.get_formtype() != pdfium_c.FORMTYPE_NONE  # field values become pixels too
 
         def write(stream: BinaryIO) -> None:
@@ -128,7 +139,7 @@ def clean_pdf(
                 found_text = found_text or has_text
                 if frame_filter is not None:
                     pixels = _checked_filter_output(frame_filter(pixels, index), pixels.shape, index)
-                out.add_page(index, width, height, pixels)
+                out.add_page(index, width, height, pixels, photo=picture_dpi[index] > 0)
             out.finish()
 
         atomic_write(target, write)
@@ -247,6 +258,25 @@ def _pixels(width: float, height: float, dpi: int) -> tuple[int, int]:
     return math.ceil(width * scale), math.ceil(height * scale)
 
 
+def _image_dpi(pdf: pdfium.PdfDocument, index: int) -> int:
+    """The resolution of the sharpest picture on page ``index`` (0 when none, or unreadable), up to
+    ``MAX_IMAGE_DPI``: a 200 dpi scan is rendered at 200 dpi, not blurred down to ``DEFAULT_DPI``."""
+    try:
+        page = pdf[index]
+    except pdfium.PdfiumError:
+        return 0
+    best = 0.0
+    try:
+        for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=3):
+            meta = obj.get_metadata()
+            best = max(best, min(float(meta.horizontal_dpi), float(meta.vertical_dpi)))
+    except (pdfium.PdfiumError, ValueError, OSError):
+        return 0
+    finally:
+        page.close()
+    return int(min(MAX_IMAGE_DPI, best))
+
+
 def _page_dpi(width: float, height: float, dpi: int, index: int, source: Path) -> int:
     """``dpi``, or the highest lower one (not below ``MIN_DPI``) keeping the page in the limit."""
     used = min(dpi, math.floor(72 * math.sqrt(MAX_PAGE_PIXELS / (width * height))))
@@ -294,8 +324,8 @@ def _checked_filter_output(result: object, shape: tuple[int, ...], index: int) -
     return result
 
 
-def _encode(pixels: np.ndarray) -> tuple[bytes, str, str]:
-    """The page as (stream bytes, filter, colour space): JPEG, or Flate when that is not larger.
+def _encode(pixels: np.ndarray, quality: int = TEXT_JPEG_QUALITY) -> tuple[bytes, str, str]:
+    """The page as (stream bytes, filter, colour space): JPEG at ``quality``, or Flate when that is not larger.
 
     A page whose pixels are all grey (text, scans of black-and-white paper) is stored as one
     grey channel, a third of the data.
@@ -303,7 +333,7 @@ def _encode(pixels: np.ndarray) -> tuple[bytes, str, str]:
     grey = bool((pixels[..., 0] == pixels[..., 1]).all() and (pixels[..., 1] == pixels[..., 2]).all())
     plane = np.ascontiguousarray(pixels[..., 0] if grey else pixels)
     buffer = io.BytesIO()
-    Image.fromarray(plane).save(buffer, "JPEG", quality=JPEG_QUALITY)
+    Image.fromarray(plane).save(buffer, "JPEG", quality=quality)
     jpeg = buffer.getvalue()
     flate = _deflate_within(plane, len(jpeg))
     space = "DeviceGray" if grey else "DeviceRGB"
@@ -356,9 +386,9 @@ class PdfWriter:
             self._put(b"\nstream\n" + stream + b"\nendstream")
         self._put(b"\nendobj\n")
 
-    def add_page(self, index: int, width: float, height: float, pixels: np.ndarray) -> None:
+    def add_page(self, index: int, width: float, height: float, pixels: np.ndarray, photo: bool = False) -> None:
         page, contents, image = 3 + 3 * index, 4 + 3 * index, 5 + 3 * index
-        data, codec, space = _encode(pixels)
+        data, codec, space = _encode(pixels, JPEG_QUALITY if photo else TEXT_JPEG_QUALITY)
         w, h = _num(width), _num(height)
         self._object(
             page,

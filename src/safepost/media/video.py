@@ -219,6 +219,7 @@ class Mp4Writer:
         audio_rate: int = 0,
         audio_channels: int = 0,
         audio_filter: AudioFilterFactory | None = None,
+        source_bit_rate: int | None = None,
     ) -> None:
         self.path = path
         self.source_size = (width, height)
@@ -234,7 +235,7 @@ class Mp4Writer:
             ctx.colorspace, ctx.color_primaries, ctx.color_trc = 1, 1, 1  # BT.709
             ctx.color_range = int(ColorRange.MPEG)
             if encoder == "libx264":
-                ctx.options = {**_X264_OPTIONS, "preset": _X264_PRESET.get()}
+                ctx.options = {**_X264_OPTIONS, "preset": _X264_PRESET.get(), **_rate_cap(source_bit_rate, self, rate)}
             else:
                 ctx.bit_rate = max(500_000, self.width * self.height * 4)
             self._audio = None
@@ -552,6 +553,35 @@ def _first_rotation(container: InputContainer, stream: av.VideoStream) -> int | 
 # --- writing -----------------------------------------------------------------------------
 
 
+#: the output's video bit rate may reach this many times the input's (CRF decides below it)
+BIT_RATE_ROOM = 1.1
+#: ... but never less than this many bits per pixel and frame (a tiny input keeps sharp masks and edges)
+MIN_BITS_PER_PIXEL = 0.03
+
+
+def source_video_bit_rate(container: InputContainer, video: av.VideoStream) -> int | None:
+    """The input's video bit rate in bit/s (from the stream, else the file less its sound); None if unknown."""
+    rate = int(getattr(video, "bit_rate", 0) or getattr(video.codec_context, "bit_rate", 0) or 0)
+    if rate > 0:
+        return rate
+    total = int(container.bit_rate or 0)
+    sound = sum(int(getattr(a, "bit_rate", 0) or 0) for a in container.streams.audio)
+    return total - sound if total > sound > 0 or (total > 0 and sound == 0) else None
+
+
+def _rate_cap(source_bit_rate: int | None, writer: Mp4Writer, rate: Fraction) -> dict[str, str]:
+    """x264 VBV options that keep the output's bit rate near the input's: CRF 20 below the cap.
+
+    Without it a fast preset (realtime) spends up to 9x the input's bits on the same picture.
+    """
+    if not source_bit_rate:
+        return {}
+    floor = MIN_BITS_PER_PIXEL * writer.width * writer.height * float(rate or _DEFAULT_RATE)
+    cap = int(max(source_bit_rate * BIT_RATE_ROOM, floor))
+    # two seconds of buffer: a keyframe (a whole new picture) keeps its quality; the cap holds over a clip
+    return {"maxrate": str(cap), "bufsize": str(2 * cap)}
+
+
 def _transcode_streams(
     source: Path,
     container: InputContainer,
@@ -602,6 +632,7 @@ def _transcode_streams(
                     audio_rate=audio_rate,
                     audio_channels=audio_channels,
                     audio_filter=audio_filter,
+                    source_bit_rate=source_video_bit_rate(container, video),
                 )
                 first_pts = last_pts = pts = frame.pts if frame.pts is not None else 0
                 origin = _seconds(frame)

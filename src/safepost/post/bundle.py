@@ -13,6 +13,7 @@ from safepost.core import InputError, OutputError, TooLargeError
 from safepost.media.atomic import atomic_write_bytes
 from safepost.post.review import Review
 from safepost.post.schema import PostMeta
+from safepost.words import Phrase, field_problems, yaml_problem
 
 POST_FILE = "post.yaml"
 REVIEW_FILE = "review.yaml"
@@ -64,11 +65,14 @@ class Post:
 
 def _read_yaml(path: Path, model: type[BaseModel], what: str):
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data = yaml.safe_load(text)
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path} is not valid YAML: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise InputError(Phrase("{file} is not UTF-8 text: save it as UTF-8 in your editor.", file=str(path))) from exc
+    except yaml.YAMLError as exc:
+        raise InputError(yaml_problem(str(path), exc)) from exc
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -76,8 +80,7 @@ def _read_yaml(path: Path, model: type[BaseModel], what: str):
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or what}: {e['msg']}" for e in exc.errors()[:5])
-        raise InputError(f"{path} is not a valid {what}: {problems}") from exc
+        raise InputError(field_problems(str(path), exc, model, text)) from exc
 
 
 def _read_bytes(path: Path, limit: int, what: str) -> bytes:

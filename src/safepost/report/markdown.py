@@ -13,6 +13,9 @@ def _cell(text: str) -> str:
 def markdown_report(report: PostReport) -> str:
     lines = [f"# Post check: {report.level.upper()}", "", f"**{LEVEL_WORDS[report.level]}**", ""]
     lines += [f"- {_cell(factor)}" for factor in report.factors]
+    if report.details:
+        lines += ["", "<details><summary>Details</summary>", ""] + [f"- {_cell(d)}" for d in report.details]
+        lines += ["", "</details>"]
     lines += ["", f"Planned publication: {report.publish_at or 'not set'}"]
     if report.safe_after:
         lines.append(f"Safe to post after: {report.safe_after}")

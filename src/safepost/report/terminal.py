@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape as escape_markup
 from rich.table import Table
 
 from safepost.core.report import PostReport
 from safepost.report import LEVEL_WORDS
+from safepost.words import Phrase
 
 _STYLE = {"low": "bold green", "medium": "bold yellow", "high": "bold red", "blocked": "bold white on red"}
 
@@ -16,6 +18,11 @@ def print_report(report: PostReport, console: Console | None = None) -> None:
     console.print(f"[{_STYLE[report.level]}] {LEVEL_WORDS[report.level]} [/]")
     for factor in report.factors:
         console.print(f"  • {factor}", highlight=False)
+    if report.details:
+        console.print(
+            "  [dim]" + escape_markup(Phrase("Details:")) + " " + escape_markup(" ".join(report.details)) + "[/]",
+            highlight=False,
+        )
     if report.findings:
         table = Table(show_lines=False, expand=True)
         for column in ("", "where", "what", "fix"):

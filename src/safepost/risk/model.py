@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from safepost.core.report import PersonRisk
 from safepost.post.schema import Audience, PostMeta, Sensitivity
 from safepost.risk.policy import Policy
+from safepost.words import Lines, Phrase
 
 _AUDIENCE_SHIFT = {Audience.PUBLIC: 0, Audience.CLOSED: -1, Audience.INTERNAL: -2}
 
@@ -38,36 +39,60 @@ def _clamp(value: int) -> int:
     return max(1, min(5, value))
 
 
+#: what each step of the civic-space scale means for the people shown, in words
+CIVIC_SPACE_WORDS = {
+    "open": "where they live, people can organise and speak out freely",
+    "narrowed": "where they live, people can mostly organise and speak out, but some face harassment",
+    "obstructed": "where they live, the authorities often get in the way of protests, organising and speaking out",
+    "repressed": "where they live, people who speak out risk surveillance, arrest or violence",
+    "closed": "where they live, any criticism can lead to prison, violence or worse",
+}
+
+#: how each identifier is said in a sentence
+_SHOWN_BY = {"face": "their face", "name": "their name", "voice": "their voice", "device": "the device used"}
+
+
+def _listed(words: list[str]) -> Phrase | str:
+    if len(words) == 1:
+        return Phrase(words[0])
+    return Phrase("{first} and {last}", first=Lines([Phrase(w) for w in words[:-1]], ", "), last=Phrase(words[-1]))
+
+
 def assess(exposure: Exposure, meta: PostMeta, policy: Policy, live: bool, location: bool) -> PersonRisk:
-    """Likelihood x impact for one person, with the reason behind every step."""
-    reasons = []
+    """Likelihood x impact for one person, with the reason behind every step (in words)."""
+    reasons: list[str] = []
     likelihood = 1 + min(2, len(exposure.identifiers))
     if exposure.identifiers:
-        reasons.append(f"identifiable by {', '.join(sorted(exposure.identifiers))}")
+        shown = [_SHOWN_BY.get(i, i) for i in sorted(exposure.identifiers)]
+        reasons.append(Phrase("they can be recognised by {what}", what=_listed(shown)))
     if location:
         likelihood += 1
-        reasons.append("the place is revealed")
+        reasons.append(Phrase("the post shows where it happened"))
     if live:
         likelihood += 1
-        reasons.append("posted while people are still there")
+        reasons.append(Phrase("it goes out while people are still there"))
     if policy.threat_score >= 6:
         likelihood += 1
-        reasons.append("a capable, willing threat actor (policy)")
+        reasons.append(Phrase("your policy names someone able and willing to harm them"))
     shift = _AUDIENCE_SHIFT[meta.audience]
     if shift:
         likelihood += shift
-        reasons.append(f"{meta.audience.value} audience")
+        reasons.append(
+            Phrase("only a closed group sees it")
+            if meta.audience == Audience.CLOSED
+            else Phrase("only your own organisation sees it")
+        )
     if exposure.consented and exposure.identifiers:
         likelihood -= 1
-        reasons.append("consented to being shown")
+        reasons.append(Phrase("they agreed to be shown"))
     impact = policy.context.score
-    reasons.append(f"civic space: {policy.context.value}")
+    reasons.append(Phrase(CIVIC_SPACE_WORDS[policy.context.value]))
     if meta.location_sensitivity == Sensitivity.HIGH:
         impact += 1
-        reasons.append("highly sensitive location")
+        reasons.append(Phrase("the place is a very sensitive one to reveal"))
     if exposure.minor:
         impact += 1
-        reasons.append("a minor")
+        reasons.append(Phrase("they are a child"))
     return PersonRisk(exposure.who, sorted(exposure.identifiers), _clamp(likelihood), _clamp(impact), reasons)
 
 

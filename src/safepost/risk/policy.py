@@ -14,6 +14,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from safepost.core import InputError
+from safepost.words import Phrase, field_problems, yaml_problem
 
 LEVELS = ("low", "medium", "high")
 
@@ -121,20 +122,17 @@ def load_policy(path: str | os.PathLike[str] | None) -> Policy:
         return Policy()
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        text = path.read_text(encoding="utf-8")
+        data = yaml.safe_load(text) or {}
     except OSError as exc:
         raise InputError(f"cannot read the policy file {path}: {exc.strerror or exc}") from exc
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path} is not valid YAML: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise InputError(Phrase("{file} is not UTF-8 text: save it as UTF-8 in your editor.", file=str(path))) from exc
+    except yaml.YAMLError as exc:
+        raise InputError(yaml_problem(str(path), exc)) from exc
     if not isinstance(data, dict):
         raise InputError(f"{path} must be a YAML mapping of policy fields")
     try:
         return Policy.model_validate(data)
     except ValidationError as exc:
-        raise InputError(f"{path} is not a valid policy: {_first_problem(exc)}") from exc
-
-
-def _first_problem(exc: ValidationError) -> str:
-    err = exc.errors()[0]
-    where = ".".join(str(p) for p in err["loc"]) or "file"
-    return f"{where}: {err['msg']} ({len(exc.errors())} problem(s) in all)"
+        raise InputError(field_problems(str(path), exc, Policy, text)) from exc

@@ -11,6 +11,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from safepost.web.i18n import LANGS, pick_lang, translator
 from safepost.web.sessions import LANG_COOKIE
+from safepost.words import said
 
 
 def make_environment() -> Environment:
@@ -60,6 +61,7 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
         "_": translator(lang),
         "lang": lang,
         "langs": LANGS,
+        "said": said,
         "path": request.url.path,
         "csrf": session.csrf if session is not None else context.pop("pre_csrf", ""),
         "unlocked": session is not None,

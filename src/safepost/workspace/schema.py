@@ -110,4 +110,8 @@ MIGRATIONS: list[str] = [
     ALTER TABLE consents ADD COLUMN guardian_consent INTEGER NOT NULL DEFAULT 0;  -- the guardian of a minor agreed too
     ALTER TABLE consents ADD COLUMN refusal INTEGER NOT NULL DEFAULT 0;           -- a NO: withdrawn from the start
     """,
+    # 3: what a publication was: its title, the first words of the post, for the takedown list (issue 23)
+    """
+    ALTER TABLE publications ADD COLUMN title TEXT NOT NULL DEFAULT '';
+    """,
 ]

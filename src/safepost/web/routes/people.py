@@ -11,6 +11,7 @@ from starlette.responses import Response
 
 from safepost.consent import events as events_api
 from safepost.consent import people as people_api
+from safepost.consent import publications as publications_api
 from safepost.consent import registry
 from safepost.core import RegistryError
 from safepost.web.drafts import AUDIENCES
@@ -182,19 +183,59 @@ async def grant(request: Request, person_id: str) -> Response:
 
 @router.post("/people/{person_id}/withdraw")
 async def withdraw(request: Request, person_id: str) -> Response:
-    """Withdraw consent and show what to take down."""
+    """Withdraw consent and show what to take down, once the person at the screen has confirmed it."""
     session = require_session(request)
     pid = _person_id(person_id)
     form = await session_form(request, session)
+    use, event = form.get("use") or "all", form.get("event") or None
+    if form.get("confirm") != "yes":
+        records, takedown = await session.worker.call(registry.withdraw_preview, pid, use, event)
+        pending = {"use": use, "event": event or "", "records": records, "takedown": takedown}
+        return await _person_page(request, pid, pending_withdrawal=pending)
     result = await session.worker.call(
         registry.withdraw,
         pid,
-        form.get("use") or "all",
-        form.get("event") or None,
+        use,
+        event,
         recorded_by=session.actor or "web",
     )
     _ = translator(lang_of(request))
     return await _person_page(request, pid, notice=_("Consent withdrawn."), withdrawal=result)
+
+
+#: where a publication form may send the reader back to (never an address from outside)
+BACK = re.compile(r"^/(people/P-[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{6}|posts/[A-Za-z0-9_-]{1,64}/report)$")
+
+
+def _back(form: Form) -> str:
+    back = form.get("back") or ""
+    return back if BACK.match(back) else "/people"
+
+
+def _publication_id(value: str) -> int:
+    if not value.isdigit() or len(value) > 12:
+        raise HTTPException(404, "No such publication.")
+    return int(value)
+
+
+@router.post("/publications/{publication_id}/url")
+async def publication_url(request: Request, publication_id: str) -> Response:
+    """Record where a published post is online (kept in the encrypted workspace only)."""
+    session = require_session(request)
+    pub = _publication_id(publication_id)
+    form = await session_form(request, session)
+    await session.worker.call(publications_api.record_url, pub, form.get("url") or "", actor=session.actor or "web")
+    return redirect(request, _back(form))
+
+
+@router.post("/publications/{publication_id}/taken-down")
+async def publication_taken_down(request: Request, publication_id: str) -> Response:
+    """Record that a published post is no longer online: it leaves the takedown lists."""
+    session = require_session(request)
+    pub = _publication_id(publication_id)
+    form = await session_form(request, session)
+    await session.worker.call(publications_api.mark_taken_down, pub, actor=session.actor or "web")
+    return redirect(request, _back(form))
 
 
 @router.get("/events/{event_id}/badges.pdf")

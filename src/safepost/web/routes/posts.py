@@ -10,6 +10,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from safepost.consent import publications as publications_api
 from safepost.core import InputError
 from safepost.media.sniff import IMAGE
 from safepost.web.checking import bundle_zip
@@ -297,6 +298,9 @@ async def report(request: Request, draft_id: str) -> Response:
     checked = await _report(request, session, draft)
     prepared = draft.prepared
     data = checked.to_dict()
+    publications = []
+    if prepared is not None:
+        publications = await session.worker.call(publications_api.list_publications, f"web:{draft.id}")
     return render(
         request,
         "report.html",
@@ -308,6 +312,7 @@ async def report(request: Request, draft_id: str) -> Response:
         prepared=prepared.to_dict() if prepared is not None else None,
         after_names=_after_pictures(prepared),
         images=[n for n, m in draft.media.items() if m.family == IMAGE],
+        publications=publications,
     )
 
 
