@@ -37,6 +37,8 @@ class Track:
     scene: int
     keyframes: list[int] = field(default_factory=list)
     boxes: list[np.ndarray] = field(default_factory=list)  # (x0, y0, x1, y1, score) per keyframe
+    #: ids of the fragments joined into this track after linking (:meth:`VideoTracks._join`), in order
+    joined: list[str] = field(default_factory=list)
 
     @property
     def first(self) -> int:
@@ -92,6 +94,20 @@ class TrackSettings:
     max_growth: float = 0.3
     #: stretch masks along a fast camera move by this fraction of its per-frame shift on each side
     blur_growth: float = 0.0
+    #: join fragments of one face after linking: a track ending at most ``join_gap`` frames before
+    #: another starts, where the camera motion carries its last box onto the other's first (overlap
+    #: ``join_iou``, or centres ``join_distance`` box sizes apart), of a similar size (``join_size_ratio``),
+    #: and only when no other fragment is nearly as close (``join_separation`` box sizes further at
+    #: least): when in doubt, the fragments stay two tracks, each masked. 0 turns joining off.
+    join_gap: int = 0
+    join_iou: float = 0.2
+    join_distance: float = 1.0
+    join_size_ratio: float = 1.6
+    join_separation: float = 0.5
+    #: ``safepost tracks`` lists the tracks a person can choose: seen on this many keyframes, with a
+    #: best score this high; the others (short or faint) are only counted, and always masked
+    list_min_detections: int = 1
+    list_min_score: float = 0.0
 
 
 class VideoTracks:
@@ -112,7 +128,7 @@ class VideoTracks:
                 acc = compose(step.matrix, acc)
             self.scene_of.append(scene)
             self._to_scene.append(acc)
-        self.tracks = self._link(detections)
+        self.tracks = self._join(self._link(detections))
         self.sightings: list[Sighting] = []
         #: NO PHOTO tracks: track id -> the sightings of the tags tied to it
         self.nophoto: dict[str, list[Sighting]] = {}
@@ -133,6 +149,16 @@ class VideoTracks:
 
     def confirmed(self, track: Track) -> bool:
         return len(track.keyframes) > 1 or track.best_score >= self.settings.confirm_score
+
+    def listed(self, track: Track) -> bool:
+        """Whether ``safepost tracks`` lists the track for a person to choose (long and clear enough);
+        the others stay masked, like every track not kept."""
+        s = self.settings
+        return (
+            self.confirmed(track)
+            and len(track.keyframes) >= s.list_min_detections
+            and track.best_score >= s.list_min_score
+        )
 
     def reach(self, track: Track) -> tuple[int, int]:
         """First and last frame the track's mask covers."""
@@ -174,6 +200,109 @@ class VideoTracks:
                     tracks.append(track)
                     open_tracks.append(track)
         return tracks
+
+    def _join(self, tracks: list[Track]) -> list[Track]:
+        """Join fragments of one face that linking left apart (a missed detection for longer than
+        ``max_gap``, a fast pan where the measured camera motion drifts, a box that changed size).
+
+        A fragment ``a`` ending before ``b`` starts (same scene, gap up to ``join_gap`` frames) is a
+        candidate when ``a``'s last box, moved with the camera, lands on ``b``'s first one. Over a
+        fast pan the measured motion drifts by a few percent, the same for the whole picture: the
+        drift is measured from the fragments ending and starting on the same two keyframes (the
+        shift most of them agree on, bounded by 5% of the camera's move) and taken out. A pair is
+        joined only when each is the other's clear best: no other candidate of either lies within
+        ``join_separation`` box sizes of it. Each fragment gets at most one predecessor and one
+        successor, so a joined track is a chain of fragments, named by its first.
+        """
+        s = self.settings
+        if s.join_gap <= 0 or len(tracks) < 2:
+            return tracks
+        ends: dict[int, list[Track]] = {}
+        starts: dict[int, list[Track]] = {}
+        for t in tracks:
+            ends.setdefault(t.last, []).append(t)
+            starts.setdefault(t.first, []).append(t)
+        candidates: list[tuple[float, Track, Track, bool]] = []  # (cost, a, b, joinable)
+        for a_key, enders in ends.items():
+            for b_key, starters in starts.items():
+                if not 0 < b_key - a_key <= s.join_gap or self.scene_of[a_key] != self.scene_of[b_key]:
+                    continue
+                candidates += self._join_candidates(enders, starters, a_key, b_key)
+        costs_next: dict[str, list[float]] = {}
+        costs_prev: dict[str, list[float]] = {}
+        for cost, a, b, _ in candidates:
+            costs_next.setdefault(a.id, []).append(cost)
+            costs_prev.setdefault(b.id, []).append(cost)
+
+        def clear(costs: list[float], cost: float) -> bool:
+            """``cost`` is the best of ``costs`` and the runner-up is ``join_separation`` further."""
+            ranked = sorted(costs)
+            return ranked[0] == cost and (len(ranked) == 1 or ranked[1] >= cost + s.join_separation)
+
+        following: dict[str, Track] = {}
+        preceded: set[str] = set()
+        for cost, a, b, joinable in sorted(candidates, key=lambda c: c[0]):
+            if not joinable or a.id in following or b.id in preceded:
+                continue
+            if clear(costs_next[a.id], cost) and clear(costs_prev[b.id], cost):
+                following[a.id] = b
+                preceded.add(b.id)
+        out = []
+        for t in tracks:
+            if t.id in preceded:
+                continue
+            nxt = following.get(t.id)
+            while nxt is not None:
+                t.keyframes += nxt.keyframes
+                t.boxes += nxt.boxes
+                t.joined.append(nxt.id)
+                nxt = following.get(nxt.id)
+            out.append(t)
+        return out
+
+    def _join_candidates(
+        self, enders: list[Track], starters: list[Track], a_key: int, b_key: int
+    ) -> list[tuple[float, Track, Track, bool]]:
+        """(cost, a, b, joinable) for fragments ending on keyframe ``a_key`` and starting on ``b_key``: the
+        distance between the centres of ``a``'s moved last box and ``b``'s first box in box sizes, after
+        taking out the drift of the camera motion; joinable when they overlap by ``join_iou`` or lie
+        ``join_distance`` apart at most (the others are rivals that make a join doubtful)."""
+        s = self.settings
+        moved = np.stack([warp_box(t.boxes[-1], self.motion(a_key, b_key)) for t in enders])
+        first = np.stack([t.boxes[0] for t in starters]).astype(np.float64)
+        size_a = np.sqrt(np.maximum((moved[:, 2] - moved[:, 0]) * (moved[:, 3] - moved[:, 1]), 1e-6))
+        size_b = np.sqrt(np.maximum((first[:, 2] - first[:, 0]) * (first[:, 3] - first[:, 1]), 1e-6))
+        ratio = np.maximum(size_a[:, None], size_b[None]) / np.minimum(size_a[:, None], size_b[None])
+        centre_a = (moved[:, :2] + moved[:, 2:4]) / 2
+        centre_b = (first[:, :2] + first[:, 2:4]) / 2
+        offset = centre_b[None] - centre_a[:, None]  # (enders, starters, 2)
+        size = np.maximum(size_a[:, None], size_b[None])
+        similar = ratio <= s.join_size_ratio
+        # the drift of the measured camera motion: the shift most pairs of similar fragments agree on
+        shift = np.abs(self.motion(a_key, b_key)[:, 2]).max() if b_key > a_key else 0.0
+        bound = 0.05 * shift + 0.5 * float(np.median(size))
+        near = similar & (np.hypot(offset[..., 0], offset[..., 1]) <= bound + size)
+        drift = np.zeros(2)
+        if near.sum() >= 3:
+            pool = offset[near]
+            scale = size[near]
+            support = [int((np.hypot(*(pool - p).T) <= 0.35 * scale).sum()) for p in pool]
+            top = int(np.argmax(support))
+            agree = np.hypot(*(pool - pool[top]).T) <= 0.35 * scale
+            if support[top] >= 3 and np.hypot(*np.median(pool[agree], axis=0)) <= bound:
+                drift = np.median(pool[agree], axis=0)
+        corrected = moved.copy()
+        corrected[:, [0, 2]] += drift[0]
+        corrected[:, [1, 3]] += drift[1]
+        ious = iou_matrix(corrected[:, :4], first[:, :4])
+        cost = np.hypot(offset[..., 0] - drift[0], offset[..., 1] - drift[1]) / size
+        joinable = similar & ((ious >= s.join_iou) | (cost <= s.join_distance))
+        # competitors: anything near enough to make a join doubtful (joinable or not)
+        rival = similar & (cost <= s.join_distance + s.join_separation)
+        return [
+            (float(cost[i, j]), enders[i], starters[j], bool(joinable[i, j]))
+            for i, j in zip(*np.nonzero(joinable | rival), strict=True)
+        ]
 
     def box_at(self, track: Track, frame: int) -> tuple[np.ndarray, int] | None:
         """The track's box on ``frame`` and its distance in frames to a detection, or None."""
