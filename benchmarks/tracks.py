@@ -13,7 +13,8 @@ each track's box on each frame is matched to the ground-truth faces (IoU >= 0.3)
 - through the pan: of the people seen before and after the fast pan (the clip's motion-blur
   frames; ``crossing`` of them, most of them off the picture for a while), the share followed by
   one same listed track on both sides, so that keeping that track keeps the person visible, and
-  masking it masks them, through the pan;
+  masking it masks them, through the pan; through_pan_in_view: the same for the ``in_view`` people
+  who stay in the picture through the pan (out of the ground truth for under 30 frames);
 - mixed: tracks matched to two or more people (a wrong link or join, which keeping would expose),
   among the listed tracks and among all masked tracks (each face-frame matched to its best track
   of that set).
@@ -41,6 +42,7 @@ from safepost.detect.tracking import VideoTracks
 
 ROOT = Path(__file__).resolve().parent.parent
 MIN_FRAMES = 10  # a person counts when the ground truth shows them on this many frames
+AWAY = 30  # through_pan_in_view: people out of the ground truth for fewer frames than this across the pan
 
 
 def cached_analysis(clip: Path, cache_dir: Path, fresh: bool):
@@ -51,9 +53,9 @@ def cached_analysis(clip: Path, cache_dir: Path, fresh: bool):
     found: dict = {}
 
     class Capture(VideoTracks):
-        def __init__(self, steps, detections, settings):
+        def __init__(self, steps, detections, settings, **kwargs):
             found["data"] = (steps, detections)
-            super().__init__(steps, detections, settings)
+            super().__init__(steps, detections, settings, **kwargs)
 
     import safepost.anonymize.video as video
 
@@ -107,16 +109,26 @@ def score_clip(tracks: VideoTracks, gt: dict) -> dict:
     blur = gt.get("motion_blur_frames") or []
     before, after = (min(blur), max(blur)) if blur else (None, None)
     crossing = kept = 0
+    stayed = stayed_kept = 0  # people in the picture through the pan (away under AWAY frames)
     if blur:
         sides: dict[int, tuple[set, set]] = defaultdict(lambda: (set(), set()))
         for (frame, person), track in match.items():
             if frame < before or frame > after:
                 sides[person][frame > after].add(track)
+        seen: dict[int, list[int]] = defaultdict(list)
+        for key, ids in gt["frames_face_ids"].items():
+            for person in ids:
+                seen[person].append(int(key))
         for person in people:
             early, late = sides[person]
             if early and late:
                 crossing += 1
                 kept += bool(early & late)
+                last = max(f for f in seen[person] if f < before)
+                first = min(f for f in seen[person] if f > after)
+                if first - last < AWAY:
+                    stayed += 1
+                    stayed_kept += bool(early & late)
     fragments = [len(tracks_of[p]) for p in people if tracks_of[p]]
     return {
         "people": len(people),
@@ -126,6 +138,8 @@ def score_clip(tracks: VideoTracks, gt: dict) -> dict:
         "fragments_per_person": round(float(np.mean(fragments)) if fragments else 0.0, 2),
         "through_pan": round(kept / crossing, 3) if crossing else None,
         "crossing": crossing,
+        "through_pan_in_view": round(stayed_kept / stayed, 3) if stayed else None,
+        "in_view": stayed,
         "mixed_listed": _mixed(people_of),
         "mixed_masked": _mixed(_match(tracks, gt, masked)[1]),
     }
@@ -155,7 +169,7 @@ def main() -> int:
             continue
         gt = json.loads(gt_path.read_text())
         steps, detections = cached_analysis(args.data / gt["video"], args.out, args.fresh)
-        tracks = VideoTracks(steps, detections, settings)
+        tracks = VideoTracks(steps, detections, settings, frame_size=(gt["width"], gt["height"]))
         print(json.dumps({"clip": gt_path.stem, **score_clip(tracks, gt)}), flush=True)
     return 0
 

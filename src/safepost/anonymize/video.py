@@ -251,7 +251,7 @@ def analyse(
             sightings.extend(found)
             texts.extend(read)
             searched.append(last)
-    tracks = VideoTracks(steps, detections, mode.tracking)
+    tracks = VideoTracks(steps, detections, mode.tracking, frame_size=(rgb.shape[1], rgb.shape[0]))
     if search is not None:
         tracks.bind(sightings)
         tracks.texts = texts

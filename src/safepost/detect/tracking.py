@@ -103,7 +103,7 @@ class TrackSettings:
     join_iou: float = 0.2
     join_distance: float = 1.0
     join_size_ratio: float = 1.6
-    join_separation: float = 0.5
+    join_separation: float = 0.35
     #: ``safepost tracks`` lists the tracks a person can choose: seen on this many keyframes, with a
     #: best score this high; the others (short or faint) are only counted, and always masked
     list_min_detections: int = 1
@@ -113,8 +113,17 @@ class TrackSettings:
 class VideoTracks:
     """Camera motion, scenes and face tracks of a whole video; boxes for any frame."""
 
-    def __init__(self, steps: list[Step], detections: dict[int, np.ndarray], settings: TrackSettings):
+    def __init__(
+        self,
+        steps: list[Step],
+        detections: dict[int, np.ndarray],
+        settings: TrackSettings,
+        frame_size: tuple[int, int] | None = None,
+    ):
         self.settings = settings
+        #: (width, height) of the frames, when known: a box cut by the picture's edge is never used to
+        #: join fragments (its centre is not the face's)
+        self.frame_size = frame_size
         self._motion_cache: dict[tuple[int, int], np.ndarray] = {}
         self.n_frames = len(steps)
         self._speed = camera_speed(steps)  # (|dx|, |dy|) per frame, for blur_growth
@@ -217,34 +226,48 @@ class VideoTracks:
         s = self.settings
         if s.join_gap <= 0 or len(tracks) < 2:
             return tracks
-        ends: dict[int, list[Track]] = {}
-        starts: dict[int, list[Track]] = {}
+        # a fragment is placed by its last (first) box that the picture's edge does not cut, seen
+        # while the camera was not moving fast
+        ends: dict[int, list[tuple[Track, np.ndarray, bool]]] = {}
+        starts: dict[int, list[tuple[Track, np.ndarray, bool]]] = {}
         for t in tracks:
-            ends.setdefault(t.last, []).append(t)
-            starts.setdefault(t.first, []).append(t)
+            boxes = np.asarray(t.boxes, np.float64)
+            inside = np.nonzero(~self._at_edge(boxes) & ~self._smeared(t.keyframes, boxes))[0]
+            i = int(inside[-1]) if len(inside) else len(boxes) - 1
+            ends.setdefault(t.keyframes[i], []).append((t, boxes[i], bool(len(inside))))
+            i = int(inside[0]) if len(inside) else 0
+            starts.setdefault(t.keyframes[i], []).append((t, boxes[i], bool(len(inside))))
         candidates: list[tuple[float, Track, Track, bool]] = []  # (cost, a, b, joinable)
         for a_key, enders in ends.items():
-            for b_key, starters in starts.items():
-                if not 0 < b_key - a_key <= s.join_gap or self.scene_of[a_key] != self.scene_of[b_key]:
-                    continue
-                candidates += self._join_candidates(enders, starters, a_key, b_key)
-        costs_next: dict[str, list[float]] = {}
-        costs_prev: dict[str, list[float]] = {}
+            later = [
+                (b_key, starters)
+                for b_key, starters in sorted(starts.items())
+                if 0 < b_key - a_key <= s.join_gap and self.scene_of[a_key] == self.scene_of[b_key]
+            ]
+            if later:
+                candidates += self._join_candidates(enders, later, a_key)
+        # a pair is joined only when each is the other's clear best: every other candidate of
+        # either (its rivals) is join_separation box sizes further, unless that rival is the same
+        # face again (a fragment overlapping the chosen one in time, on the same spot)
+        after: dict[str, list[tuple[float, Track]]] = {}
+        before: dict[str, list[tuple[float, Track]]] = {}
         for cost, a, b, _ in candidates:
-            costs_next.setdefault(a.id, []).append(cost)
-            costs_prev.setdefault(b.id, []).append(cost)
+            after.setdefault(a.id, []).append((cost, b))
+            before.setdefault(b.id, []).append((cost, a))
 
-        def clear(costs: list[float], cost: float) -> bool:
-            """``cost`` is the best of ``costs`` and the runner-up is ``join_separation`` further."""
-            ranked = sorted(costs)
-            return ranked[0] == cost and (len(ranked) == 1 or ranked[1] >= cost + s.join_separation)
+        def clear(rivals: list[tuple[float, Track]], cost: float, chosen: Track) -> bool:
+            return all(
+                c >= cost + s.join_separation or self._same_face(chosen, other)
+                for c, other in rivals
+                if other is not chosen
+            )
 
         following: dict[str, Track] = {}
         preceded: set[str] = set()
         for cost, a, b, joinable in sorted(candidates, key=lambda c: c[0]):
             if not joinable or a.id in following or b.id in preceded:
                 continue
-            if clear(costs_next[a.id], cost) and clear(costs_prev[b.id], cost):
+            if clear(after[a.id], cost, b) and clear(before[b.id], cost, a):
                 following[a.id] = b
                 preceded.add(b.id)
         out = []
@@ -261,48 +284,94 @@ class VideoTracks:
         return out
 
     def _join_candidates(
-        self, enders: list[Track], starters: list[Track], a_key: int, b_key: int
+        self, enders: list[tuple[Track, np.ndarray, bool]], later: list[tuple[int, list]], a_key: int
     ) -> list[tuple[float, Track, Track, bool]]:
-        """(cost, a, b, joinable) for fragments ending on keyframe ``a_key`` and starting on ``b_key``: the
-        distance between the centres of ``a``'s moved last box and ``b``'s first box in box sizes, after
-        taking out the drift of the camera motion; joinable when they overlap by ``join_iou`` or lie
-        ``join_distance`` apart at most (the others are rivals that make a join doubtful)."""
+        """(cost, a, b, joinable) for fragments ``a`` placed on keyframe ``a_key`` (``enders``: each
+        with its last box the picture's edge does not cut, and whether it has one) and ``b`` placed
+        on a later keyframe (``later``: keyframe, fragments with their first such box), ``b`` starting
+        at most ``join_gap`` frames after ``a`` ends: the distance between the centres of ``a``'s box
+        moved to ``b``'s keyframe and ``b``'s box, in box sizes, after taking out the drift of the
+        camera motion; joinable when they overlap by ``join_iou`` or lie ``join_distance`` apart at
+        most, and neither box is cut by the edge (the others are rivals that make a join doubtful)."""
         s = self.settings
-        moved = np.stack([warp_box(t.boxes[-1], self.motion(a_key, b_key)) for t in enders])
-        first = np.stack([t.boxes[0] for t in starters]).astype(np.float64)
-        size_a = np.sqrt(np.maximum((moved[:, 2] - moved[:, 0]) * (moved[:, 3] - moved[:, 1]), 1e-6))
-        size_b = np.sqrt(np.maximum((first[:, 2] - first[:, 0]) * (first[:, 3] - first[:, 1]), 1e-6))
-        ratio = np.maximum(size_a[:, None], size_b[None]) / np.minimum(size_a[:, None], size_b[None])
-        centre_a = (moved[:, :2] + moved[:, 2:4]) / 2
-        centre_b = (first[:, :2] + first[:, 2:4]) / 2
-        offset = centre_b[None] - centre_a[:, None]  # (enders, starters, 2)
-        size = np.maximum(size_a[:, None], size_b[None])
-        similar = ratio <= s.join_size_ratio
-        # the drift of the measured camera motion: the shift most pairs of similar fragments agree on
-        shift = np.abs(self.motion(a_key, b_key)[:, 2]).max() if b_key > a_key else 0.0
-        bound = 0.05 * shift + 0.5 * float(np.median(size))
-        near = similar & (np.hypot(offset[..., 0], offset[..., 1]) <= bound + size)
+        last = np.stack([box for _, box, _ in enders])
+        a_last = np.array([t.last for t, _, _ in enders])
+        a_whole = np.array([whole for _, _, whole in enders])
+        groups = []  # per later keyframe: moved, first, offset, size, similar
+        pool, scale, shift = [], [], 0.0
+        for b_key, placed in later:
+            motion = self.motion(a_key, b_key)
+            shift = max(shift, float(np.abs(motion[:, 2]).max()))
+            moved = np.stack([warp_box(box, motion) for box in last])
+            first = np.stack([box for _, box, _ in placed])
+            starters = [t for t, _, _ in placed]
+            gap = np.array([t.first for t in starters])[None] - a_last[:, None]
+            valid = (gap > 0) & (gap <= s.join_gap)
+            whole = a_whole[:, None] & np.array([w for _, _, w in placed])[None]
+            size_a = np.sqrt(np.maximum((moved[:, 2] - moved[:, 0]) * (moved[:, 3] - moved[:, 1]), 1e-6))
+            size_b = np.sqrt(np.maximum((first[:, 2] - first[:, 0]) * (first[:, 3] - first[:, 1]), 1e-6))
+            size = np.maximum(size_a[:, None], size_b[None])
+            similar = valid & (size / np.minimum(size_a[:, None], size_b[None]) <= s.join_size_ratio)
+            offset = ((first[:, :2] + first[:, 2:4]) / 2)[None] - ((moved[:, :2] + moved[:, 2:4]) / 2)[:, None]
+            groups.append((starters, moved, first, offset, size, similar, whole))
+        # the drift of the measured camera motion (a fast pan): the shift most pairs of similar
+        # fragments agree on, at most 5% of the camera's move plus half a face
+        bound = 0.05 * shift + 0.5 * float(np.median(np.concatenate([g[4].ravel() for g in groups])))
+        for _, _, _, offset, size, similar, _ in groups:
+            near = similar & (np.hypot(offset[..., 0], offset[..., 1]) <= bound + size)
+            pool.append(offset[near])
+            scale.append(size[near])
+        pool, scale = np.concatenate(pool), np.concatenate(scale)
         drift = np.zeros(2)
-        if near.sum() >= 3:
-            pool = offset[near]
-            scale = size[near]
+        if len(pool) >= 3:
             support = [int((np.hypot(*(pool - p).T) <= 0.35 * scale).sum()) for p in pool]
             top = int(np.argmax(support))
             agree = np.hypot(*(pool - pool[top]).T) <= 0.35 * scale
             if support[top] >= 3 and np.hypot(*np.median(pool[agree], axis=0)) <= bound:
                 drift = np.median(pool[agree], axis=0)
-        corrected = moved.copy()
-        corrected[:, [0, 2]] += drift[0]
-        corrected[:, [1, 3]] += drift[1]
-        ious = iou_matrix(corrected[:, :4], first[:, :4])
-        cost = np.hypot(offset[..., 0] - drift[0], offset[..., 1] - drift[1]) / size
-        joinable = similar & ((ious >= s.join_iou) | (cost <= s.join_distance))
-        # competitors: anything near enough to make a join doubtful (joinable or not)
-        rival = similar & (cost <= s.join_distance + s.join_separation)
-        return [
-            (float(cost[i, j]), enders[i], starters[j], bool(joinable[i, j]))
-            for i, j in zip(*np.nonzero(joinable | rival), strict=True)
-        ]
+        out = []
+        for starters, moved, first, offset, size, similar, whole in groups:
+            corrected = moved.copy()
+            corrected[:, [0, 2]] += drift[0]
+            corrected[:, [1, 3]] += drift[1]
+            ious = iou_matrix(corrected[:, :4], first[:, :4])
+            cost = np.hypot(offset[..., 0] - drift[0], offset[..., 1] - drift[1]) / size
+            joinable = similar & whole & ((ious >= s.join_iou) | (cost <= s.join_distance))
+            # rivals: anything near enough to make a join doubtful (joinable or not)
+            rival = similar & (cost <= s.join_distance + s.join_separation)
+            out += [
+                (float(cost[i, j]), enders[i][0], starters[j], bool(joinable[i, j]))
+                for i, j in zip(*np.nonzero(joinable | rival), strict=True)
+            ]
+        return out
+
+    def _same_face(self, track: Track, other: Track) -> bool:
+        """Whether ``other`` is on ``track``'s face where they meet: ``track`` covers one of ``other``'s
+        detections (or ``other`` one of ``track``'s) with a box overlapping it by half."""
+        for a, b in ((track, other), (other, track)):
+            for key, box in zip(b.keyframes, b.boxes, strict=True):
+                if a.first <= key <= a.last:
+                    found = self.box_at(a, key)
+                    if (
+                        found is not None
+                        and iou_matrix(found[0][None, :4], np.asarray(box, np.float64)[None, :4])[0, 0] >= 0.5
+                    ):
+                        return True
+        return False
+
+    def _smeared(self, keyframes: list[int], boxes: np.ndarray) -> np.ndarray:
+        """Which boxes were found while the camera moved by over half a face a frame (smeared by the
+        motion: the box may be the smear, not the face)."""
+        size = np.sqrt(np.maximum((boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1]), 1.0))
+        return self._speed[keyframes].max(axis=1) > 0.5 * size
+
+    def _at_edge(self, boxes: np.ndarray, margin: float = 2.0) -> np.ndarray:
+        """Which boxes touch the picture's edge (or lie beyond it): part of the face may be outside."""
+        out = (boxes[:, 0] <= margin) | (boxes[:, 1] <= margin)
+        if self.frame_size is not None:
+            width, height = self.frame_size
+            out |= (boxes[:, 2] >= width - margin) | (boxes[:, 3] >= height - margin)
+        return out
 
     def box_at(self, track: Track, frame: int) -> tuple[np.ndarray, int] | None:
         """The track's box on ``frame`` and its distance in frames to a detection, or None."""
