@@ -629,6 +629,12 @@ def redact_video(
         raise RegionsFileError(
             f"cannot keep {', '.join(unknown)}: no such track in {path.name} (list them with safepost tracks)"
         )
+    short = [t.id for t in tracks.tracks if t.id in kept and not tracks.listed(t)]
+    if short:
+        raise RegionsFileError(
+            f"cannot keep {', '.join(short)}: too short or faint a track in {path.name} to tell who it is, so "
+            "it is always masked (safepost tracks lists the ones you can keep)"
+        )
     refused = [t for t in kept if t in tracks.nophoto]
     if refused:
         raise RegionsFileError(f"cannot keep {', '.join(refused)}: wears a NO PHOTO tag in {path.name}")

@@ -302,7 +302,10 @@ def best_view(track) -> tuple[int, np.ndarray]:
 
 
 def track_summaries(src: Path, tracks: VideoTracks, thumb_size: int = 96) -> list[dict]:
-    """One entry per track: id, frames covered, detections, best score and a JPEG thumbnail.
+    """One entry per track: id, frames covered, detections, best score, whether ``safepost tracks``
+    lists it (``listed``: long and clear enough to choose), whether redaction masks it unless it is
+    kept (``masked``: all but lone faint sightings, taken for false alarms), the fragments joined into it, and a JPEG
+    thumbnail.
 
     The thumbnail shows the face: it is returned in memory (base64) and never written to disk.
     """
@@ -326,6 +329,9 @@ def track_summaries(src: Path, tracks: VideoTracks, thumb_size: int = 96) -> lis
             "detections": len(t.keyframes),
             "best_score": round(t.best_score, 3),
             "box": [round(float(v), 1) for v in best[t.id][1][:4]],
+            "listed": tracks.listed(t),
+            "masked": tracks.masked(t),
+            "joined": list(t.joined),
             "thumbnail_jpeg_base64": thumbs.get(t.id, ""),
         }
         for t in tracks.tracks

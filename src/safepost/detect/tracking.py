@@ -104,6 +104,9 @@ class TrackSettings:
     join_distance: float = 1.0
     join_size_ratio: float = 1.6
     join_separation: float = 0.35
+    #: ... and when both pieces move alike: their own motions (the camera's taken out) differ by at
+    #: most this many box sizes a frame
+    join_speed: float = 0.1
     #: ``safepost tracks`` lists the tracks a person can choose: seen on this many keyframes, with a
     #: best score this high; the others (short or faint) are only counted, and always masked
     list_min_detections: int = 1
@@ -158,6 +161,10 @@ class VideoTracks:
 
     def confirmed(self, track: Track) -> bool:
         return len(track.keyframes) > 1 or track.best_score >= self.settings.confirm_score
+
+    def masked(self, track: Track) -> bool:
+        """Whether redaction masks the track (unless kept): all but unconfirmed ones when those are dropped."""
+        return not self.settings.drop_unconfirmed or self.confirmed(track)
 
     def listed(self, track: Track) -> bool:
         """Whether ``safepost tracks`` lists the track for a person to choose (long and clear enough);
@@ -234,9 +241,9 @@ class VideoTracks:
             boxes = np.asarray(t.boxes, np.float64)
             inside = np.nonzero(~self._at_edge(boxes) & ~self._smeared(t.keyframes, boxes))[0]
             i = int(inside[-1]) if len(inside) else len(boxes) - 1
-            ends.setdefault(t.keyframes[i], []).append((t, boxes[i], bool(len(inside))))
+            ends.setdefault(t.keyframes[i], []).append((t, boxes[i], bool(len(inside)), self._velocity(t, i, i - 1)))
             i = int(inside[0]) if len(inside) else 0
-            starts.setdefault(t.keyframes[i], []).append((t, boxes[i], bool(len(inside))))
+            starts.setdefault(t.keyframes[i], []).append((t, boxes[i], bool(len(inside)), self._velocity(t, i, i + 1)))
         candidates: list[tuple[float, Track, Track, bool]] = []  # (cost, a, b, joinable)
         for a_key, enders in ends.items():
             later = [
@@ -294,24 +301,30 @@ class VideoTracks:
         camera motion; joinable when they overlap by ``join_iou`` or lie ``join_distance`` apart at
         most, and neither box is cut by the edge (the others are rivals that make a join doubtful)."""
         s = self.settings
-        last = np.stack([box for _, box, _ in enders])
-        a_last = np.array([t.last for t, _, _ in enders])
-        a_whole = np.array([whole for _, _, whole in enders])
+        last = np.stack([box for _, box, _, _ in enders])
+        a_last = np.array([t.last for t, _, _, _ in enders])
+        a_whole = np.array([whole for _, _, whole, _ in enders])
+        a_speed = np.stack([v for _, _, _, v in enders])
         groups = []  # per later keyframe: moved, first, offset, size, similar
         pool, scale, shift = [], [], 0.0
         for b_key, placed in later:
             motion = self.motion(a_key, b_key)
             shift = max(shift, float(np.abs(motion[:, 2]).max()))
             moved = np.stack([warp_box(box, motion) for box in last])
-            first = np.stack([box for _, box, _ in placed])
-            starters = [t for t, _, _ in placed]
+            first = np.stack([box for _, box, _, _ in placed])
+            starters = [t for t, _, _, _ in placed]
             gap = np.array([t.first for t in starters])[None] - a_last[:, None]
             valid = (gap > 0) & (gap <= s.join_gap)
-            whole = a_whole[:, None] & np.array([w for _, _, w in placed])[None]
+            whole = a_whole[:, None] & np.array([w for _, _, w, _ in placed])[None]
             size_a = np.sqrt(np.maximum((moved[:, 2] - moved[:, 0]) * (moved[:, 3] - moved[:, 1]), 1e-6))
             size_b = np.sqrt(np.maximum((first[:, 2] - first[:, 0]) * (first[:, 3] - first[:, 1]), 1e-6))
             size = np.maximum(size_a[:, None], size_b[None])
             similar = valid & (size / np.minimum(size_a[:, None], size_b[None]) <= s.join_size_ratio)
+            # people walking: the two pieces must move alike (each one's own motion, the camera's
+            # taken out); someone walking the other way who ends up on the spot is someone else
+            b_speed = np.stack([v for _, _, _, v in placed])
+            change = np.hypot(*(a_speed[:, None] - b_speed[None]).transpose(2, 0, 1))
+            similar &= ~(change > s.join_speed * size)  # unknown (NaN) speeds do not veto
             offset = ((first[:, :2] + first[:, 2:4]) / 2)[None] - ((moved[:, :2] + moved[:, 2:4]) / 2)[:, None]
             groups.append((starters, moved, first, offset, size, similar, whole))
         # the drift of the measured camera motion (a fast pan): the shift most pairs of similar
@@ -344,6 +357,16 @@ class VideoTracks:
                 for i, j in zip(*np.nonzero(joinable | rival), strict=True)
             ]
         return out
+
+    def _velocity(self, track: Track, i: int, j: int) -> np.ndarray:
+        """The face's own motion (pixels a frame, the camera's taken out) between its detections ``i``
+        and ``j`` (NaN when there is no detection ``j``), in detection ``i``'s frame."""
+        if not 0 <= j < len(track.keyframes):
+            return np.full(2, np.nan)
+        a, b = track.keyframes[i], track.keyframes[j]
+        here = np.asarray(track.boxes[i], np.float64)
+        there = warp_box(track.boxes[j], self.motion(b, a))
+        return ((here[:2] + here[2:4]) - (there[:2] + there[2:4])) / 2 / (a - b)
 
     def _same_face(self, track: Track, other: Track) -> bool:
         """Whether ``other`` is on ``track``'s face where they meet: ``track`` covers one of ``other``'s
