@@ -372,8 +372,9 @@ def inspect(files, as_json) -> None:
 def tracks(video, mode, as_json, thumbnails, show_all) -> None:
     """List the face tracks of VIDEO, to choose one to keep with redact --keep-track.
 
-    Only tracks seen long and clearly enough to choose from are listed; the short or faint ones
-    (mostly false alarms and glimpses) are counted, and always masked. No face pixels are printed:
+    Only tracks seen long and clearly enough to choose from are listed, the people most seen (long
+    tracks of large faces) first; the short or faint ones (mostly false alarms and glimpses) are
+    counted, and always masked. No face pixels are printed:
     standard output is easily redirected into a plaintext file.
     """
     from safepost.anonymize.thumbnails import masked_thumbnail
@@ -388,6 +389,13 @@ def tracks(video, mode, as_json, thumbnails, show_all) -> None:
     faint = sum(1 for t in found if not t["masked"])
     if not show_all:
         found = [t for t in found if t["listed"]]
+    # the people most seen first: long tracks of large faces (a speaker, an interviewee)
+    found.sort(
+        key=lambda t: (
+            not t["listed"],
+            -t["detections"] * ((t["box"][2] - t["box"][0]) * (t["box"][3] - t["box"][1])) ** 0.5,
+        )
+    )
     for track in found:
         raw = track.pop("thumbnail_jpeg_base64", None)
         if thumbnails == "masked" and raw:
