@@ -160,8 +160,7 @@ def _memory_file(name: str, data: bytes) -> tuple[Path, int]:
 def analyse_video(name: str, path: Path | None, data: bytes | None = None) -> AnalysedMedia:
     """Face tracks (each kept or masked as a whole), audio presence and container metadata.
 
-    Only the tracks a person can choose from are listed (``VideoTracks.listed``); the short or faint
-    ones are always masked (a lone weak detection, a false alarm, is not masked at all).
+    Only the tracks that redaction masks are listed (a lone weak detection is a false alarm there).
     A video that is not a file in a bundle folder (the web app's uploads) is read from memory.
     """
     from safepost.api import video_tracks
@@ -186,8 +185,9 @@ def analyse_video(name: str, path: Path | None, data: bytes | None = None) -> An
         raise InputError(str(exc).replace(str(path), name)) from None  # never a /proc/self/fd path
     report.metadata = [f.to_dict() for f in video_findings(path)]
     tracks, summaries = video_tracks(path)
+    rendered = {t.id for t in tracks.tracks if not tracks.settings.drop_unconfirmed or tracks.confirmed(t)}
     for track in summaries:
-        if not track["listed"]:  # short or faint: always masked, nothing to decide
+        if track["id"] not in rendered:
             continue
         thumbnail = track.get("thumbnail_jpeg_base64") or None
         kind = "masked_track" if thumbnail and _thumbnail_masked(thumbnail) else "track"
