@@ -166,3 +166,23 @@ def test_safepost_tracks_lists_the_choosable_tracks_and_counts_the_rest(monkeypa
     assert [t["id"] for t in data["tracks"]] == ["t1"] and data["short_tracks"] == 2 and data["false_alarms"] == 1
     result = CliRunner().invoke(main, ["tracks", str(video), "--all"], catch_exceptions=False)
     assert "t2" in result.output and "short, always masked" in result.output
+
+
+def test_prepare_masks_a_short_track_marked_keep(monkeypatch, tmp_path):
+    import safepost.api
+    from safepost.check import prepare
+    from safepost.check.media import AnalysedMedia
+    from safepost.check.model import MediaRegion, MediaReport
+
+    long_face = {k: np.stack([_face(20 + 4 * k)]) for k in range(0, 40, 5)}
+    long_face[0] = np.stack([_face(20), _face(300, y=300)])  # and a glimpse of someone else
+    long_face[5] = np.stack([_face(40), _face(320, y=300)])
+    tracks = VideoTracks(_pan(n=40), long_face, SETTINGS)
+    person, glimpse = tracks.tracks
+    assert tracks.listed(person) and not tracks.listed(glimpse) and tracks.masked(glimpse)
+    report = MediaReport(name="v.mp4", kind="video")
+    report.regions = [MediaRegion(t.id, "track", [0, 0, 10, 10], decision="keep") for t in tracks.tracks]
+    seen = {}
+    monkeypatch.setattr(safepost.api, "redact_video", lambda *a, keep_tracks=(), **k: seen.update(kept=keep_tracks))
+    prepare._mask_video(AnalysedMedia(report=report, path=tmp_path / "v.mp4", tracks=tracks), tmp_path, "v.mp4")
+    assert seen["kept"] == [person.id]  # the glimpse stays masked
