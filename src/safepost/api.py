@@ -691,7 +691,11 @@ def redact_video(
 
 
 def list_tracks(path: str | Path, *, mode: str = "thorough") -> list[dict]:
-    """The face tracks of a video, each with a small JPEG thumbnail (base64, in memory only)."""
+    """The face tracks of a video, each with a small JPEG thumbnail (base64, in memory only).
+
+    Every track is returned; ``listed`` marks those a person can choose to keep (``safepost tracks``
+    shows only these), ``masked`` those redaction masks unless kept, ``joined`` the pieces of the
+    same face joined into it."""
     return video_tracks(path, mode=mode)[1]
 
 
