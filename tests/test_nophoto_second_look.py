@@ -63,7 +63,9 @@ def _changed(a: np.ndarray, b: np.ndarray, box) -> float:
     return float((np.abs(a[y0:y1, x0:x1].astype(int) - b[y0:y1, x0:x1].astype(int)).max(axis=2) > 24).mean())
 
 
-def test_second_look_reads_a_tag_too_small_for_the_first_pass():
+def test_second_look_reads_a_tag_too_small_for_the_first_pass(monkeypatch):
+    # the first pass misreads it ("MOFHOTO"); only the strict rule here, to see the second look alone
+    monkeypatch.setattr(tags, "CONFUSION_COST", {8: 0.0, 7: 0.0, 6: 0.0})
     rng = np.random.default_rng(1)
     canvas = Image.fromarray(rng.integers(50, 80, (600, 800, 3), dtype=np.uint8))
     tag = _card(35, 15, "NO PHOTO", size=5).rotate(10, Image.Resampling.BICUBIC, expand=True, fillcolor=(60, 70, 90))
@@ -88,7 +90,7 @@ def test_an_unreadable_badge_masks_its_wearer_and_a_read_name_does_not(badges, t
     kinds = [r.kind for r in result.regions]
     assert kinds.count("unread_tag") == 1 and "nophoto_tag" not in kinds
     unread = next(r for r in result.regions if r.kind == "unread_tag")
-    assert "too small to read" in unread.extra["note"]
+    assert "could not read" in unread.extra["note"]
     wearer = next(r for r in result.regions if r.id == unread.extra["wearer"])
     assert wearer.extra["unread_tag"] and wearer.id not in result.kept and len(result.kept) == 2
     before = np.asarray(Image.open(path).convert("RGB"))

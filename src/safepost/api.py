@@ -169,8 +169,8 @@ def tag_regions(
         box = tagdet.clip_box(tag.box, w, h)
         wearer = tagdet.bind_box(tag.box, faces) or tag.face
         extra = {"nophoto": True, "tag_text": tag.text, "found_by": tag.source}
-        if not tag.readable:  # fail closed: a tag too small to read may say NO PHOTO
-            extra["note"] = "a tag too small to read; its wearer is masked in case it says NO PHOTO"
+        if not tag.readable:  # fail closed: a tag we could not read may say NO PHOTO
+            extra["note"] = "a tag we could not read: check it; its wearer is masked in case it says NO PHOTO"
         if wearer is not None:
             wearer.extra.update(nophoto=True, tag_text=tag.text, **({} if tag.readable else {"unread_tag": True}))
             extra["wearer"] = wearer.id

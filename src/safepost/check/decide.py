@@ -245,7 +245,7 @@ def _mask_findings(r, region: MediaRegion) -> list[PostFinding]:
         title = {
             "nophoto_tag": "NO PHOTO tag",
             "nophoto_area": "NO PHOTO tag with nobody found above it",
-            "unread_tag": "A tag too small to read: it may say NO PHOTO",
+            "unread_tag": "A tag we could not read: check it (it may say NO PHOTO)",
         }[region.kind]
         return [
             PostFinding(

@@ -5,7 +5,7 @@ from __future__ import annotations
 #: how each kind of region is named in a summary (singular, plural)
 _KINDS = {
     "nophoto_tag": ("NO PHOTO tag", "NO PHOTO tags"),
-    "unread_tag": ("tag too small to read", "tags too small to read"),
+    "unread_tag": ("tag we could not read", "tags we could not read"),
     "nophoto_area": ("area above a NO PHOTO tag", "areas above NO PHOTO tags"),
     "text": ("line of text", "lines of text"),
     "manual": ("region added by hand", "regions added by hand"),

@@ -81,7 +81,8 @@ def match_no_photo(text: str) -> str | None:
     when the window starts like the phrase), anywhere in the folded
     line ("NOPHOTOMARIA" matches: a name line may be read together with the phrase). Phrases
     shorter than 7 letters ("NOFOTO", 6) must match exactly at the start of the line, so that
-    ordinary words ("PHOTOS", "FOTOS") are not taken for a tag.
+    ordinary words ("PHOTOS", "FOTOS") are not taken for a tag. Failing that, a line that starts
+    with a phrase misread the way OCR misreads hand lettering (:func:`confusion_match`) matches.
     """
     folded = fold(text)
     if not folded:
@@ -102,6 +103,32 @@ def match_no_photo(text: str) -> str | None:
                 d = _edit_distance_within(window, phrase, limit)
                 if d <= limit and (best is None or d < best[0]):
                     best = (d, phrase)
+    return best[1] if best else confusion_match(folded)
+
+
+#: Weighted cost (safepost.detect.tagwords) accepted by :func:`confusion_match`, for phrases of
+#: at least 8 letters, of 7 (NOFOTOS, SINFOTO) and of 6 (NOFOTO): ordinary words are nearer short ones.
+CONFUSION_COST = {8: 1.5, 7: 1.0, 6: 0.5}
+
+
+def confusion_match(folded: str) -> str | None:
+    """The phrase a folded line starts with, read with hand-lettering slips (O/C/D, H/N/M, P/R/F,
+    T/I/L...) or upside down (:mod:`safepost.detect.tagwords`); None if none is near enough.
+
+    The phrase must start within the line's first two letters (the NO PHOTO line comes first on a
+    tag; a name may follow), so that a word inside an ordinary line ("Karim Photos") does not match.
+    """
+    from safepost.detect.tagwords import substring_cost, turned
+
+    best: tuple[float, str] | None = None
+    for phrase in NO_PHOTO_PHRASES:
+        limit = CONFUSION_COST[min(len(phrase), 8)]
+        for reading in (folded, turned(folded)):
+            if len(reading) > len(phrase) + 12:  # a sign or a sentence, not a tag's first line
+                continue
+            cost, start = substring_cost(reading, phrase)
+            if cost <= limit and start <= 1 and (best is None or cost < best[0]):
+                best = (cost, phrase)
     return best[1] if best else None
 
 
@@ -146,26 +173,35 @@ def _run_ocr(rgb: np.ndarray, *, use_cls: bool = True) -> list[tuple[list, str, 
     """rapidocr's (quad, text, score) lines for an RGB image, as it is (no scaling)."""
     engine = _ocr_engine()
     try:
-        result, _ = engine(np.ascontiguousarray(rgb[:, :, ::-1]), use_cls=use_cls)
+        # every line, however unsure: a line in a script the recogniser cannot read is still text
+        result, _ = engine(np.ascontiguousarray(rgb[:, :, ::-1]), use_cls=use_cls, text_score=0.0)
     except DetectionError:  # a model that gave invalid results: its own message
         raise
     except Exception as exc:
         raise DetectionError(f"the text reader failed: {exc}") from exc
-    return [(quad, str(text), float(score)) for quad, text, score in result or [] if str(text).strip()]
+    return [(quad, str(text), float(score)) for quad, text, score in result or []]
 
 
 def read_text(rgb: np.ndarray) -> list[TextFinding]:
-    """Every line of text rapidocr reads in an upright RGB image."""
+    """Every line of text rapidocr finds in an upright RGB image.
+
+    A line read with less than :data:`MIN_TEXT_SCORE` confidence (a script the recogniser does
+    not know: Hebrew, Arabic, Cyrillic, Devanagari..., or letters too damaged to read) is kept as
+    an **unread** finding: kind ``unread``, no text; ``--redact-text all`` masks it all the same.
+    """
     h, w = rgb.shape[:2]
     scale = min(1.0, OCR_MAX_SIDE / max(h, w))
     image = rgb
     if scale < 1.0:
         image = cv2.resize(rgb, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
-    return [
-        TextFinding(text, [(float(x) / scale, float(y) / scale) for x, y in quad], score)
-        for quad, text, score in _run_ocr(image)
-        if score >= MIN_TEXT_SCORE
-    ]
+    found = []
+    for quad, text, score in _run_ocr(image):
+        points = [(float(x) / scale, float(y) / scale) for x, y in quad]
+        if score >= MIN_TEXT_SCORE and text.strip():
+            found.append(TextFinding(text, points, score))
+        else:
+            found.append(TextFinding("", points, score, kind="unread", extra={"unread": True}))
+    return found
 
 
 def find_markers(rgb: np.ndarray) -> list[list[tuple[float, float]]]:
@@ -221,7 +257,11 @@ def _looks_like_name(text: str) -> bool:
 
 
 def classify(finding: TextFinding, faces: list[Region]) -> str:
-    """name_tag, plate_like, sign or other (a NO PHOTO line is classified by the caller)."""
+    """name_tag, plate_like, sign, other or unread (a NO PHOTO line is classified by the caller)."""
+    if finding.extra.get("unread"):
+        if bind_box(finding.box, faces) is not None:
+            finding.extra["placed_like_tag"] = True  # may be a name: --redact-text names masks it
+        return "unread"
     text = finding.text.strip()
     if plate_like(text):
         return "plate_like"
@@ -253,12 +293,15 @@ def registry_people(finding: TextFinding, names: NameFinder | None) -> list[str]
 def text_masked(finding: TextFinding, redact_text: str, registry_name: bool = False) -> bool:
     """Whether a classified text line is masked under ``--redact-text`` (none, names, all).
 
-    NO PHOTO lines always are (through their tag); with ``names``, name tags and lines naming
-    someone in the consent registry (``registry_name``) are.
+    NO PHOTO lines always are (through their tag); with ``names``, name tags, lines naming
+    someone in the consent registry (``registry_name``) and unread lines placed like a tag under a
+    face (a name in a script the recogniser cannot read, fail closed) are. ``all`` masks every
+    line found, read or not.
     """
     if redact_text == "all" or finding.kind == "no_photo":
         return True
-    return redact_text == "names" and (finding.kind == "name_tag" or registry_name)
+    unread_tag_line = finding.kind == "unread" and finding.extra.get("placed_like_tag", False)
+    return redact_text == "names" and (finding.kind == "name_tag" or registry_name or unread_tag_line)
 
 
 # -- tying tags to wearers -------------------------------------------------------------------------
@@ -418,7 +461,7 @@ class TagScan:
 def _add_no_photo_lines(texts: list[TextFinding], tags: list[NoPhotoTag], face: Region | None = None) -> None:
     """Turn every text line reading NO PHOTO into a tag (once: a badge's own words join its marker)."""
     for t in texts:
-        phrase = match_no_photo(t.text)
+        phrase = None if t.extra.get("unread") else match_no_photo(t.text)
         if phrase is None:
             continue
         t.kind = "no_photo"
@@ -454,6 +497,10 @@ class SecondLook:
     budget: int = 600_000
     clear_score: float = 0.85
     enabled: bool = True
+    #: issue #20: look for cards (and read them closely) under faces of every size, not only small
+    cards_on_all: bool = True
+    #: at most this many first-pass lines placed like a tag get a closer read (tagread.reread_line)
+    reread_lines: int = 16
 
 
 #: ``SAFEPOST_TAG_SECOND_LOOK=0`` turns the second look off (to measure what it adds: benchmarks/nophoto.py).
@@ -584,7 +631,7 @@ def _look_candidates(faces: list[Region], tags: list[NoPhotoTag], ocr_scale: flo
         for f in faces
         if f.score >= look.min_score
         and f.width >= look.min_face
-        and f.width * ocr_scale <= look.max_face
+        and (look.cards_on_all or f.width * ocr_scale <= look.max_face)
         and id(f) not in tied
     ]
     return sorted(wanted, key=lambda f: -f.score)
@@ -612,7 +659,7 @@ def _read_chests(chests: list[_Chest], texts: list[TextFinding], tags: list[NoPh
     for chest in chests:
         lines = []
         for quad, text, score in _run_ocr(chest.crop, use_cls=False):
-            if score < MIN_TEXT_SCORE:
+            if score < MIN_TEXT_SCORE or not text.strip():
                 continue
             line = _merge_line(texts, TextFinding(text, chest.to_image(quad), score, extra={"read_by": "second look"}))
             if line is not None:
@@ -620,8 +667,14 @@ def _read_chests(chests: list[_Chest], texts: list[TextFinding], tags: list[NoPh
         _add_no_photo_lines(lines, tags, chest.face)
 
 
-def _unread_cards(chest: _Chest, faces: list[Region], tags: list[NoPhotoTag], texts, look: SecondLook) -> None:
-    """Tag-shaped cards under a face that are no known tag, no face, and hold no line read surely."""
+def _unread_cards(
+    rgb: np.ndarray, chest: _Chest, faces: list[Region], tags: list[NoPhotoTag], texts, look: SecondLook
+) -> None:
+    """Tag-shaped cards under a face that are no known tag and no face, read closely
+    (:func:`safepost.detect.tagread.read_card`): one that reads NO PHOTO is a tag; one whose first
+    line is not read surely as something else is an unreadable tag (fail closed)."""
+    from safepost.detect.tagread import read_card
+
     for quad in find_cards(chest.crop, look.face_width):
         card = chest.to_image(quad)
         box = _quad_box(card)
@@ -629,10 +682,74 @@ def _unread_cards(chest: _Chest, faces: list[Region], tags: list[NoPhotoTag], te
             continue
         if any(_overlap((f.x0, f.y0, f.x1, f.y1), box) > 0.3 for f in faces if f.score >= look.min_score):
             continue  # another person's face, not a tag
-        if any(t.score >= look.clear_score for t in texts if _overlap(t.box, box) > 0.5):
-            continue  # its text was read, and it is not NO PHOTO
-        inside = [t.text for t in texts if _overlap(t.box, box) > 0.5]
-        tags.append(NoPhotoTag(card, "card", " / ".join(inside), readable=False, face=chest.face))
+        reading = read_card(rgb, card)
+        if reading.verdict == "clear":
+            continue  # its first line was read surely, and it is not NO PHOTO
+        if reading.verdict == "nophoto":
+            line = TextFinding(reading.text, card, reading.score, "no_photo", {"phrase": reading.phrase})
+            line.extra["read_by"] = "close read"
+            texts.append(line)
+            tags.append(NoPhotoTag(card, "ocr", reading.text, face=chest.face))
+            continue
+        inside = [t.text for t in texts if _overlap(t.box, box) > 0.5 and t.text]
+        tags.append(NoPhotoTag(card, "card", " / ".join(inside) or reading.text, readable=False, face=chest.face))
+
+
+def _reread_lines(rgb: np.ndarray, faces: list[Region], tags: list[NoPhotoTag], texts, look: SecondLook) -> None:
+    """A closer read (:func:`safepost.detect.tagread.reread_line`) of the first-pass lines placed
+    like a tag under a face, or already near a NO PHOTO phrase; those that read NO PHOTO become tags."""
+    from safepost.detect.tagread import near_phrase, reread_line
+
+    todo = []
+    for t in texts:
+        if t.kind == "no_photo" or any(_overlap(g.box, t.box) > 0.3 for g in tags):
+            continue
+        wearer = bind_box(t.box, faces)
+        if wearer is not None or near_phrase(t.text):
+            todo.append((t, wearer))
+    for t, wearer in todo[: look.reread_lines]:
+        found = reread_line(rgb, t.quad)
+        if found is None:
+            continue
+        phrase, text = found
+        t.extra.update(read_by="close read", first_reading=t.text, unread=False)
+        t.text, t.kind, t.score = text, "no_photo", max(t.score, MIN_TEXT_SCORE)
+        t.extra.pop("unread", None)
+        _add_no_photo_lines([t], tags, wearer)
+
+
+#: A text line is the size of a tag's line when it is at most this many face widths wide and face
+#: heights high (a banner or a sign below a face is not a tag).
+TAG_LINE_MAX_FACES = (2.5, 0.8)
+
+
+def _unclear_first_lines(faces: list[Region], tags: list[NoPhotoTag], texts, look: SecondLook) -> None:
+    """Fail closed on text worn under a face: when the top line of tag-sized text tied to a face is
+    unread, or read near a NO PHOTO phrase without matching it (and not surely far from every
+    phrase, :func:`safepost.detect.tagread.clearly_not_no_photo`), it is an unreadable tag, even
+    if a name line below it was read well (issue #20: a NO PHOTO misread above a name)."""
+    from safepost.detect.tagread import clearly_not_no_photo, near_phrase
+
+    tied = {id(bind_box(t.box, faces) or t.face) for t in tags}
+    worn: dict[int, list[TextFinding]] = {}
+    for t in texts:
+        if t.kind == "no_photo":
+            continue
+        face = bind_box(t.box, faces)
+        if face is None or id(face) in tied or face.score < look.min_score:
+            continue
+        x0, y0, x1, y1 = t.box
+        if x1 - x0 > TAG_LINE_MAX_FACES[0] * face.width or y1 - y0 > TAG_LINE_MAX_FACES[1] * face.height:
+            continue
+        worn.setdefault(id(face), []).append(t)
+    by_id = {id(f): f for f in faces}
+    for key, lines in worn.items():
+        top = min(lines, key=lambda t: t.box[1])
+        # unread, or read near a phrase; a header read unsure ("Hi, I'm" at 0.66) is left alone
+        if clearly_not_no_photo(top.text, top.score) or not (top.kind == "unread" or near_phrase(top.text)):
+            continue
+        quad = _grow_text_to_tag(top.quad)
+        tags.append(NoPhotoTag(quad, "text", " / ".join(t.text for t in lines if t.text), False, by_id[key]))
 
 
 def second_look(
@@ -642,6 +759,7 @@ def second_look(
     is found to ``tags`` and ``texts``. Returns (faces looked at, faces left out by the budget)."""
     h, w = rgb.shape[:2]
     ocr_scale = min(1.0, OCR_MAX_SIDE / max(h, w))
+    _reread_lines(rgb, faces, tags, texts, look)
     chests: list[_Chest] = []
     spent = skipped = 0
     for face in _look_candidates(faces, tags, ocr_scale, look):
@@ -654,7 +772,8 @@ def second_look(
             skipped += 1
             continue
         spent += cw * ch
-        crop = cv2.resize(rgb[y0:y1, x0:x1], (cw, ch), interpolation=cv2.INTER_CUBIC)
+        shrink = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
+        crop = cv2.resize(rgb[y0:y1, x0:x1], (cw, ch), interpolation=shrink)
         chests.append(_Chest(face, crop, scale, (x0, y0)))
     for chest in chests:
         for quad in find_markers(chest.crop):
@@ -662,9 +781,11 @@ def second_look(
             if all(_overlap(t.box, marker.box) <= 0.3 for t in tags):
                 tags.append(marker)
     # read again only where the crop is enlarged enough to read more than the first pass
-    _read_chests([c for c in chests if c.scale >= look.min_gain * ocr_scale], texts, tags)
+    small = [c for c in chests if c.face.width * ocr_scale <= look.max_face]
+    _read_chests([c for c in small if c.scale >= look.min_gain * ocr_scale], texts, tags)
     for chest in chests:
-        _unread_cards(chest, faces, tags, texts, look)
+        _unread_cards(rgb, chest, faces, tags, texts, look)
+    _unclear_first_lines(faces, tags, texts, look)
     return len(chests), skipped
 
 
