@@ -638,6 +638,12 @@ def redact_video(
         raise RegionsFileError(
             f"cannot keep {', '.join(unknown)}: no such track in {path.name} (list them with safepost tracks)"
         )
+    short = [t.id for t in tracks.tracks if t.id in kept and not tracks.listed(t)]
+    if short:
+        raise RegionsFileError(
+            f"cannot keep {', '.join(short)}: too short or faint a track in {path.name} to tell who it is, so "
+            "it is always masked (safepost tracks lists the ones you can keep)"
+        )
     refused = [t for t in kept if t in tracks.nophoto]
     if refused:
         raise RegionsFileError(f"cannot keep {', '.join(refused)}: wears a NO PHOTO tag in {path.name}")
@@ -694,7 +700,11 @@ def redact_video(
 
 
 def list_tracks(path: str | Path, *, mode: str = "thorough") -> list[dict]:
-    """The face tracks of a video, each with a small JPEG thumbnail (base64, in memory only)."""
+    """The face tracks of a video, each with a small JPEG thumbnail (base64, in memory only).
+
+    Every track is returned; ``listed`` marks those a person can choose to keep (``safepost tracks``
+    shows only these), ``masked`` those redaction masks unless kept, ``joined`` the pieces of the
+    same face joined into it."""
     return video_tracks(path, mode=mode)[1]
 
 

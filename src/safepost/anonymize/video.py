@@ -84,7 +84,15 @@ VIDEO_THOROUGH = VideoMode(
     ),
     stride=5,
     tracking=TrackSettings(
-        pad=6, max_gap=15, drop_unconfirmed=True, growth_per_frame=0.02, max_growth=0.15, blur_growth=0.1
+        pad=6,
+        max_gap=15,
+        drop_unconfirmed=True,
+        growth_per_frame=0.02,
+        max_growth=0.15,
+        blur_growth=0.1,
+        join_gap=30,
+        list_min_detections=4,
+        list_min_score=0.5,
     ),
     preset="veryfast",
     weak_score=0.2,
@@ -93,7 +101,16 @@ VIDEO_REALTIME = VideoMode(
     name="realtime",
     detection=Mode(name="video-realtime", passes=(Pass("retinaface", 0.16, scale=0.75),), large_face_threshold=0.3),
     stride=3,
-    tracking=TrackSettings(pad=4, max_gap=9, drop_unconfirmed=True, growth_per_frame=0.02, max_growth=0.15),
+    tracking=TrackSettings(
+        pad=4,
+        max_gap=9,
+        drop_unconfirmed=True,
+        growth_per_frame=0.02,
+        max_growth=0.15,
+        join_gap=30,
+        list_min_detections=6,
+        list_min_score=0.5,
+    ),
     preset="ultrafast",
     weak_score=0.35,
 )
@@ -235,7 +252,7 @@ def analyse(
             sightings.extend(found)
             texts.extend(read)
             searched.append(last)
-    tracks = VideoTracks(steps, detections, mode.tracking)
+    tracks = VideoTracks(steps, detections, mode.tracking, frame_size=(rgb.shape[1], rgb.shape[0]))
     if search is not None:
         tracks.bind(sightings)
         tracks.texts = texts
@@ -287,7 +304,10 @@ def best_view(track) -> tuple[int, np.ndarray]:
 
 
 def track_summaries(src: Path, tracks: VideoTracks, thumb_size: int = 96) -> list[dict]:
-    """One entry per track: id, frames covered, detections, best score and a JPEG thumbnail.
+    """One entry per track: id, frames covered, detections, best score, whether ``safepost tracks``
+    lists it (``listed``: long and clear enough to choose), whether redaction masks it unless it is
+    kept (``masked``: all but lone faint sightings, taken for false alarms), the fragments joined into it, and a JPEG
+    thumbnail.
 
     The thumbnail shows the face: it is returned in memory (base64) and never written to disk.
     """
@@ -311,6 +331,9 @@ def track_summaries(src: Path, tracks: VideoTracks, thumb_size: int = 96) -> lis
             "detections": len(t.keyframes),
             "best_score": round(t.best_score, 3),
             "box": [round(float(v), 1) for v in best[t.id][1][:4]],
+            "listed": tracks.listed(t),
+            "masked": tracks.masked(t),
+            "joined": list(t.joined),
             "thumbnail_jpeg_base64": thumbs.get(t.id, ""),
         }
         for t in tracks.tracks

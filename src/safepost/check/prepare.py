@@ -69,7 +69,9 @@ def _mask_video(item: AnalysedMedia, staging: Path, name: str) -> None:
     from safepost.api import redact_video
     from safepost.regions import ManualEdits
 
-    kept = [r.id for r in item.report.regions if r.kind == "track" and r.decision == "keep"]
+    # a short or faint track cannot be kept (safepost tracks does not offer it): it stays masked
+    listed = {t.id for t in item.tracks.tracks if item.tracks.listed(t)} if item.tracks is not None else set()
+    kept = [r.id for r in item.report.regions if r.kind == "track" and r.decision == "keep" and r.id in listed]
     manual = [
         {"x": r.box[0], "y": r.box[1], "width": r.box[2] - r.box[0], "height": r.box[3] - r.box[1]}
         for r in item.report.regions

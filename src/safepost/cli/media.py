@@ -348,10 +348,14 @@ def inspect(files, as_json) -> None:
     show_default=True,
     help="With --json: 'masked' adds each track's thumbnail with the face covered by a solid box.",
 )
-def tracks(video, mode, as_json, thumbnails) -> None:
+@click.option("--all", "show_all", is_flag=True, help="Also list the short or faint tracks (always masked).")
+def tracks(video, mode, as_json, thumbnails, show_all) -> None:
     """List the face tracks of VIDEO, to choose one to keep with redact --keep-track.
 
-    No face pixels are printed: standard output is easily redirected into a plaintext file.
+    Only tracks seen long and clearly enough to choose from are listed, the people most seen (long
+    tracks of large faces) first; the short or faint ones (mostly false alarms and glimpses) are
+    counted, and always masked. No face pixels are printed:
+    standard output is easily redirected into a plaintext file.
     """
     from safepost.anonymize.thumbnails import masked_thumbnail
     from safepost.api import list_tracks
@@ -361,19 +365,39 @@ def tracks(video, mode, as_json, thumbnails) -> None:
             found = list_tracks(video, mode=mode)
     except SafepostError as exc:
         _fail(str(exc), exc.exit_code)
+    short = sum(1 for t in found if t["masked"] and not t["listed"])
+    faint = sum(1 for t in found if not t["masked"])
+    if not show_all:
+        found = [t for t in found if t["listed"]]
+    # the people most seen first: long tracks of large faces (a speaker, an interviewee)
+    found.sort(
+        key=lambda t: (
+            not t["listed"],
+            -t["detections"] * ((t["box"][2] - t["box"][0]) * (t["box"][3] - t["box"][1])) ** 0.5,
+        )
+    )
     for track in found:
         raw = track.pop("thumbnail_jpeg_base64", None)
         if thumbnails == "masked" and raw:
             track["thumbnail_masked_jpeg_base64"] = masked_thumbnail(raw)
     if as_json:
-        echo_json({"video": str(video), "mode": mode, "tracks": found})
+        echo_json({"video": str(video), "mode": mode, "tracks": found, "short_tracks": short, "false_alarms": faint})
         return
     for t in found:
+        joined = f"  (one person, joined from {len(t['joined']) + 1} pieces)" if t["joined"] else ""
+        flag = "" if t["listed"] else ("  short, always masked" if t["masked"] else "  lone faint sighting, not masked")
         echo(
             f"{t['id']:>6}  frames {t['first_frame']}-{t['last_frame']}  detections {t['detections']}  "
-            f"score {t['best_score']}"
+            f"score {t['best_score']}{joined}{flag}"
         )
-    say(f"{len(found)} track(s); keep a consenting person's with: safepost redact {video} --keep-track ID")
+    listed = sum(1 for t in found if t["listed"])
+    say(f"{listed} track(s) to choose from; keep a consenting person's with: safepost redact {video} --keep-track ID")
+    if short or faint:
+        hint = "" if show_all else " (--all lists them)"
+        say(
+            f"{short} short or faint track(s), always masked; {faint} lone faint sighting(s) taken for "
+            f"false alarms, not masked{hint}"
+        )
 
 
 @main.command()

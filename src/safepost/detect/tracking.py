@@ -37,6 +37,8 @@ class Track:
     scene: int
     keyframes: list[int] = field(default_factory=list)
     boxes: list[np.ndarray] = field(default_factory=list)  # (x0, y0, x1, y1, score) per keyframe
+    #: ids of the fragments joined into this track after linking (:meth:`VideoTracks._join`), in order
+    joined: list[str] = field(default_factory=list)
 
     @property
     def first(self) -> int:
@@ -92,13 +94,39 @@ class TrackSettings:
     max_growth: float = 0.3
     #: stretch masks along a fast camera move by this fraction of its per-frame shift on each side
     blur_growth: float = 0.0
+    #: join fragments of one face after linking: a track ending at most ``join_gap`` frames before
+    #: another starts, where the camera motion carries its last box onto the other's first (overlap
+    #: ``join_iou``, or centres ``join_distance`` box sizes apart), of a similar size (``join_size_ratio``),
+    #: and only when no other fragment is nearly as close (``join_separation`` box sizes further at
+    #: least): when in doubt, the fragments stay two tracks, each masked. 0 turns joining off.
+    join_gap: int = 0
+    join_iou: float = 0.2
+    join_distance: float = 1.0
+    join_size_ratio: float = 1.6
+    join_separation: float = 0.35
+    #: ... and when both pieces move alike: their own motions (the camera's taken out) differ by at
+    #: most this many box sizes a frame
+    join_speed: float = 0.1
+    #: ``safepost tracks`` lists the tracks a person can choose: seen on this many keyframes, with a
+    #: best score this high; the others (short or faint) are only counted, and always masked
+    list_min_detections: int = 1
+    list_min_score: float = 0.0
 
 
 class VideoTracks:
     """Camera motion, scenes and face tracks of a whole video; boxes for any frame."""
 
-    def __init__(self, steps: list[Step], detections: dict[int, np.ndarray], settings: TrackSettings):
+    def __init__(
+        self,
+        steps: list[Step],
+        detections: dict[int, np.ndarray],
+        settings: TrackSettings,
+        frame_size: tuple[int, int] | None = None,
+    ):
         self.settings = settings
+        #: (width, height) of the frames, when known: a box cut by the picture's edge is never used to
+        #: join fragments (its centre is not the face's)
+        self.frame_size = frame_size
         self._motion_cache: dict[tuple[int, int], np.ndarray] = {}
         self.n_frames = len(steps)
         self._speed = camera_speed(steps)  # (|dx|, |dy|) per frame, for blur_growth
@@ -112,7 +140,7 @@ class VideoTracks:
                 acc = compose(step.matrix, acc)
             self.scene_of.append(scene)
             self._to_scene.append(acc)
-        self.tracks = self._link(detections)
+        self.tracks = self._join(self._link(detections))
         self.sightings: list[Sighting] = []
         #: NO PHOTO tracks: track id -> the sightings of the tags tied to it
         self.nophoto: dict[str, list[Sighting]] = {}
@@ -133,6 +161,20 @@ class VideoTracks:
 
     def confirmed(self, track: Track) -> bool:
         return len(track.keyframes) > 1 or track.best_score >= self.settings.confirm_score
+
+    def masked(self, track: Track) -> bool:
+        """Whether redaction masks the track (unless kept): all but unconfirmed ones when those are dropped."""
+        return not self.settings.drop_unconfirmed or self.confirmed(track)
+
+    def listed(self, track: Track) -> bool:
+        """Whether ``safepost tracks`` lists the track for a person to choose (long and clear enough);
+        the others stay masked, like every track not kept."""
+        s = self.settings
+        return (
+            self.confirmed(track)
+            and len(track.keyframes) >= s.list_min_detections
+            and track.best_score >= s.list_min_score
+        )
 
     def reach(self, track: Track) -> tuple[int, int]:
         """First and last frame the track's mask covers."""
@@ -174,6 +216,185 @@ class VideoTracks:
                     tracks.append(track)
                     open_tracks.append(track)
         return tracks
+
+    def _join(self, tracks: list[Track]) -> list[Track]:
+        """Join fragments of one face that linking left apart (a missed detection for longer than
+        ``max_gap``, a fast pan where the measured camera motion drifts, a box that changed size).
+
+        A fragment ``a`` ending before ``b`` starts (same scene, gap up to ``join_gap`` frames) is a
+        candidate when ``a``'s last box, moved with the camera, lands on ``b``'s first one. Over a
+        fast pan the measured motion drifts by a few percent, the same for the whole picture: the
+        drift is measured from the fragments ending and starting on the same two keyframes (the
+        shift most of them agree on, bounded by 5% of the camera's move) and taken out. A pair is
+        joined only when each is the other's clear best: no other candidate of either lies within
+        ``join_separation`` box sizes of it. Each fragment gets at most one predecessor and one
+        successor, so a joined track is a chain of fragments, named by its first.
+        """
+        s = self.settings
+        if s.join_gap <= 0 or len(tracks) < 2:
+            return tracks
+        # a fragment is placed by its last (first) box that the picture's edge does not cut, seen
+        # while the camera was not moving fast
+        ends: dict[int, list[tuple[Track, np.ndarray, bool]]] = {}
+        starts: dict[int, list[tuple[Track, np.ndarray, bool]]] = {}
+        for t in tracks:
+            boxes = np.asarray(t.boxes, np.float64)
+            inside = np.nonzero(~self._at_edge(boxes) & ~self._smeared(t.keyframes, boxes))[0]
+            i = int(inside[-1]) if len(inside) else len(boxes) - 1
+            ends.setdefault(t.keyframes[i], []).append((t, boxes[i], bool(len(inside)), self._velocity(t, i, i - 1)))
+            i = int(inside[0]) if len(inside) else 0
+            starts.setdefault(t.keyframes[i], []).append((t, boxes[i], bool(len(inside)), self._velocity(t, i, i + 1)))
+        candidates: list[tuple[float, Track, Track, bool]] = []  # (cost, a, b, joinable)
+        for a_key, enders in ends.items():
+            later = [
+                (b_key, starters)
+                for b_key, starters in sorted(starts.items())
+                if 0 < b_key - a_key <= s.join_gap and self.scene_of[a_key] == self.scene_of[b_key]
+            ]
+            if later:
+                candidates += self._join_candidates(enders, later, a_key)
+        # a pair is joined only when each is the other's clear best: every other candidate of
+        # either (its rivals) is join_separation box sizes further, unless that rival is the same
+        # face again (a fragment overlapping the chosen one in time, on the same spot)
+        after: dict[str, list[tuple[float, Track]]] = {}
+        before: dict[str, list[tuple[float, Track]]] = {}
+        for cost, a, b, _ in candidates:
+            after.setdefault(a.id, []).append((cost, b))
+            before.setdefault(b.id, []).append((cost, a))
+
+        def clear(rivals: list[tuple[float, Track]], cost: float, chosen: Track) -> bool:
+            return all(
+                c >= cost + s.join_separation or self._same_face(chosen, other)
+                for c, other in rivals
+                if other is not chosen
+            )
+
+        following: dict[str, Track] = {}
+        preceded: set[str] = set()
+        for cost, a, b, joinable in sorted(candidates, key=lambda c: c[0]):
+            if not joinable or a.id in following or b.id in preceded:
+                continue
+            if clear(after[a.id], cost, b) and clear(before[b.id], cost, a):
+                following[a.id] = b
+                preceded.add(b.id)
+        out = []
+        for t in tracks:
+            if t.id in preceded:
+                continue
+            nxt = following.get(t.id)
+            while nxt is not None:
+                t.keyframes += nxt.keyframes
+                t.boxes += nxt.boxes
+                t.joined.append(nxt.id)
+                nxt = following.get(nxt.id)
+            out.append(t)
+        return out
+
+    def _join_candidates(
+        self, enders: list[tuple[Track, np.ndarray, bool]], later: list[tuple[int, list]], a_key: int
+    ) -> list[tuple[float, Track, Track, bool]]:
+        """(cost, a, b, joinable) for fragments ``a`` placed on keyframe ``a_key`` (``enders``: each
+        with its last box the picture's edge does not cut, and whether it has one) and ``b`` placed
+        on a later keyframe (``later``: keyframe, fragments with their first such box), ``b`` starting
+        at most ``join_gap`` frames after ``a`` ends: the distance between the centres of ``a``'s box
+        moved to ``b``'s keyframe and ``b``'s box, in box sizes, after taking out the drift of the
+        camera motion; joinable when they overlap by ``join_iou`` or lie ``join_distance`` apart at
+        most, and neither box is cut by the edge (the others are rivals that make a join doubtful)."""
+        s = self.settings
+        last = np.stack([box for _, box, _, _ in enders])
+        a_last = np.array([t.last for t, _, _, _ in enders])
+        a_whole = np.array([whole for _, _, whole, _ in enders])
+        a_speed = np.stack([v for _, _, _, v in enders])
+        groups = []  # per later keyframe: moved, first, offset, size, similar
+        pool, scale, shift = [], [], 0.0
+        for b_key, placed in later:
+            motion = self.motion(a_key, b_key)
+            shift = max(shift, float(np.abs(motion[:, 2]).max()))
+            moved = np.stack([warp_box(box, motion) for box in last])
+            first = np.stack([box for _, box, _, _ in placed])
+            starters = [t for t, _, _, _ in placed]
+            gap = np.array([t.first for t in starters])[None] - a_last[:, None]
+            valid = (gap > 0) & (gap <= s.join_gap)
+            whole = a_whole[:, None] & np.array([w for _, _, w, _ in placed])[None]
+            size_a = np.sqrt(np.maximum((moved[:, 2] - moved[:, 0]) * (moved[:, 3] - moved[:, 1]), 1e-6))
+            size_b = np.sqrt(np.maximum((first[:, 2] - first[:, 0]) * (first[:, 3] - first[:, 1]), 1e-6))
+            size = np.maximum(size_a[:, None], size_b[None])
+            similar = valid & (size / np.minimum(size_a[:, None], size_b[None]) <= s.join_size_ratio)
+            # people walking: the two pieces must move alike (each one's own motion, the camera's
+            # taken out); someone walking the other way who ends up on the spot is someone else
+            b_speed = np.stack([v for _, _, _, v in placed])
+            change = np.hypot(*(a_speed[:, None] - b_speed[None]).transpose(2, 0, 1))
+            similar &= ~(change > s.join_speed * size)  # unknown (NaN) speeds do not veto
+            offset = ((first[:, :2] + first[:, 2:4]) / 2)[None] - ((moved[:, :2] + moved[:, 2:4]) / 2)[:, None]
+            groups.append((starters, moved, first, offset, size, similar, whole))
+        # the drift of the measured camera motion (a fast pan): the shift most pairs of similar
+        # fragments agree on, at most 5% of the camera's move plus half a face
+        bound = 0.05 * shift + 0.5 * float(np.median(np.concatenate([g[4].ravel() for g in groups])))
+        for _, _, _, offset, size, similar, _ in groups:
+            near = similar & (np.hypot(offset[..., 0], offset[..., 1]) <= bound + size)
+            pool.append(offset[near])
+            scale.append(size[near])
+        pool, scale = np.concatenate(pool), np.concatenate(scale)
+        drift = np.zeros(2)
+        if len(pool) >= 3:
+            support = [int((np.hypot(*(pool - p).T) <= 0.35 * scale).sum()) for p in pool]
+            top = int(np.argmax(support))
+            agree = np.hypot(*(pool - pool[top]).T) <= 0.35 * scale
+            if support[top] >= 3 and np.hypot(*np.median(pool[agree], axis=0)) <= bound:
+                drift = np.median(pool[agree], axis=0)
+        out = []
+        for starters, moved, first, offset, size, similar, whole in groups:
+            corrected = moved.copy()
+            corrected[:, [0, 2]] += drift[0]
+            corrected[:, [1, 3]] += drift[1]
+            ious = iou_matrix(corrected[:, :4], first[:, :4])
+            cost = np.hypot(offset[..., 0] - drift[0], offset[..., 1] - drift[1]) / size
+            joinable = similar & whole & ((ious >= s.join_iou) | (cost <= s.join_distance))
+            # rivals: anything near enough to make a join doubtful (joinable or not)
+            rival = similar & (cost <= s.join_distance + s.join_separation)
+            out += [
+                (float(cost[i, j]), enders[i][0], starters[j], bool(joinable[i, j]))
+                for i, j in zip(*np.nonzero(joinable | rival), strict=True)
+            ]
+        return out
+
+    def _velocity(self, track: Track, i: int, j: int) -> np.ndarray:
+        """The face's own motion (pixels a frame, the camera's taken out) between its detections ``i``
+        and ``j`` (NaN when there is no detection ``j``), in detection ``i``'s frame."""
+        if not 0 <= j < len(track.keyframes):
+            return np.full(2, np.nan)
+        a, b = track.keyframes[i], track.keyframes[j]
+        here = np.asarray(track.boxes[i], np.float64)
+        there = warp_box(track.boxes[j], self.motion(b, a))
+        return ((here[:2] + here[2:4]) - (there[:2] + there[2:4])) / 2 / (a - b)
+
+    def _same_face(self, track: Track, other: Track) -> bool:
+        """Whether ``other`` is on ``track``'s face where they meet: ``track`` covers one of ``other``'s
+        detections (or ``other`` one of ``track``'s) with a box overlapping it by half."""
+        for a, b in ((track, other), (other, track)):
+            for key, box in zip(b.keyframes, b.boxes, strict=True):
+                if a.first <= key <= a.last:
+                    found = self.box_at(a, key)
+                    if (
+                        found is not None
+                        and iou_matrix(found[0][None, :4], np.asarray(box, np.float64)[None, :4])[0, 0] >= 0.5
+                    ):
+                        return True
+        return False
+
+    def _smeared(self, keyframes: list[int], boxes: np.ndarray) -> np.ndarray:
+        """Which boxes were found while the camera moved by over half a face a frame (smeared by the
+        motion: the box may be the smear, not the face)."""
+        size = np.sqrt(np.maximum((boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1]), 1.0))
+        return self._speed[keyframes].max(axis=1) > 0.5 * size
+
+    def _at_edge(self, boxes: np.ndarray, margin: float = 2.0) -> np.ndarray:
+        """Which boxes touch the picture's edge (or lie beyond it): part of the face may be outside."""
+        out = (boxes[:, 0] <= margin) | (boxes[:, 1] <= margin)
+        if self.frame_size is not None:
+            width, height = self.frame_size
+            out |= (boxes[:, 2] >= width - margin) | (boxes[:, 3] >= height - margin)
+        return out
 
     def box_at(self, track: Track, frame: int) -> tuple[np.ndarray, int] | None:
         """The track's box on ``frame`` and its distance in frames to a detection, or None."""
