@@ -172,7 +172,7 @@ def test_prepare_masks_a_short_track_marked_keep(monkeypatch, tmp_path):
     import safepost.api
     from safepost.check import prepare
     from safepost.check.media import AnalysedMedia
-    from safepost.check.model import MediaRegion, MediaReport
+    from safepost.core.report import MediaRegion, MediaReport
 
     long_face = {k: np.stack([_face(20 + 4 * k)]) for k in range(0, 40, 5)}
     long_face[0] = np.stack([_face(20), _face(300, y=300)])  # and a glimpse of someone else

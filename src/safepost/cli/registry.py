@@ -370,7 +370,7 @@ def consent_withdraw(person_id, use, event_id, recorded_by, yes, as_json) -> Non
 
 def takedown_table(publications, status: bool = False) -> None:
     """Publications as people recognise them: number, the post's first words, when, where, its address."""
-    from safepost.consent._common import day_of, time_of
+    from safepost.consent.registry import day_of, time_of
 
     columns = ["number", "post", "published", "platform", "address"] + (["status"] if status else [])
     rows = []
