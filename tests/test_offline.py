@@ -1,9 +1,12 @@
 """safepost makes no network connection and leaves no tracking files: onnxruntime's telemetry is off."""
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 _LOAD_MODELS = """
 import safepost, os, sys
@@ -25,3 +28,33 @@ def test_loading_a_face_model_writes_no_telemetry_files(tmp_path: Path):
     subprocess.run([sys.executable, "-c", _LOAD_MODELS], env=env, check=True, timeout=120)
     written = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*"))
     assert written == ["home", "tmp"], written  # without the switch: tmp/.ses, home/.cache/Microsoft/...
+
+
+_HOLD_MODEL = (
+    _LOAD_MODELS
+    + """
+import time
+time.sleep(float(sys.argv[1]))  # onnxruntime's telemetry first tries to reach its collector ~10 s after a load
+session.run(None, feed)
+"""
+)
+
+
+@pytest.mark.skipif(not (shutil.which("strace") and shutil.which("unshare")), reason="needs strace and unshare")
+def test_a_model_held_for_20_seconds_makes_no_network_call(tmp_path: Path):
+    """Inside a network namespace (loopback only), every connect/sendto is traced: none may leave the
+    machine, DNS lookups included. Without safepost's switch, onnxruntime resolves its collector here."""
+    probe = subprocess.run(["unshare", "-n", "true"], capture_output=True)
+    if probe.returncode != 0:
+        pytest.skip("no permission to make a network namespace")
+    home, tmp, log = tmp_path / "home", tmp_path / "tmp", tmp_path / "net.log"
+    home.mkdir()
+    tmp.mkdir()
+    env = {**os.environ, "HOME": str(home), "TMPDIR": str(tmp), "ORT_DISABLE_TELEMETRY": "0"}
+    command = ["unshare", "-n", "strace", "-f", "-qq", "-e", "trace=connect,sendto,sendmsg", "-o", str(log)]
+    subprocess.run(
+        [*command, sys.executable, "-c", _HOLD_MODEL, "20"], env=env, check=True, timeout=180, capture_output=True
+    )
+    calls = [line for line in log.read_text().splitlines() if "AF_INET" in line]
+    outside = [line for line in calls if "127.0.0.1" not in line and '"::1"' not in line]
+    assert outside == [], outside
