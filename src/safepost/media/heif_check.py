@@ -393,7 +393,8 @@ def _check_av1(coded: bytes, source: Path) -> tuple[int, int] | None:
             if size == 0:
                 raise _damaged(source, "an AV1 tile group is empty")
             if coded.find(_AV1_ZERO_RUN, pos, pos + size) >= 0:
-                raise _damaged(source, f"an AV1 tile group holds a run of {len(_AV1_ZERO_RUN)} zero bytes (zeroed data)")
+                zero_run = len(_AV1_ZERO_RUN)
+                raise _damaged(source, f"an AV1 tile group holds a run of {zero_run} zero bytes (zeroed data)")
         pos += size
     if frames == 0:
         raise _damaged(source, "the AV1 image data holds no coded picture")
