@@ -106,6 +106,46 @@ def _yunet(rgb: np.ndarray, threshold: float) -> np.ndarray:
 
 
 _DETECTORS = {"centerface": _centerface, "retinaface": _retinaface, "yunet": _yunet}
+_NMS_IOU = {"centerface": 0.3, "retinaface": 0.4}
+
+#: A detector input with more pixels than TILE_SIDE**2 is run tile by tile (TILE_SIDE square, each
+#: overlapping the next by TILE_OVERLAP), so its activations never need more than about 0.5 GiB:
+#: a whole 4096 x 4096 input took 6 GiB, a 4000 x 3000 one 2.5 GiB. The tiles keep the pass's
+#: scale, so small faces stay as large as before (never shrunk to save memory); a face up to
+#: TILE_OVERLAP pixels is whole in at least one tile, a larger one cut by a tile edge is found
+#: in parts that together cover it (and whole by the half-size pass of ``thorough``).
+TILE_SIDE = 1536
+TILE_OVERLAP = 384
+
+
+def _tile_starts(length: int) -> list[int]:
+    if length <= TILE_SIDE:
+        return [0]
+    stride = TILE_SIDE - TILE_OVERLAP
+    count = -(-(length - TILE_SIDE) // stride) + 1
+    last = length - TILE_SIDE
+    return sorted({min(round(i * last / (count - 1)), last) for i in range(count)})
+
+
+def detect_tiled(image: np.ndarray, detector: str, threshold: float) -> np.ndarray:
+    """One detector over ``image``, tile by tile when it is large; boxes in ``image`` coordinates."""
+    h, w = image.shape[:2]
+    run = _DETECTORS[detector]
+    if h * w <= TILE_SIDE * TILE_SIDE or detector not in _NMS_IOU:
+        return run(image, threshold)
+    parts = []
+    for y in _tile_starts(h):
+        for x in _tile_starts(w):
+            boxes = run(np.ascontiguousarray(image[y : y + TILE_SIDE, x : x + TILE_SIDE]), threshold)
+            if len(boxes):
+                boxes = boxes.copy()
+                boxes[:, [0, 2]] += x
+                boxes[:, [1, 3]] += y
+                parts.append(boxes)
+    if not parts:
+        return np.empty((0, 5), np.float32)
+    boxes = np.concatenate(parts)
+    return boxes[nms(boxes, _NMS_IOU[detector])].astype(np.float32)
 
 
 def run_pass(rgb: np.ndarray, spec: Pass, threshold: float | None = None) -> np.ndarray:
@@ -127,7 +167,7 @@ def run_pass(rgb: np.ndarray, spec: Pass, threshold: float | None = None) -> np.
         image = image[:, ::-1]
     image = np.ascontiguousarray(image)
     try:
-        boxes = _DETECTORS[spec.detector](image, spec.threshold if threshold is None else threshold)
+        boxes = detect_tiled(image, spec.detector, spec.threshold if threshold is None else threshold)
     except DetectionError:
         raise
     except Exception as exc:  # a model failure must never let an image through unmasked

@@ -9,7 +9,8 @@ Decompression-bomb limits: a small file can declare an enormous picture. Before 
 decoded, the sizes stated in the file header are checked against
 
 * ``MAX_PIXELS`` = 50,000,000 pixels in any one frame (about an 8,660 x 5,770 photo), and
-* ``MAX_TOTAL_PIXELS`` = 400,000,000 pixels over all frames of an animation or multi-page TIFF.
+* ``MAX_TOTAL_PIXELS`` = 400,000,000 pixels over all frames of an animation or multi-page TIFF,
+* ``MAX_FRAMES`` = 1,000 frames of an animation or pages of a TIFF.
 
 A larger input is refused with :class:`~safepost.core.TooLargeError`. Pillow's own guard
 (``Image.MAX_IMAGE_PIXELS``, error above twice that value) stays in place as an outer bound and
@@ -58,6 +59,9 @@ def _needs_heif(source: Path) -> bool:
 
 MAX_PIXELS = 50_000_000
 MAX_TOTAL_PIXELS = 400_000_000
+#: Frames of one animation (GIF, APNG, WebP, AVIF) or pages of a TIFF: each is searched for faces,
+#: so 10,000 tiny frames took minutes although their pixels were within MAX_TOTAL_PIXELS.
+MAX_FRAMES = 1000
 
 #: Pillow format name -> extension of the file safepost writes for it.
 SUPPORTED_FORMATS: dict[str, str] = {
@@ -277,6 +281,11 @@ def _decode(
     _check_frame_size(source, im.size, max_pixels)
     try:
         count = 1 if fmt in _PRIMARY_ONLY_FORMATS else int(getattr(im, "n_frames", 1))
+        if count > MAX_FRAMES:
+            raise TooLargeError(
+                f"{source} has {count:,} frames; the limit is {MAX_FRAMES:,} frames "
+                "(convert a long animation to a video, which safepost reads frame by frame)."
+            )
         _check_total_size(source, im, fmt, count, max_pixels, max_total_pixels)
         loop = im.info.get("loop")
     except DECODE_ERRORS as exc:

@@ -50,6 +50,7 @@ from safepost.anonymize.voice import VoiceDisguiser
 from safepost.core import InputError, OutputError, TooLargeError, UnsupportedFormatError
 from safepost.media import staging
 from safepost.media.inputs import check_input_file
+from safepost.media.mp4_limits import check_edit_lists
 from safepost.media.mp4box import strip_user_data
 
 MAX_VIDEO_PIXELS = 8192 * 8192
@@ -400,6 +401,7 @@ def probe_video(path: PathLike) -> dict[str, Any]:
 def _open_input(source: Path) -> Iterator[InputContainer]:
     """Open ``source`` with one of the allowed demuxers; InputError for anything else."""
     _check_file(source)
+    check_edit_lists(source)
     try:
         container = av.open(str(source), "r", container_options=_INPUT_OPTIONS, metadata_errors="replace")
     except (av.FFmpegError, ValueError, UnicodeError) as exc:
