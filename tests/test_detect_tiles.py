@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+from conftest import ASTRONAUT_FACE, SAMPLES
 from PIL import Image
 
-from conftest import ASTRONAUT_FACE, SAMPLES
 from safepost.detect import faces as faces_mod
 from safepost.detect.faces import TILE_OVERLAP, TILE_SIDE, FaceDetector, _tile_starts
 
