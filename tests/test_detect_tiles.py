@@ -56,3 +56,39 @@ def test_big_input_runs_in_tiles_and_finds_faces_on_the_seams(monkeypatch):
         assert seen and max(h * w for h, w, _ in seen) <= TILE_SIDE * TILE_SIDE  # never the whole picture at once
         for box in truth:  # every face found, the ones cut by a seam too
             assert any(_iou(box, (r.x0, r.y0, r.x1, r.y1)) > 0.3 for r in regions), (mode, box)
+
+
+def _many_boxes(count: int, seed: int = 1) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    xy = rng.uniform(0, 4000, (count, 2)).astype(np.float32)
+    side = rng.uniform(8, 30, (count, 1)).astype(np.float32)
+    return np.column_stack([xy, xy + side, rng.uniform(0.3, 0.99, (count, 1))]).astype(np.float32)
+
+
+def test_fusion_memory_grows_with_the_boxes_not_their_square():
+    import tracemalloc
+
+    from safepost.detect.recipes import THOROUGH
+
+    per_pass = [_many_boxes(2500, seed) for seed in range(2)]  # 5,000 boxes: a 5,000^2 matrix is 200 MB
+    tracemalloc.start()
+    try:
+        faces = faces_mod.fuse(per_pass, THOROUGH)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(faces) > 1000
+    assert peak < 50 * 2**20, f"fusion of 5,000 boxes took {peak / 2**20:.0f} MB"
+
+
+def test_too_many_candidates_is_exit_5(monkeypatch):
+    from safepost.core import TooLargeError
+    from safepost.detect.recipes import THOROUGH
+
+    monkeypatch.setattr(faces_mod, "MAX_CANDIDATES", 1000)
+    try:
+        faces_mod.fuse([_many_boxes(600), _many_boxes(600, 2)], THOROUGH)
+    except TooLargeError as exc:
+        assert exc.exit_code == 5 and "1,200 face candidates" in str(exc)
+    else:
+        raise AssertionError("1,200 candidates over a limit of 1,000 were fused")

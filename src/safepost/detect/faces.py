@@ -11,7 +11,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from safepost.core import DetectionError, Region
+from safepost.core import DetectionError, Region, TooLargeError
 from safepost.detect import models
 from safepost.detect.recipes import FAST, MAX_INPUT_LONG_SIDE, MODES, THOROUGH, UNSURE_BELOW, Mode, Pass
 
@@ -115,6 +115,8 @@ _NMS_IOU = {"centerface": 0.3, "retinaface": 0.4}
 #: TILE_OVERLAP pixels is whole in at least one tile, a larger one cut by a tile edge is found
 #: in parts that together cover it (and whole by the half-size pass of ``thorough``).
 TILE_SIDE = 1536
+#: boxes from all passes of one picture before fusion (a real crowd photo gives a few hundred)
+MAX_CANDIDATES = 50_000
 TILE_OVERLAP = 384
 
 
@@ -203,6 +205,8 @@ def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def fuse(per_pass: list[np.ndarray], mode: Mode) -> list[tuple[np.ndarray, int, list[int]]]:
     """Cluster boxes from all passes; return (box, support, pass indices) per kept face.
 
+    More than ``MAX_CANDIDATES`` boxes in all is refused (:class:`TooLargeError`, exit 5).
+
     A cluster's box is the score-weighted mean of its members, its score the highest member
     score. Large faces must reach ``mode.large_face_threshold``.
     """
@@ -210,14 +214,23 @@ def fuse(per_pass: list[np.ndarray], mode: Mode) -> list[tuple[np.ndarray, int, 
     if not rows:
         return []
     allb = np.concatenate(rows)
+    if len(allb) > MAX_CANDIDATES:
+        raise TooLargeError(
+            f"the picture holds {len(allb):,} face candidates; the limit is {MAX_CANDIDATES:,}: "
+            "too many to check reliably (crop it into parts)"
+        )
     allb = allb[np.argsort(-allb[:, 4])]
     taken = np.zeros(len(allb), bool)
-    ious = iou_matrix(allb, allb)
     faces = []
     for i in range(len(allb)):
         if taken[i]:
             continue
-        members = np.union1d(np.nonzero((ious[i] >= mode.merge_iou) & ~taken)[0], [i])
+        # one row of the IoU matrix at a time: memory grows with the boxes, not their square
+        # (a tile of 10,000 faces made a 30,000 x 30,000 matrix, over 7 GB)
+        # (every box before i is taken already: only the later ones can join)
+        ious = iou_matrix(allb[i : i + 1], allb[i + 1 :])[0]
+        later = np.nonzero((ious >= mode.merge_iou) & ~taken[i + 1 :])[0] + i + 1
+        members = np.union1d(later, [i])
         taken[members] = True
         group = allb[members]
         passes = sorted({int(p) for p in group[:, 5]})
