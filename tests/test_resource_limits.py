@@ -142,3 +142,19 @@ def test_web_runs_one_heavy_job_at_a_time(monkeypatch):
         thread.join(10)
     assert results == ["checked"] * 3
     assert most[0] == 1  # two sessions' checks never decode and detect at the same time
+
+
+def test_video_over_4k_is_exit_5(tmp_path):
+    from safepost.media import video as video_mod
+
+    assert video_mod.MAX_VIDEO_PIXELS == 4096 * 2304  # 8192 x 8192 frames (over 6 GB) are refused
+    path = tmp_path / "5k.mp4"
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=10, options={"preset": "ultrafast"})
+        stream.width, stream.height, stream.pix_fmt = 4608, 2592, "yuv420p"
+        out.mux(stream.encode(av.VideoFrame.from_ndarray(np.zeros((2592, 4608, 3), np.uint8), format="rgb24")))
+        out.mux(stream.encode(None))
+    for command in ("redact", "clean"):
+        result = invoke_bounded(command, path, "-o", tmp_path / f"out-{command}.mp4")
+        assert result.exit_code == 5 and "too large" in result.stderr.lower(), (command, result.output)
+        assert not (tmp_path / f"out-{command}.mp4").exists()

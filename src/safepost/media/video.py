@@ -53,7 +53,8 @@ from safepost.media.inputs import check_input_file
 from safepost.media.mp4_limits import check_edit_lists
 from safepost.media.mp4box import strip_user_data
 
-MAX_VIDEO_PIXELS = 8192 * 8192
+#: 4K UHD (3840 x 2160) and DCI 4K (4096 x 2160) pass; 8K frames would not fit the 2 GiB budget
+MAX_VIDEO_PIXELS = 4096 * 2304
 
 #: Called with each upright HxWx3 uint8 RGB frame and its index; returns the frame to encode
 #: (same shape and dtype).
