@@ -158,3 +158,41 @@ def test_video_over_4k_is_exit_5(tmp_path):
         result = invoke_bounded(command, path, "-o", tmp_path / f"out-{command}.mp4")
         assert result.exit_code == 5 and "too large" in result.stderr.lower(), (command, result.output)
         assert not (tmp_path / f"out-{command}.mp4").exists()
+
+
+def _pdf(content: bytes, extra_objects: bytes = b"", resources: bytes = b"") -> bytes:
+    import zlib
+
+    packed = zlib.compress(content, 9)
+    return (
+        b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+        b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]/Contents 4 0 R" + resources + b">>endobj\n"
+        b"4 0 obj<</Length " + str(len(packed)).encode() + b"/Filter/FlateDecode>>stream\n" + packed + b"\nendstream "
+        b"endobj\n" + extra_objects + b"trailer<</Root 1 0 R>>\n%%EOF\n"
+    )
+
+
+def test_pdf_content_bomb_is_exit_5_before_rendering(tmp_path):
+    bomb = tmp_path / "bomb.pdf"
+    bomb.write_bytes(_pdf(b"0 0 1 1 re f\n" * 2_000_000))  # 26 MB of drawing in a ~50 KB file
+    assert bomb.stat().st_size < 200_000
+    small = tmp_path / "small.pdf"
+    small.write_bytes(_pdf(b"0 0 1 1 re f\n" * 1000))
+    assert invoke_bounded("clean", small, "-o", tmp_path / "small-out.pdf").exit_code == 0
+    for command in ("redact", "clean"):
+        start = time.monotonic()
+        result = invoke_bounded(command, bomb, "-o", tmp_path / f"out-{command}.pdf")
+        assert result.exit_code == 5, (command, result.output)
+        assert "decompression bomb" in result.stderr
+        assert time.monotonic() - start < 15  # PDFium took minutes (and 1.8 GB for 65 MB) on these
+        assert not (tmp_path / f"out-{command}.pdf").exists()
+
+
+def test_pdf_image_declaring_huge_pixels_is_exit_5(tmp_path):
+    image = b"5 0 obj<</Type/XObject/Subtype/Image/Width 40000/Height 40000/BitsPerComponent 8/ColorSpace/DeviceRGB"
+    image += b"/Length 4>>stream\n\x00\x00\x00\x00\nendstream endobj\n"
+    path = tmp_path / "image.pdf"
+    path.write_bytes(_pdf(b"q 200 0 0 200 0 0 cm /Im0 Do Q\n", image, b"/Resources<</XObject<</Im0 5 0 R>>>>"))
+    result = invoke_bounded("clean", path, "-o", tmp_path / "out.pdf")
+    assert result.exit_code == 5 and "40,000 x 40,000" in result.stderr, result.output
+    assert not (tmp_path / "out.pdf").exists()
