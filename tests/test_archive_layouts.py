@@ -328,3 +328,33 @@ def test_sport_hashtags_are_not_causes(tag, cause):
     assert [s.theme for s in AffiliationMatcher(AffiliationConfig()).signals(item)] == ([cause] if cause else [])
     mine = AffiliationMatcher(AffiliationConfig(hashtags=[tag])).signals(item)
     assert [s.configured for s in mine] == [True]
+
+
+def test_x_spaces_are_read_and_their_missing_recordings_noted(tmp_path):
+    spaces = [
+        {
+            "space": {
+                "id": "1yNxaNvaLkEJj",
+                "createdAt": "2022-03-01T18:00:00.000Z",
+                "startedAt": "2022-03-01T18:05:00.000Z",
+                "title": "Call with the family of a detained journalist, +34 612 345 678",
+                "speakers": [{"userId": "111"}],
+            }
+        },
+        {"space": {"createdAt": "2022-03-02T18:00:00.000Z"}},  # no id: listed as not read
+    ]
+    files = {
+        "data/account.js": ytd("account", [{"account": {"username": "org", "accountId": "7"}}]),
+        "data/tweets.js": ytd("tweets", [tweet("5", "hi")]),
+        "data/spaces-metadata.js": ytd("spaces_metadata", spaces),
+    }
+    path = write_tree(tmp_path / "x", files)
+    result = read(path)
+    space = next(i for i in result.items if i.id == "space:1yNxaNvaLkEJj")
+    assert space.url == "https://x.com/i/spaces/1yNxaNvaLkEJj" and space.date.startswith("2022-03-01T18:05")
+    assert any("no recording of a Space" in n for n in result.notes)
+    report = audit(path)
+    scored = next(r for r in report.items if r.id == "space:1yNxaNvaLkEJj")
+    assert scored.score > 0  # the phone number in the title is a risk like in any post
+    unread = {"where": "data/spaces-metadata.js#1", "reason": "a Space without an id"}
+    assert unread in report.coverage["items_not_read"]

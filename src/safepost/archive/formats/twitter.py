@@ -17,7 +17,10 @@ and a ``data/`` folder of JavaScript files, each ``window.YTD.<name>.part<N> = [
   objects as tweets;
 * ``data/account.js`` (username, display name), ``data/profile.js`` (bio, location),
   ``data/like.js`` (liked tweets' text), ``data/following.js`` and ``data/follower.js`` (account
-  ids only), ``data/direct-messages*.js`` (messages, media in ``data/direct_messages_media/``).
+  ids only), ``data/direct-messages*.js`` (messages, media in ``data/direct_messages_media/``);
+* ``data/spaces-metadata.js`` (``window.YTD.spaces_metadata``): ``[{"space": {"id", "createdAt",
+  "startedAt", "endedAt", "creatorUserId", "hostUserIds", "speakers": [{"userId"}], "title"?}}]``:
+  live audio rooms the account hosted or spoke in; the archive holds no recording of them.
 """
 
 from __future__ import annotations
@@ -118,6 +121,7 @@ class TwitterReader(Reader):
         self._likes(source, data, result)
         self._follows(source, data, result)
         self._messages(source, data, result)
+        self._spaces(source, data, result)
         return result
 
     def _account(self, source: ExportSource, data: str, result: ReadResult) -> str:
@@ -266,6 +270,39 @@ class TwitterReader(Reader):
                             media=_dm_media(create, media.get(message_id, []), data + folder, message_id),
                         )
                     )
+
+    def _spaces(self, source: ExportSource, data: str, result: ReadResult) -> None:
+        """One item per Space (its title and date); a note says that what was said is not audited."""
+        name = data + "spaces-metadata.js"
+        if not source.exists(name):
+            return
+        read = 0
+        for index, entry in enumerate(each_dict(load_ytd(source, name))):
+            space = _unwrap(entry, "space")
+            space_id = text_of(space.get("id"))
+            if not space_id:
+                result.skipped.append({"where": f"{name}#{index}", "reason": "a Space without an id"})
+                continue
+            title = text_of(space.get("title"))
+            read += 1
+            result.items.append(
+                ArchiveItem(
+                    id=f"space:{space_id}",
+                    platform=self.name,
+                    kind="post",
+                    where=f"{name}#{space_id}",
+                    date=iso_from(space.get("startedAt") or space.get("createdAt"), _ISO),
+                    text=title,
+                    url=f"https://x.com/i/spaces/{space_id}",
+                    hashtags=hashtags_in(title),
+                    mentions=mentions_in(title),
+                )
+            )
+        if read:
+            result.notes.append(
+                f"{read} Space(s) read (title and date): X archives hold no recording of a Space, "
+                "so what was said in them is not audited"
+            )
 
 
 def _declared(tweet: dict) -> list[tuple[str, str]]:
