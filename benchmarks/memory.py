@@ -148,6 +148,7 @@ def main() -> int:
                     result = run(cmd)
                     target = TARGET_GIB.get(case, DEFAULT_TARGET_GIB)
                     rows.append({"case": case, "tool": tool, "command": command, "target_gib": target, **result})
+                    log(f"  exit {result['exit']}, peak {result['peak_gib']:.2f} GiB, {result['wall_s']:.1f} s")
                     for leftover in Path(tmp).iterdir():
                         leftover.unlink()
     load = os.getloadavg()
