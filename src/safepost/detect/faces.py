@@ -13,7 +13,7 @@ import threading
 import cv2
 import numpy as np
 
-from safepost.core import DetectionError, Region
+from safepost.core import DetectionError, Region, TooLargeError
 from safepost.detect import models
 from safepost.detect.recipes import FAST, MAX_INPUT_LONG_SIDE, MODES, THOROUGH, UNSURE_BELOW, Mode, Pass
 
@@ -108,6 +108,48 @@ def _yunet(rgb: np.ndarray, threshold: float) -> np.ndarray:
 
 
 _DETECTORS = {"centerface": _centerface, "retinaface": _retinaface, "yunet": _yunet}
+_NMS_IOU = {"centerface": 0.3, "retinaface": 0.4}
+
+#: A detector input with more pixels than TILE_SIDE**2 is run tile by tile (TILE_SIDE square, each
+#: overlapping the next by TILE_OVERLAP), so its activations never need more than about 0.5 GiB:
+#: a whole 4096 x 4096 input took 6 GiB, a 4000 x 3000 one 2.5 GiB. The tiles keep the pass's
+#: scale, so small faces stay as large as before (never shrunk to save memory); a face up to
+#: TILE_OVERLAP pixels is whole in at least one tile, a larger one cut by a tile edge is found
+#: in parts that together cover it (and whole by the half-size pass of ``thorough``).
+TILE_SIDE = 1536
+#: boxes from all passes of one picture before fusion (a real crowd photo gives a few hundred)
+MAX_CANDIDATES = 50_000
+TILE_OVERLAP = 384
+
+
+def _tile_starts(length: int) -> list[int]:
+    if length <= TILE_SIDE:
+        return [0]
+    stride = TILE_SIDE - TILE_OVERLAP
+    count = -(-(length - TILE_SIDE) // stride) + 1
+    last = length - TILE_SIDE
+    return sorted({min(round(i * last / (count - 1)), last) for i in range(count)})
+
+
+def detect_tiled(image: np.ndarray, detector: str, threshold: float) -> np.ndarray:
+    """One detector over ``image``, tile by tile when it is large; boxes in ``image`` coordinates."""
+    h, w = image.shape[:2]
+    run = _DETECTORS[detector]
+    if h * w <= TILE_SIDE * TILE_SIDE or detector not in _NMS_IOU:
+        return run(image, threshold)
+    parts = []
+    for y in _tile_starts(h):
+        for x in _tile_starts(w):
+            boxes = run(np.ascontiguousarray(image[y : y + TILE_SIDE, x : x + TILE_SIDE]), threshold)
+            if len(boxes):
+                boxes = boxes.copy()
+                boxes[:, [0, 2]] += x
+                boxes[:, [1, 3]] += y
+                parts.append(boxes)
+    if not parts:
+        return np.empty((0, 5), np.float32)
+    boxes = np.concatenate(parts)
+    return boxes[nms(boxes, _NMS_IOU[detector])].astype(np.float32)
 
 
 def run_pass(rgb: np.ndarray, spec: Pass, threshold: float | None = None) -> np.ndarray:
@@ -129,7 +171,7 @@ def run_pass(rgb: np.ndarray, spec: Pass, threshold: float | None = None) -> np.
         image = image[:, ::-1]
     image = np.ascontiguousarray(image)
     try:
-        boxes = _DETECTORS[spec.detector](image, spec.threshold if threshold is None else threshold)
+        boxes = detect_tiled(image, spec.detector, spec.threshold if threshold is None else threshold)
     except DetectionError:
         raise
     except Exception as exc:  # a model failure must never let an image through unmasked
@@ -165,6 +207,8 @@ def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def fuse(per_pass: list[np.ndarray], mode: Mode) -> list[tuple[np.ndarray, int, list[int]]]:
     """Cluster boxes from all passes; return (box, support, pass indices) per kept face.
 
+    More than ``MAX_CANDIDATES`` boxes in all is refused (:class:`TooLargeError`, exit 5).
+
     A cluster's box is the score-weighted mean of its members, its score the highest member
     score. Large faces must reach ``mode.large_face_threshold``.
     """
@@ -172,14 +216,23 @@ def fuse(per_pass: list[np.ndarray], mode: Mode) -> list[tuple[np.ndarray, int, 
     if not rows:
         return []
     allb = np.concatenate(rows)
+    if len(allb) > MAX_CANDIDATES:
+        raise TooLargeError(
+            f"the picture holds {len(allb):,} face candidates; the limit is {MAX_CANDIDATES:,}: "
+            "too many to check reliably (crop it into parts)"
+        )
     allb = allb[np.argsort(-allb[:, 4])]
     taken = np.zeros(len(allb), bool)
-    ious = iou_matrix(allb, allb)
     faces = []
     for i in range(len(allb)):
         if taken[i]:
             continue
-        members = np.union1d(np.nonzero((ious[i] >= mode.merge_iou) & ~taken)[0], [i])
+        # one row of the IoU matrix at a time: memory grows with the boxes, not their square
+        # (a tile of 10,000 faces made a 30,000 x 30,000 matrix, over 7 GB)
+        # (every box before i is taken already: only the later ones can join)
+        ious = iou_matrix(allb[i : i + 1], allb[i + 1 :])[0]
+        later = np.nonzero((ious >= mode.merge_iou) & ~taken[i + 1 :])[0] + i + 1
+        members = np.union1d(later, [i])
         taken[members] = True
         group = allb[members]
         passes = sorted({int(p) for p in group[:, 5]})

@@ -235,6 +235,9 @@ def _session(model: bytes, threads: int):
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    # No arena: each run's activations go back to the system, instead of the largest run's
+    # staying reserved for the life of the process (2.5 -> 1.8 GiB for one 12 MP CenterFace run).
+    options.enable_cpu_mem_arena = False
     try:
         return ort.InferenceSession(model, sess_options=options, providers=["CPUExecutionProvider"])
     except Exception as exc:  # onnxruntime raises its own exception types

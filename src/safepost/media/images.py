@@ -9,7 +9,8 @@ Decompression-bomb limits: a small file can declare an enormous picture. Before 
 decoded, the sizes stated in the file header are checked against
 
 * ``MAX_PIXELS`` = 50,000,000 pixels in any one frame (about an 8,660 x 5,770 photo), and
-* ``MAX_TOTAL_PIXELS`` = 400,000,000 pixels over all frames of an animation or multi-page TIFF.
+* ``MAX_TOTAL_PIXELS`` = 400,000,000 pixels over all frames of an animation or multi-page TIFF,
+* ``MAX_FRAMES`` = 1,000 frames of an animation or pages of a TIFF.
 
 A larger input is refused with :class:`~safepost.core.TooLargeError`. Pillow's own guard
 (``Image.MAX_IMAGE_PIXELS``, error above twice that value) stays in place as an outer bound and
@@ -30,6 +31,7 @@ from typing import TYPE_CHECKING, NoReturn
 from PIL import Image, ImageCms, ImageFile, ImageOps, UnidentifiedImageError
 
 from safepost.core import InputError, OutputError, TooLargeError, UnsupportedFormatError
+from safepost.media.heif_check import HeifLayout, check_decoded_size, check_heif_structure
 from safepost.media.inputs import check_input_file
 
 from .atomic import atomic_write
@@ -57,6 +59,9 @@ def _needs_heif(source: Path) -> bool:
 
 MAX_PIXELS = 50_000_000
 MAX_TOTAL_PIXELS = 400_000_000
+#: Frames of one animation (GIF, APNG, WebP, AVIF) or pages of a TIFF: each is searched for faces,
+#: so 10,000 tiny frames took minutes although their pixels were within MAX_TOTAL_PIXELS.
+MAX_FRAMES = 1000
 
 #: Pillow format name -> extension of the file safepost writes for it.
 SUPPORTED_FORMATS: dict[str, str] = {
@@ -206,8 +211,10 @@ def load_image(
         _check_file(source)
     elif not data:
         raise InputError(f"{source} is empty (0 bytes)")
+    layout = None
     if data[4:8] == b"ftyp" if data is not None else _needs_heif(source):
         ensure_heif_support()
+        layout = _heif_layout(source, data, max_pixels)
     opened = io.BytesIO(data) if data is not None else source
     # A truncated file must be an error, never a half-grey picture (this is a Pillow global).
     ImageFile.LOAD_TRUNCATED_IMAGES = False
@@ -217,7 +224,7 @@ def load_image(
         try:
             formats = [f for f in _OPEN_FORMATS if f != "HEIF" or f in Image.OPEN]
             with Image.open(opened, formats=formats) as im:
-                return _decode(im, source, max_pixels, max_total_pixels)
+                loaded = _decode(im, source, max_pixels, max_total_pixels, layout)
         except UnidentifiedImageError:
             _raise_unsupported_or_unknown(source, io.BytesIO(data) if data is not None else source)
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
@@ -231,6 +238,18 @@ def load_image(
         except DECODE_ERRORS as exc:
             # Raised while Image.open parses the header chunks (PNG iCCP/zTXt/iTXt bombs, bad TIFF tags).
             raise decode_error(source, exc) from exc
+    return loaded
+
+
+def _heif_layout(source: Path, data: bytes | None, max_pixels: int) -> HeifLayout | None:
+    """Check the boxes and coded data of a HEIF/AVIF file (see :mod:`safepost.media.heif_check`)."""
+    if data is not None:
+        return check_heif_structure(data, source, max_pixels)
+    try:
+        raw = source.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{source} cannot be read: {exc.strerror or exc}.") from exc
+    return check_heif_structure(raw, source, max_pixels)
 
 
 def _check_file(source: Path) -> None:
@@ -249,7 +268,9 @@ def _raise_unsupported_or_unknown(source: Path, opened: Path | io.BytesIO) -> No
     )
 
 
-def _decode(im: Image.Image, source: Path, max_pixels: int, max_total_pixels: int) -> LoadedImage:
+def _decode(
+    im: Image.Image, source: Path, max_pixels: int, max_total_pixels: int, layout: HeifLayout | None = None
+) -> LoadedImage:
     """Check the header sizes, then decode and normalise every frame of an opened image."""
     fmt = im.format or ""
     if fmt not in SUPPORTED_FORMATS:  # pragma: no cover - Image.open was limited to these
@@ -260,6 +281,11 @@ def _decode(im: Image.Image, source: Path, max_pixels: int, max_total_pixels: in
     _check_frame_size(source, im.size, max_pixels)
     try:
         count = 1 if fmt in _PRIMARY_ONLY_FORMATS else int(getattr(im, "n_frames", 1))
+        if count > MAX_FRAMES:
+            raise TooLargeError(
+                f"{source} has {count:,} frames; the limit is {MAX_FRAMES:,} frames "
+                "(convert a long animation to a video, which safepost reads frame by frame)."
+            )
         _check_total_size(source, im, fmt, count, max_pixels, max_total_pixels)
         loop = im.info.get("loop")
     except DECODE_ERRORS as exc:
@@ -279,6 +305,8 @@ def _decode(im: Image.Image, source: Path, max_pixels: int, max_total_pixels: in
             if total > max_total_pixels:
                 raise _too_large_total(source, total, max_total_pixels)
             im.load()
+            if index == 0 and fmt in ("HEIF", "AVIF"):
+                check_decoded_size(layout, im.size, source)
             duration = im.info.get("duration", 0)
         except DECODE_ERRORS as exc:
             raise decode_error(source, exc) from exc

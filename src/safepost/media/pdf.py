@@ -26,6 +26,9 @@ Limits (decompression-bomb and run-time guards):
   the asked resolution is rendered at a lower one, down to ``MIN_DPI`` = 72; a page still too
   large there is refused with :class:`TooLargeError`.
 
+* drawing-operator and image-size bombs, refused before PDFium loads a page
+  (:mod:`safepost.media.pdf_limits`).
+
 A file without ``%%EOF`` in its last 1024 bytes is refused as truncated: PDFium would otherwise
 rebuild what it can and show a partial document without complaint. PDFium is not thread-safe:
 do not run these functions from several threads at once.
@@ -50,6 +53,7 @@ from PIL import Image
 
 from safepost.core import InputError, OutputError, TooLargeError
 from safepost.media.inputs import check_input_file
+from safepost.media.pdf_limits import check_pdf_streams
 
 from .atomic import atomic_write
 
@@ -116,6 +120,7 @@ def clean_pdf(
     if target.exists() and _same_file(source, target):
         raise OutputError(f"Refusing to write {target}: it is the input file.")
     _check_tail(source)
+    check_pdf_streams(source, MAX_PAGE_PIXELS)
     pdf = _open(source, forms=True)
     try:
         count = len(pdf)

@@ -8,6 +8,7 @@ the same two methods.
 from __future__ import annotations
 
 import io
+import threading
 import zipfile
 from typing import Any, Protocol
 
@@ -50,6 +51,12 @@ def build_post(ws: Any, draft: Draft):
     return Post(meta=meta, text=draft.text, media=media_bytes(ws, draft), review=review, ref=f"web:{draft.id}"), review
 
 
+#: One heavy job (a check or a prepare: decoding media, running the detectors) at a time in the
+#: whole server, whatever the number of sessions: each may take up to the per-input memory
+#: budget (docs/cli.md, "Resource limits"), two at once could take twice that.
+HEAVY_JOB = threading.Lock()
+
+
 class PostChecker:
     """The real post check (``safepost.check``) under the organisation's ``policy`` (cautious by default)."""
 
@@ -61,16 +68,18 @@ class PostChecker:
     def check(self, ws: Any, draft: Draft) -> Any:
         from safepost.check import check_post
 
-        post, review = build_post(ws, draft)
-        return check_post(post, ws, policy=self.policy, review=review, analyser=_analyser(draft))
+        with HEAVY_JOB:
+            post, review = build_post(ws, draft)
+            return check_post(post, ws, policy=self.policy, review=review, analyser=_analyser(draft))
 
     def prepare(self, ws: Any, draft: Draft, approve_by: str | None) -> Any:
         from safepost.check import prepare_post
 
-        post, review = build_post(ws, draft)
-        return prepare_post(
-            post, ws, policy=self.policy, review=review, approve_by=approve_by or None, analyser=_analyser(draft)
-        )
+        with HEAVY_JOB:
+            post, review = build_post(ws, draft)
+            return prepare_post(
+                post, ws, policy=self.policy, review=review, approve_by=approve_by or None, analyser=_analyser(draft)
+            )
 
 
 def _analyser(draft: Draft):
