@@ -98,3 +98,11 @@ def test_errors_are_one_line_with_their_exit_code(cli, tmp_path):
 def test_wrong_passphrase(cli, monkeypatch):
     monkeypatch.setenv("SAFEPOST_PASSPHRASE", "not the passphrase")
     assert cli("people", "list").exit_code == 10
+
+
+def test_no_passphrase_and_no_terminal_is_a_clear_workspace_error(tmp_path, monkeypatch):
+    monkeypatch.delenv("SAFEPOST_PASSPHRASE", raising=False)
+    result = CliRunner().invoke(main, ["--workspace", str(tmp_path / "ws"), "people", "list"], input="")
+    assert result.exit_code == 9, result.output
+    assert "no passphrase was given" in result.output and "SAFEPOST_PASSPHRASE" in result.output
+    assert "internal error" not in result.output and "Abort" not in result.output

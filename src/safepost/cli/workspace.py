@@ -22,7 +22,15 @@ def _workspace_path() -> Path:
 
 
 def _ask_passphrase(text: str, confirm: bool) -> str:
-    return click.prompt(text, hide_input=True, confirmation_prompt=confirm, err=True)
+    from safepost.core import WorkspaceError
+
+    try:
+        return click.prompt(text, hide_input=True, confirmation_prompt=confirm, err=True)
+    except click.Abort:  # no terminal to type into (a script, a pipe) or Ctrl-C
+        raise WorkspaceError(
+            "no passphrase was given: run the command in a terminal and type it when asked, "
+            "or set SAFEPOST_PASSPHRASE for scripts"
+        ) from None
 
 
 def _passphrase(confirm: bool = False, new: bool = False, text: str = "Workspace passphrase") -> str:
