@@ -191,3 +191,13 @@ def test_exif_thumbnail_and_every_identifying_tag_are_gone_per_exiftool(dirty_jp
     leaks = [k for k in after if any(word in k for word in identifying) and not k.startswith(("System:", "File:"))]
     assert leaks == []
     assert out.read_bytes().count(b"\xff\xd8\xff") == 1  # no embedded JPEG besides the image itself
+
+
+def test_an_empty_gps_block_is_reported_as_present_without_a_position(tmp_path):
+    exif = Image.Exif()
+    exif.get_ifd(0x8825).update({1: "N", 2: (0.0, 0.0, 0.0), 3: "E", 4: (0.0, 0.0, 0.0)})
+    path = tmp_path / "nofix.jpg"
+    Image.new("RGB", (32, 32), "gray").save(path, exif=exif)
+    gps = [f for f in inspect_file(path).findings if f.kind == "location"]
+    assert len(gps) == 1 and gps[0].severity == Severity.HIGH  # still removed and still flagged
+    assert "no position" in gps[0].value and "0.000000" not in gps[0].value

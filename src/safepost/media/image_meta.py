@@ -83,7 +83,12 @@ def _gps_findings(gps: dict) -> list[Finding]:
         return []
     lat = _degrees(gps.get(2), gps.get(1, "N"))
     lon = _degrees(gps.get(4), gps.get(3, "E"))
-    value = f"{lat:.6f}, {lon:.6f}" if lat is not None and lon is not None else "GPS block present"
+    if lat is None or lon is None:
+        value = "GPS block present"
+    elif lat == lon == 0:  # what a phone writes before it has a fix: the tags are there, no place
+        value = "GPS tags present, with no position in them (0, 0)"
+    else:
+        value = f"{lat:.6f}, {lon:.6f}"
     found = [_finding("location", "GPS position where the photo was taken", value, "EXIF GPS")]
     if gps.get(29):
         found.append(_finding("date", "GPS date", gps[29], "EXIF GPS"))
