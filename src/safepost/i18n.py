@@ -2,10 +2,30 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from functools import cache
 from importlib import resources
 
 from safepost.core import SafepostError
+
+#: Supported languages; the first is the source language and the fallback of locale detection.
+LANGS: tuple[str, ...] = ("en", "es")
+
+
+def locale_lang(environ: Mapping[str, str] | None = None) -> str:
+    """The first supported language of the locale variables, in gettext's order (LANGUAGE, LC_ALL,
+    LC_MESSAGES, LANG; ``es_MX.UTF-8`` and ``es:en`` count as Spanish); English otherwise."""
+    env = os.environ if environ is None else environ
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = env.get(name, "")
+        for entry in value.split(":"):
+            code = entry.split(".")[0].split("@")[0].replace("-", "_").split("_")[0].lower()
+            if code in LANGS:
+                return code
+        if value and name != "LANGUAGE":  # the first locale variable that is set decides
+            break
+    return LANGS[0]
 
 
 @cache

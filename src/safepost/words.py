@@ -13,33 +13,16 @@ the fields in it) into sentences that say the line, the field, what is wrong and
 from __future__ import annotations
 
 import difflib
-import os
-from collections.abc import Mapping
 from typing import Any
 
-LANGS: tuple[str, ...] = ("en", "es")
+from safepost.i18n import LANGS, locale_lang, read_catalogue
+
 DOMAIN = "words"
-
-
-def env_lang(environ: Mapping[str, str] | None = None) -> str:
-    """The first supported language of the locale variables, in gettext's order; English otherwise."""
-    env = os.environ if environ is None else environ
-    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
-        value = env.get(name, "")
-        for entry in value.split(":"):
-            code = entry.split(".")[0].split("@")[0].replace("-", "_").split("_")[0].lower()
-            if code in LANGS:
-                return code
-        if value and name != "LANGUAGE":  # the first locale variable that is set decides
-            break
-    return LANGS[0]
 
 
 def _catalogue(lang: str) -> dict[str, str]:
     if lang not in LANGS or lang == LANGS[0]:
         return {}
-    from safepost.i18n import read_catalogue
-
     return read_catalogue("safepost", lang, DOMAIN)
 
 
@@ -48,7 +31,7 @@ def say(message: str, lang: str | None = None, /, **values: Any) -> str:
 
     Values that are themselves :class:`Phrase` are said in ``lang`` too.
     """
-    lang = lang or env_lang()
+    lang = lang or locale_lang()
     text = _catalogue(lang).get(message, message)
     if not values:
         return text

@@ -8,14 +8,11 @@ here: they carry every language side by side in the YAML files (see ``schema.Tex
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping
 
 from safepost.core import InputError
-from safepost.i18n import read_catalogue
+from safepost.i18n import LANGS, locale_lang, read_catalogue
 
-#: Supported languages; the first is the source language and the fallback of locale detection.
-LANGS: tuple[str, ...] = ("en", "es")
 DOMAIN = "safepost"
 
 Translator = Callable[[str], str]
@@ -41,16 +38,7 @@ def detect_lang(explicit: str | None = None, environ: Mapping[str, str] | None =
     """
     if explicit:
         return check_lang(explicit.lower())
-    env = os.environ if environ is None else environ
-    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
-        value = env.get(name, "")
-        for entry in value.split(":"):
-            code = entry.split(".")[0].split("@")[0].replace("-", "_").split("_")[0].lower()
-            if code in LANGS:
-                return code
-        if value and name != "LANGUAGE":  # the first locale variable that is set decides
-            break
-    return LANGS[0]
+    return locale_lang(environ)
 
 
 def catalogue(lang: str) -> dict[str, str]:
