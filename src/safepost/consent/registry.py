@@ -399,23 +399,11 @@ def withdraw(
     that use (or recorded no uses), limited to the event when one is given (publications with no
     event are included: safepost cannot tell where they come from).
     """
-    if use != "all" and use not in USES:
-        raise RegistryError(f"Unknown use '{use}': use one of {', '.join(USES)}, or all.")
-    uses = list(USES) if use == "all" else [use]
+    uses = _withdrawn_uses(use)
     result = Withdrawal(person_id=person_id, use=use, event_id=event_id)
     with ws.transaction() as conn:
-        if find_person(conn, person_id) is None:
-            raise RegistryError(f"No person with id {person_id} in this workspace.")
-        if event_id is not None and find_event(conn, event_id) is None:
-            raise RegistryError(f"No event with id {event_id} in this workspace.")
+        rows = _active_records(conn, person_id, uses, event_id)
         at = now_iso()
-        marks = ",".join("?" * len(uses))
-        where = f"person_id = ? AND status = 'active' AND use IN ({marks})"
-        params: list[Any] = [person_id, *uses]
-        if event_id is not None:
-            where += " AND event_id = ?"
-            params.append(event_id)
-        rows = conn.execute(f"SELECT id, use FROM consents WHERE {where}", params).fetchall()
         result.withdrawn = [row[0] for row in rows]
         if result.withdrawn:
             conn.executemany(
@@ -449,22 +437,32 @@ def withdraw_preview(
     ws: Workspace, person_id: str, use: str = "all", event_id: str | None = None
 ) -> tuple[list[int], list[Publication]]:
     """What :func:`withdraw` would do, changing nothing: the records it would withdraw, the takedown list."""
+    uses = _withdrawn_uses(use)
+    with ws.read() as conn:
+        records = [row[0] for row in _active_records(conn, person_id, uses, event_id)]
+        return records, _takedown(conn, person_id, set(uses), event_id, set(records))
+
+
+def _withdrawn_uses(use: str) -> list[str]:
+    """The uses a withdrawal of ``use`` ("all" or one use) covers."""
     if use != "all" and use not in USES:
         raise RegistryError(f"Unknown use '{use}': use one of {', '.join(USES)}, or all.")
-    uses = list(USES) if use == "all" else [use]
-    with ws.read() as conn:
-        if find_person(conn, person_id) is None:
-            raise RegistryError(f"No person with id {person_id} in this workspace.")
-        if event_id is not None and find_event(conn, event_id) is None:
-            raise RegistryError(f"No event with id {event_id} in this workspace.")
-        marks = ",".join("?" * len(uses))
-        sql = f"SELECT id FROM consents WHERE person_id = ? AND status = 'active' AND use IN ({marks})"
-        params: list[Any] = [person_id, *uses]
-        if event_id is not None:
-            sql += " AND event_id = ?"
-            params.append(event_id)
-        records = [row[0] for row in conn.execute(sql, params).fetchall()]
-        return records, _takedown(conn, person_id, set(uses), event_id, set(records))
+    return list(USES) if use == "all" else [use]
+
+
+def _active_records(conn, person_id: str, uses: list[str], event_id: str | None) -> list[tuple[int, str]]:
+    """(id, use) of the person's active consent records for ``uses`` (that event's only, if given)."""
+    if find_person(conn, person_id) is None:
+        raise RegistryError(f"No person with id {person_id} in this workspace.")
+    if event_id is not None and find_event(conn, event_id) is None:
+        raise RegistryError(f"No event with id {event_id} in this workspace.")
+    marks = ",".join("?" * len(uses))
+    where = f"person_id = ? AND status = 'active' AND use IN ({marks})"
+    params: list[Any] = [person_id, *uses]
+    if event_id is not None:
+        where += " AND event_id = ?"
+        params.append(event_id)
+    return conn.execute(f"SELECT id, use FROM consents WHERE {where}", params).fetchall()
 
 
 def _takedown(conn, person_id: str, uses: set[str], event_id: str | None, withdrawn: set[int]) -> list[Publication]:
