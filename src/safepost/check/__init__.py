@@ -7,7 +7,8 @@ and prepare a sanitised bundle. docs/post-check.md explains every rule.
 
 from safepost.check.pipeline import Analysis, analyse_post, check_post
 from safepost.check.prepare import PrepareResult, prepare_post, write_bundle
-from safepost.core.report import LEVEL_EXIT, MediaRegion, MediaReport, PersonRisk, PostFinding, PostReport
+from safepost.core import Finding
+from safepost.core.report import LEVEL_EXIT, MediaRegion, MediaReport, PersonRisk, PostReport
 from safepost.post.review import Review
 
 __all__ = [
@@ -16,7 +17,7 @@ __all__ = [
     "MediaRegion",
     "MediaReport",
     "PersonRisk",
-    "PostFinding",
+    "Finding",
     "PostReport",
     "PrepareResult",
     "Review",

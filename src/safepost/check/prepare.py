@@ -25,8 +25,8 @@ from safepost.check.recheck import MAX_RECHECKS, MaskAwareAnalyser, cover, cover
 from safepost.check.render import coverage, masked_photo, previews
 from safepost.check.rewrite import merge_placeholders
 from safepost.check.text import apply_edits
-from safepost.core import OutputError, PostBlockedError
-from safepost.core.report import MediaRegion, PostFinding, PostReport
+from safepost.core import Finding, OutputError, PostBlockedError
+from safepost.core.report import MediaRegion, PostReport
 from safepost.media.staging import staging_folder
 from safepost.post.bundle import Post, dump_yaml
 from safepost.post.review import Drop, Keep, Review
@@ -168,7 +168,7 @@ class Converged:
     analysis: Analysis
     covered: dict[str, list[MediaRegion]] = field(default_factory=dict)  # by bundle media name
 
-    def findings(self) -> list[PostFinding]:
+    def findings(self) -> list[Finding]:
         return [covered_finding(name, found) for name, found in self.covered.items() if found]
 
 
@@ -236,7 +236,7 @@ def _cover_tracks(path: Path, item: AnalysedMedia, regions: list[MediaRegion]) -
     return path.read_bytes()
 
 
-def plain(f: PostFinding) -> str:
+def plain(f: Finding) -> str:
     """A finding as a refusal says it: what, where, what to do; no region ids (the user never sees them)."""
     title = f.title
     if f.region:
@@ -245,7 +245,7 @@ def plain(f: PostFinding) -> str:
     return f"{title} (in {where}). {f.fix}"
 
 
-def _refuse(reason: str, findings: list[PostFinding]) -> None:
+def _refuse(reason: str, findings: list[Finding]) -> None:
     if findings:
         raise PostBlockedError(f"{reason}: " + " ".join(f"({n}) {plain(f)}" for n, f in enumerate(findings, 1)))
 
