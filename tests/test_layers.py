@@ -36,15 +36,14 @@ ALLOWED: dict[str, set[str]] = {
     "install_check": {"core", "detect"},
     # the badge maker prints the marker the detector looks for (detect.markers)
     "consent": {"core", "detect", "media", "workspace"},
-    # TEMPORARY: anonymize/video.py still runs the video analysis (faces, tags, tracks) before it
-    # renders; the edge to detect goes when that pass moves to the redact flow.
-    "anonymize": {"core", "detect", "media"},
-    "api": {"anonymize", "core", "detect", "media", "regions", "text"},
-    # TEMPORARY: check calls api (tag_regions, video_tracks), a flow below another flow, until the
-    # redact flow and the post flow share one package (flows/).
+    # rendering only: the video analysis pass is the redact flow's (flows.video)
+    "anonymize": {"core", "media"},
+    # the only modules that call more than one stage: redact a file, check and prepare a post
+    "flows": {"anonymize", "core", "detect", "media", "regions", "text"},
+    # TEMPORARY for one commit: the post check's orchestration moves to flows/ next
     "check": {
         "anonymize",
-        "api",
+        "flows",
         "consent",
         "core",
         "detect",
@@ -57,12 +56,11 @@ ALLOWED: dict[str, set[str]] = {
         "words",
     },
     "archive": {"anonymize", "consent", "core", "detect", "media", "text", "workspace"},
-    "batch": {"anonymize", "api", "core", "detect", "media"},
-    "demo": {"api", "check", "consent", "core", "detect", "media", "post", "report", "workspace"},
+    "batch": {"anonymize", "core", "detect", "flows", "media"},
+    "demo": {"check", "consent", "core", "detect", "flows", "media", "post", "report", "workspace"},
     "web": {"check", "consent", "core", "guidance", "i18n", "media", "post", "risk", "words", "workspace"},
     "cli": {
         "anonymize",
-        "api",
         "archive",
         "batch",
         "check",
@@ -70,6 +68,7 @@ ALLOWED: dict[str, set[str]] = {
         "core",
         "demo",
         "detect",
+        "flows",
         "guidance",
         "install_check",
         "media",

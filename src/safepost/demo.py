@@ -8,9 +8,9 @@ from pathlib import Path
 
 from PIL import Image
 
-from safepost.api import redact_file
 from safepost.core import OutputError
 from safepost.detect.faces import FaceDetector, face_detector
+from safepost.flows.media import redact_file
 
 
 def sample_paths() -> list[Path]:

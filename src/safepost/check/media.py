@@ -95,7 +95,7 @@ def already_masked(rgb: np.ndarray, box: list[int], share: float = 0.8) -> bool:
 
 def analyse_photo(name: str, data: bytes, detector, names=None) -> AnalysedMedia:
     """Faces, NO PHOTO tags and their wearers, text lines (name tags, registry names), metadata."""
-    from safepost.api import tag_regions
+    from safepost.flows.media import tag_regions
     from safepost.media.image_meta import inspect_image
     from safepost.media.images import load_image
 
@@ -163,7 +163,7 @@ def analyse_video(name: str, path: Path | None, data: bytes | None = None) -> An
     Only the tracks that redaction masks are listed (a lone weak detection is a false alarm there).
     A video that is not a file in a bundle folder (the web app's uploads) is read from memory.
     """
-    from safepost.api import video_tracks
+    from safepost.flows.media import video_tracks
     from safepost.media.video_meta import video_findings
 
     fd = None

@@ -66,7 +66,7 @@ class PrepareResult:
 
 
 def _mask_video(item: AnalysedMedia, staging: Path, name: str) -> None:
-    from safepost.api import redact_video
+    from safepost.flows.media import redact_video
     from safepost.regions import ManualEdits
 
     # a short or faint track cannot be kept (safepost tracks does not offer it): it stays masked
@@ -224,7 +224,7 @@ def _add(item: AnalysedMedia, regions: list[MediaRegion], start: int) -> None:
 
 def _cover_tracks(path: Path, item: AnalysedMedia, regions: list[MediaRegion]) -> bytes:
     """Mask the tracks found on a masked video on that video itself; ``item`` (its check) marks them covered."""
-    from safepost.api import mask_tracks
+    from safepost.flows.media import mask_tracks
 
     ids = {r.id for r in regions}
     done = path.with_name(f"{path.stem}.covered.mp4")

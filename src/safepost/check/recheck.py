@@ -45,7 +45,7 @@ def cover(region: MediaRegion, why: str) -> None:
 def video_mask_shares(original: Path, output: Path, tracks, ids: set[str]) -> dict[str, float]:
     """For each track ``ids`` of ``tracks`` (found in ``output``): the share of its best view that
     differs from ``original`` (masked there), frame against frame."""
-    from safepost.anonymize.video import best_view
+    from safepost.flows.video import best_view
     from safepost.media.video import iter_frames
 
     wanted: dict[int, list[tuple[str, np.ndarray]]] = {}
