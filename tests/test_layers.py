@@ -39,11 +39,9 @@ ALLOWED: dict[str, set[str]] = {
     # rendering only: the video analysis pass is the redact flow's (flows.video)
     "anonymize": {"core", "media"},
     # the only modules that call more than one stage: redact a file, check and prepare a post
-    "flows": {"anonymize", "core", "detect", "media", "regions", "text"},
-    # TEMPORARY for one commit: the post check's orchestration moves to flows/ next
-    "check": {
+    "flows": {
         "anonymize",
-        "flows",
+        "check",
         "consent",
         "core",
         "detect",
@@ -55,15 +53,16 @@ ALLOWED: dict[str, set[str]] = {
         "text",
         "words",
     },
+    # the post check's rules (decide): consent, review keep / drop / add, text masking, timing
+    "check": {"consent", "core", "post", "text"},
     "archive": {"anonymize", "consent", "core", "detect", "media", "text", "workspace"},
     "batch": {"anonymize", "core", "detect", "flows", "media"},
-    "demo": {"check", "consent", "core", "detect", "flows", "media", "post", "report", "workspace"},
-    "web": {"check", "consent", "core", "guidance", "i18n", "media", "post", "risk", "words", "workspace"},
+    "demo": {"consent", "core", "detect", "flows", "media", "post", "report", "workspace"},
+    "web": {"check", "consent", "core", "flows", "guidance", "i18n", "media", "post", "risk", "words", "workspace"},
     "cli": {
         "anonymize",
         "archive",
         "batch",
-        "check",
         "consent",
         "core",
         "demo",
@@ -200,14 +199,14 @@ def test_the_checks_catch_a_new_wrong_edge(tmp_path):
     """The three checks fail on a planted wrong-way import, cycle and private import."""
     pkg = tmp_path / "safepost"
     (pkg / "media").mkdir(parents=True)
-    (pkg / "check").mkdir()
-    (pkg / "media" / "video.py").write_text("def f():\n    from safepost.check.decide import _rule\n")
-    (pkg / "check" / "decide.py").write_text("from safepost.media.video import f\n_rule = 1\n")
+    (pkg / "post").mkdir()
+    (pkg / "media" / "video.py").write_text("def f():\n    from safepost.post.review import _rule\n")
+    (pkg / "post" / "review.py").write_text("from safepost.media.video import f\n_rule = 1\n")
     planted = imports(pkg)
-    assert wrong_way(planted) == ["media/video.py: media -> check (safepost.check.decide)",
-                                  "media/video.py: media -> check (safepost.check.decide:_rule)"]  # fmt: skip
-    assert cycles(graph_of(planted)) == [["check", "media"]]
-    assert private(planted) == ["media/video.py: safepost.check.decide:_rule"]
+    assert wrong_way(planted) == ["media/video.py: media -> post (safepost.post.review)",
+                                  "media/video.py: media -> post (safepost.post.review:_rule)"]  # fmt: skip
+    assert cycles(graph_of(planted)) == [["media", "post"]]
+    assert private(planted) == ["media/video.py: safepost.post.review:_rule"]
 
 
 def test_the_table_lists_only_edges_in_use(edges):

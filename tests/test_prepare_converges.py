@@ -14,12 +14,11 @@ import yaml
 from conftest import SAMPLES, changed_fraction
 from PIL import Image
 
-from safepost.check import prepare_post
-from safepost.check.media import MediaAnalyser
-from safepost.check.prepare import plain
-from safepost.check.recheck import MAX_RECHECKS
 from safepost.consent import people
 from safepost.core import Finding, PostBlockedError, Region
+from safepost.flows.post_media import MediaAnalyser
+from safepost.flows.prepare import plain, prepare_post
+from safepost.flows.recheck import MAX_RECHECKS
 from safepost.post import load_post, new_post
 from safepost.workspace.db import Workspace
 from safepost.workspace.keys import KdfParams

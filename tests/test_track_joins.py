@@ -170,9 +170,8 @@ def test_safepost_tracks_lists_the_choosable_tracks_and_counts_the_rest(monkeypa
 
 def test_prepare_masks_a_short_track_marked_keep(monkeypatch, tmp_path):
     import safepost.flows.media
-    from safepost.check import prepare
-    from safepost.check.media import AnalysedMedia
-    from safepost.core.report import MediaRegion, MediaReport
+    from safepost.core.report import AnalysedMedia, MediaRegion, MediaReport
+    from safepost.flows import prepare
 
     long_face = {k: np.stack([_face(20 + 4 * k)]) for k in range(0, 40, 5)}
     long_face[0] = np.stack([_face(20), _face(300, y=300)])  # and a glimpse of someone else

@@ -8,11 +8,10 @@ from dataclasses import dataclass, field
 
 import yaml
 
-from safepost.check.media import AnalysedMedia
 from safepost.consent.people import find_person
 from safepost.consent.registry import check_on
 from safepost.core import Finding, severity_of
-from safepost.core.report import MediaRegion
+from safepost.core.report import AnalysedMedia, MediaRegion
 from safepost.post.review import Box, Review
 from safepost.post.schema import PostMeta
 

@@ -7,9 +7,13 @@ of ``safepost.core`` it imports nothing else of safepost.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from safepost.core import POST_KEYS, Finding
+from safepost.core import POST_KEYS, Finding, Region
+
+if TYPE_CHECKING:
+    import numpy as np
 
 LEVELS = ("low", "medium", "high", "blocked")
 #: Exit codes of `safepost check` (docs/post-check.md): the level is the gate.
@@ -140,3 +144,16 @@ class PostReport:
             "people": [p.to_dict() for p in self.people],
             "media": [m.to_dict(thumbnails) for m in self.media],
         }
+
+
+@dataclass
+class AnalysedMedia:
+    """A media file's report plus what `prepare` needs to render it (the pixels stay in memory)."""
+
+    report: MediaReport
+    rgb: np.ndarray | None = None  # photos
+    format: str = ""
+    path: Path | None = None  # videos: the file in the bundle folder
+    faces: list[Region] = field(default_factory=list)
+    tracks: Any = None  # videos: the face tracks (``VideoTracks``), for a second render
+    source: AnalysedMedia | None = field(default=None, repr=False)  # the cached analysis this copies

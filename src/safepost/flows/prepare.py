@@ -19,14 +19,14 @@ from functools import partial
 from pathlib import Path
 
 from safepost.check.decide import DROPPABLE, FACE_KINDS, ConsentUse
-from safepost.check.media import AnalysedMedia, MediaAnalyser
-from safepost.check.pipeline import ISO, Analysis, analyse_post
-from safepost.check.recheck import MAX_RECHECKS, MaskAwareAnalyser, cover, covered_finding, leaks
-from safepost.check.render import coverage, masked_photo, previews
 from safepost.check.rewrite import merge_placeholders
 from safepost.check.text import apply_edits
 from safepost.core import Finding, OutputError, PostBlockedError
-from safepost.core.report import MediaRegion, PostReport
+from safepost.core.report import AnalysedMedia, MediaRegion, PostReport
+from safepost.flows.post import ISO, Analysis, analyse_post
+from safepost.flows.post_media import MediaAnalyser
+from safepost.flows.post_render import coverage, masked_photo, previews
+from safepost.flows.recheck import MAX_RECHECKS, MaskAwareAnalyser, cover, covered_finding, leaks
 from safepost.media.staging import staging_folder
 from safepost.post.bundle import Post, dump_yaml
 from safepost.post.review import Drop, Keep, Review

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import numpy as np
 
-from safepost.check.media import AnalysedMedia, MediaAnalyser
-from safepost.check.render import watermarks
 from safepost.core import Finding, OutputError
-from safepost.core.report import MediaRegion
+from safepost.core.report import AnalysedMedia, MediaRegion
+from safepost.flows.post_media import MediaAnalyser
+from safepost.flows.post_render import watermarks
 
 #: How many times `prepare` checks its masked output; what the last check finds is covered unchecked.
 MAX_RECHECKS = 3

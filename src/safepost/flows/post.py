@@ -8,13 +8,13 @@ from pathlib import Path
 
 from safepost.check.decide import FACE_KINDS, ConsentUse, decide_media, media_findings
 from safepost.check.live_words import live_word_findings
-from safepost.check.media import AnalysedMedia, MediaAnalyser
 from safepost.check.text import TextCheck, check_text
 from safepost.check.timing import event_window, is_live
 from safepost.consent.events import Event, find_event
 from safepost.consent.people import find_person, list_people
 from safepost.core import Finding, InputError
-from safepost.core.report import LEVELS, PostReport
+from safepost.core.report import LEVELS, AnalysedMedia, PostReport
+from safepost.flows.post_media import MediaAnalyser
 from safepost.post.bundle import Post
 from safepost.post.review import Review
 from safepost.post.schema import Account, PostMeta, Sensitivity, SourceConsent, SourceKind
