@@ -38,9 +38,11 @@ ALLOWED: dict[str, set[str]] = {
     "consent": {"core", "detect", "media", "workspace"},
     # rendering only: the video analysis pass is the redact flow's (flows.video)
     "anonymize": {"core", "media"},
-    # the only modules that call more than one stage: redact a file, check and prepare a post
+    # the only modules that call more than one stage: redact a file, check and prepare a post,
+    # audit an archive
     "flows": {
         "anonymize",
+        "archive",
         "check",
         "consent",
         "core",
@@ -52,10 +54,12 @@ ALLOWED: dict[str, set[str]] = {
         "risk",
         "text",
         "words",
+        "workspace",
     },
     # the post check's rules (decide): consent, review keep / drop / add, text masking, timing
     "check": {"consent", "core", "post", "text"},
-    "archive": {"anonymize", "consent", "core", "detect", "media", "text", "workspace"},
+    # the archive audit's stages: read an export, score its items, render the report
+    "archive": {"core", "media", "text", "workspace"},
     "batch": {"anonymize", "core", "detect", "flows", "media"},
     "demo": {"consent", "core", "detect", "flows", "media", "post", "report", "workspace"},
     "web": {"check", "consent", "core", "flows", "guidance", "i18n", "media", "post", "risk", "words", "workspace"},
