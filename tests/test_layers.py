@@ -61,8 +61,8 @@ ALLOWED: dict[str, set[str]] = {
     # the archive audit's stages: read an export, score its items, render the report
     "archive": {"core", "media", "text", "workspace"},
     "batch": {"anonymize", "core", "detect", "flows", "media"},
-    "demo": {"consent", "core", "detect", "flows", "media", "post", "report", "workspace"},
-    "web": {"check", "consent", "core", "flows", "guidance", "i18n", "media", "post", "risk", "words", "workspace"},
+    "demo": {"consent", "core", "flows", "media", "post", "report", "workspace"},
+    "web": {"consent", "core", "flows", "guidance", "i18n", "media", "post", "risk", "words", "workspace"},
     "cli": {
         "anonymize",
         "archive",
