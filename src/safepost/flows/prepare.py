@@ -2,7 +2,7 @@
 
 The prepared bundle is built in memory (anonymised media, cleaned metadata, rewritten text, a
 post.yaml with a safe publication time, a review.yaml that keeps only consented faces) and checked
-again: whatever that check still finds is covered too, a bounded number of times (check/recheck.py).
+again: whatever that check still finds is covered too, a bounded number of times (flows/recheck.py).
 It is written only if the result passes; then the publication is recorded and audited. The only
 refusals left are decisions a person must take.
 """
