@@ -80,7 +80,6 @@ ALLOWED: dict[str, set[str]] = {
         "report",
         "risk",
         "termtext",
-        "text",
         "web",
         "workspace",
     },

@@ -700,13 +700,29 @@ def redact_video(
     )
 
 
-def list_tracks(path: str | Path, *, mode: str = "thorough") -> list[dict]:
+def list_tracks(path: str | Path, *, mode: str = "thorough", masked_thumbnails: bool = False) -> list[dict]:
     """The face tracks of a video, each with a small JPEG thumbnail (base64, in memory only).
 
     Every track is returned; ``listed`` marks those a person can choose to keep (``safepost tracks``
     shows only these), ``masked`` those redaction masks unless kept, ``joined`` the pieces of the
-    same face joined into it."""
-    return video_tracks(path, mode=mode)[1]
+    same face joined into it. With ``masked_thumbnails``, each also gets the thumbnail with its face
+    covered (``thumbnail_masked_jpeg_base64``), the one a file or a terminal may show."""
+    found = video_tracks(path, mode=mode)[1]
+    if masked_thumbnails:
+        from safepost.anonymize.thumbnails import masked_thumbnail
+
+        for track in found:
+            if track.get("thumbnail_jpeg_base64"):
+                track["thumbnail_masked_jpeg_base64"] = masked_thumbnail(track["thumbnail_jpeg_base64"])
+    return found
+
+
+def registry_names(ws) -> NameIndex:
+    """The consent registry's names as the redact flow matches them (``redact_text="names"``), in memory only."""
+    from safepost.consent.people import list_people
+    from safepost.text import NameIndex
+
+    return NameIndex.from_people(list_people(ws))
 
 
 def video_tracks(path: str | Path, *, mode: str = "thorough"):
