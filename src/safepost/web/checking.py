@@ -1,8 +1,8 @@
 """The post check as the web app calls it: build a Post from a draft, check it, prepare the bundle.
 
 The app holds no logic of its own: this module only turns a draft into the objects of
-``safepost.post`` and calls ``safepost.check``. Tests may give ``create_app`` another checker with
-the same two methods.
+``safepost.post`` and calls the post flow (``safepost.flows.post``, ``safepost.flows.prepare``).
+Tests may give ``create_app`` another checker with the same two methods.
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ HEAVY_JOB = threading.Lock()
 
 
 class PostChecker:
-    """The real post check (``safepost.check``) under the organisation's ``policy`` (cautious by default)."""
+    """The real post check (``safepost.flows.post``) under the organisation's ``policy`` (cautious by default)."""
 
     def __init__(self, policy: Any = None) -> None:
         from safepost.risk.policy import Policy
