@@ -152,6 +152,20 @@ def fit_name(stem: str, tail: str) -> str:
 REDACT_TEXT = ("none", "names", "all")
 
 
+def read_lines(lines: list, faces: list[Region], redact_text: str, names: NameIndex | None = None) -> list[tuple]:
+    """Each text line read in a frame (photo or video), classified beside the ``faces``, and whether it
+    is masked under ``redact_text`` (none, names, all; with ``names``, lines naming a registry person)."""
+    from safepost.detect import tags as tagdet
+
+    out = []
+    for line in lines:
+        if line.kind != "no_photo":
+            line.kind = tagdet.classify(line, faces)
+        registry_name = bool(tagdet.registry_people(line, names))
+        out.append((line, tagdet.text_masked(line, redact_text, registry_name=registry_name)))
+    return out
+
+
 def tag_regions(
     rgb: np.ndarray,
     faces: list[Region],
@@ -214,10 +228,7 @@ def tag_regions(
             )
             n += 1
     texts = []
-    for t in found.texts:
-        if t.kind != "no_photo":
-            t.kind = tagdet.classify(t, faces)
-        masked = tagdet.text_masked(t, redact_text, registry_name=bool(tagdet.registry_people(t, names)))
+    for t, masked in read_lines(found.texts, faces, redact_text, names):
         entry = t.to_dict() | {"frame": frame, "masked": masked}
         if masked and t.kind != "no_photo":  # NO PHOTO lines are covered by their tag region
             box = tagdet.clip_box(t.box, w, h)

@@ -195,11 +195,10 @@ def _search_frame(rgb: np.ndarray, faces: list[Region], index: int, search: TagS
         hint = (tag.face.x0, tag.face.y0, tag.face.x1, tag.face.y1) if tag.face is not None else None
         kind = "nophoto_tag" if tag.readable else "unread_tag"
         sightings.append(Sighting(index, kind, tag.box, tag.text, tag.source, face_hint=hint))
+    from safepost.flows.media import read_lines
+
     texts = []
-    for line in found.texts:
-        if line.kind != "no_photo":
-            line.kind = tagdet.classify(line, faces)
-        masked = tagdet.text_masked(line, search.redact_text, bool(tagdet.registry_people(line, search.names)))
+    for line, masked in read_lines(found.texts, faces, search.redact_text, search.names):
         if masked and line.kind != "no_photo":  # NO PHOTO lines are masked through their tag
             sightings.append(Sighting(index, "text", line.box, line.text, "ocr"))
         texts.append(line.to_dict() | {"frame": index, "masked": masked})
