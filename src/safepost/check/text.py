@@ -44,6 +44,21 @@ SPEAKER_WINDOW = 80
 
 
 @dataclass
+class TextFound:
+    """What the text analysers (``safepost.text``) found in the post text, for :func:`check_text` to judge:
+    registry-name matches, personal data and quotes."""
+
+    names: list = field(default_factory=list)
+    pii: list = field(default_factory=list)
+    quotes: list = field(default_factory=list)
+
+
+def text_lang(meta: PostMeta) -> str:
+    """The two-letter language the post text is read and rewritten in (English unless post.yaml says)."""
+    return (meta.language or "en")[:2]
+
+
+@dataclass
 class TextCheck:
     """Findings about the text, the consents relied on, and the edits that make it safe."""
 
@@ -59,22 +74,20 @@ def check_text(
     text: str,
     meta: PostMeta,
     event: Event | None,
-    index,
+    found: TextFound,
     review: Review,
     at: str,
     public_contacts: Sequence[str] = (),
 ) -> TextCheck:
-    """Check ``text``; ``public_contacts`` are the organisation's own e-mails and phones (policy.yaml)."""
-    from safepost.text import find_pii, find_quotes
-
+    """Judge what was ``found`` in ``text``; ``public_contacts`` are the organisation's own e-mails and
+    phones (policy.yaml)."""
     out = TextCheck()
-    lang = (meta.language or "en")[:2]
-    placeholder = PLACEHOLDER.get(lang, PLACEHOLDER["en"])
+    placeholder = PLACEHOLDER.get(text_lang(meta), PLACEHOLDER["en"])
     chatham = bool(event and event.chatham_house)
     links = {fold(link.text).text: link.person_id for link in review.names}
     name_spans = []
     marks = _Marks(text)
-    for match in index.find(text) if index is not None else []:
+    for match in found.names:
         folded = fold(match.text).text
         if folded in links:
             if links[folded] is None:
@@ -87,12 +100,12 @@ def check_text(
             candidates = list(match.candidates or [match.person_id])
         name_spans.append((match.start, match.end))
         _check_name(conn, out, match, candidates, meta, at, chatham, placeholder, marks)
-    for pii in find_pii(text, lang):
+    for pii in found.pii:
         if is_public_contact(pii, public_contacts):
             _org_contact(out, pii)
         else:
             _check_pii(out, text, pii)
-    for quote in find_quotes(text):
+    for quote in found.quotes:
         _check_quote(out, text, quote, name_spans, chatham, placeholder)
     if meta.source.kind == SourceKind.THIRD_PARTY:
         _check_uploader(out, text, meta)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from safepost.check.decide import FACE_KINDS, ConsentUse, decide_media, media_findings
 from safepost.check.live_words import live_word_findings
-from safepost.check.text import TextCheck, check_text
+from safepost.check.text import TextCheck, TextFound, check_text, text_lang
 from safepost.check.timing import event_window, is_live
 from safepost.consent.events import Event, find_event
 from safepost.consent.people import find_person, list_people
@@ -45,6 +45,13 @@ def _names_index(ws):
     return NameIndex.cached(entries_of(list_people(ws)))
 
 
+def _find_in_text(text: str, index, lang: str) -> TextFound:
+    """The analysis of the post text: registry names (``index``), personal data and quotes."""
+    from safepost.text import find_pii, find_quotes
+
+    return TextFound(index.find(text) if index is not None else [], find_pii(text, lang), find_quotes(text))
+
+
 def analyse_post(
     post: Post,
     ws,
@@ -71,7 +78,8 @@ def analyse_post(
     with ws.read() as conn:
         event = _event(conn, meta)
         media_problems, used = decide_media(conn, media, review, meta, when_iso, policy.block_identifiable_minors)
-        text = check_text(conn, post.text, meta, event, index, review, when_iso, policy.public_contacts)
+        found = _find_in_text(post.text, index, text_lang(meta))
+        text = check_text(conn, post.text, meta, event, found, review, when_iso, policy.public_contacts)
         minors = {p for p in _people_shown(media, text, meta) if (person := find_person(conn, p)) and person.is_minor}
     third_party = meta.source.kind == SourceKind.THIRD_PARTY
     findings = media_problems + media_findings(media, third_party) + text.findings
