@@ -38,6 +38,7 @@ from safepost.detect.faces import face_detector
 from safepost.detect.motion import MotionEstimator
 from safepost.detect.recipes import Mode, Pass
 from safepost.detect.tracking import Sighting, TrackSettings, VideoTracks
+from safepost.media import heap
 from safepost.media import video as video_io
 
 Progress = Callable[[str, int], None]  # (phase, frames done)
@@ -213,6 +214,7 @@ def analyse(
 ) -> VideoTracks:
     """First pass: camera motion on every frame, faces on keyframes, tracks; with ``search``,
     NO PHOTO tags and text on a schedule, tied to the tracks (``tracks.nophoto``, ``tracks.texts``)."""
+    heap.bound()  # 4K frames and detector buffers: each returned to the system when freed
     detector = face_detector(mode.detection)
     motion = MotionEstimator()
     steps, detections = [], {}
@@ -230,6 +232,7 @@ def analyse(
         if step.cut or since_key >= mode.stride or look_for_tags:
             faces = detector.detect(rgb, frame=index)
             detections[index] = _detections(faces)
+            heap.trim()  # what the detector's tiles left in the heap
             since_key = 0
             if look_for_tags:
                 found, read = _search_frame(rgb, faces, index, search)
@@ -253,6 +256,8 @@ def analyse(
             texts.extend(read)
             searched.append(last)
     tracks = VideoTracks(steps, detections, mode.tracking, frame_size=(rgb.shape[1], rgb.shape[0]))
+    del rgb
+    heap.trim()
     if search is not None:
         tracks.bind(sightings)
         tracks.texts = texts
@@ -275,6 +280,8 @@ def render(
     """Second pass: mask every tracked face (but ``keep_tracks``), the NO PHOTO tags, their wearers'
     heads and the text sighted in the first pass, and write a clean MP4."""
     rng = np.random.default_rng()
+    heap.bound()
+    heap.trim()
 
     def mask_frame(rgb: np.ndarray, index: int) -> np.ndarray:
         if index >= tracks.n_frames:  # more frames than the first pass saw: fail closed
