@@ -181,7 +181,7 @@ def converge(post: Post, analysis: Analysis, staging: Path, review, ws, policy: 
     masked copy, masked on it in one more pass. ``analysis`` gains the regions found.
     """
     by_target = {_output_name(m): m for m in analysis.media}
-    recheck = MediaAnalyser(analyser.detector)
+    recheck = analyser.fresh()
     result = Converged(post, analysis)
     reuse: dict[str, AnalysedMedia] = {}
     rendered: dict[str, bytes] = {}

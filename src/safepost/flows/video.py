@@ -36,6 +36,7 @@ from safepost.detect.faces import face_detector
 from safepost.detect.motion import MotionEstimator
 from safepost.detect.recipes import Mode, Pass
 from safepost.detect.tracking import Sighting, TrackSettings, VideoTracks
+from safepost.media import heap
 from safepost.media import video as video_io
 
 Progress = Callable[[str, int], None]  # (phase, frames done)
@@ -210,6 +211,7 @@ def analyse(
 ) -> VideoTracks:
     """First pass: camera motion on every frame, faces on keyframes, tracks; with ``search``,
     NO PHOTO tags and text on a schedule, tied to the tracks (``tracks.nophoto``, ``tracks.texts``)."""
+    heap.bound()  # 4K frames and detector buffers: each returned to the system when freed
     detector = face_detector(mode.detection)
     motion = MotionEstimator()
     steps, detections = [], {}
@@ -227,6 +229,7 @@ def analyse(
         if step.cut or since_key >= mode.stride or look_for_tags:
             faces = detector.detect(rgb, frame=index)
             detections[index] = _detections(faces)
+            heap.trim()  # what the detector's tiles left in the heap
             since_key = 0
             if look_for_tags:
                 found, read = _search_frame(rgb, faces, index, search)
@@ -250,6 +253,8 @@ def analyse(
             texts.extend(read)
             searched.append(last)
     tracks = VideoTracks(steps, detections, mode.tracking, frame_size=(rgb.shape[1], rgb.shape[0]))
+    del rgb
+    heap.trim()
     if search is not None:
         tracks.bind(sightings)
         tracks.texts = texts
