@@ -344,3 +344,15 @@ def test_rounding_just_above_one_is_still_a_probability():
     outputs[0][...] = np.float32(1.01)  # beyond rounding: refused
     with pytest.raises(DetectionError, match="outside"):
         models.check_outputs(models.CENTERFACE, outputs, (1, 3, 32, 32))
+
+
+def test_doctor_checks_the_model_files_the_build_put_in(monkeypatch, tmp_path):
+    good = _cli("doctor", "--quick")
+    problems = [line for line in good.stderr.splitlines() if "model file" in line]
+    assert problems == [], good.output  # this checkout's files are the pinned ones
+    _vendor_with_damaged(monkeypatch, tmp_path, "RetinaFace")
+    (tmp_path / "vendor" / models.MODELS["CenterFace"][0]).unlink()
+    bad = _cli("doctor", "--quick")
+    assert bad.exit_code == 6, bad.output
+    assert "CenterFace model file is missing" in bad.stderr
+    assert "RetinaFace model file is not the one safepost was tested with" in bad.stderr
