@@ -1,8 +1,8 @@
 """The post check as the web app calls it: build a Post from a draft, check it, prepare the bundle.
 
 The app holds no logic of its own: this module only turns a draft into the objects of
-``safepost.post`` and calls ``safepost.check``. Tests may give ``create_app`` another checker with
-the same two methods.
+``safepost.post`` and calls the post flow (``safepost.flows.post``, ``safepost.flows.prepare``).
+Tests may give ``create_app`` another checker with the same two methods.
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ HEAVY_JOB = threading.Lock()
 
 
 class PostChecker:
-    """The real post check (``safepost.check``) under the organisation's ``policy`` (cautious by default)."""
+    """The real post check (``safepost.flows.post``) under the organisation's ``policy`` (cautious by default)."""
 
     def __init__(self, policy: Any = None) -> None:
         from safepost.risk.policy import Policy
@@ -66,14 +66,14 @@ class PostChecker:
         self.policy = policy if policy is not None else Policy()
 
     def check(self, ws: Any, draft: Draft) -> Any:
-        from safepost.check import check_post
+        from safepost.flows.post import check_post
 
         with HEAVY_JOB:
             post, review = build_post(ws, draft)
             return check_post(post, ws, policy=self.policy, review=review, analyser=_analyser(draft))
 
     def prepare(self, ws: Any, draft: Draft, approve_by: str | None) -> Any:
-        from safepost.check import prepare_post
+        from safepost.flows.prepare import prepare_post
 
         with HEAVY_JOB:
             post, review = build_post(ws, draft)
@@ -85,7 +85,7 @@ class PostChecker:
 def _analyser(draft: Draft):
     """One media analyser per post: a review step re-decides without running the detectors again."""
     if draft.analyser is None:
-        from safepost.check.media import MediaAnalyser
+        from safepost.flows.post_media import MediaAnalyser
 
         draft.analyser = MediaAnalyser()
     return draft.analyser
