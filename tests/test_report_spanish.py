@@ -61,6 +61,7 @@ def test_markdown_and_html_reports_in_spanish(post):
     assert "| La cara f1 es reconocible y no está vinculada al consentimiento de nadie |" in md
     assert "Una cara reconocible sin consentimiento puede hacer que una persona sea identificada" in md
     assert "| alto |" in md and "Publicación prevista: 2026-12-20" in md
+    assert "Un número de teléfono llega directamente a una persona" in md  # the text reader's reason, too
     html = _check(post, SPANISH, "--format", "html")
     assert '<html lang="es">' in html and "<h2>Hallazgos</h2>" in html and "Por qué importa" in html
     assert "Bloqueado: no debe publicarse tal como está" in html
