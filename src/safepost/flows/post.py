@@ -226,9 +226,9 @@ def _timing_finding(event: Event, safe_after: datetime) -> Finding:
     return Finding(
         "live_posting",
         "high",
-        f"Planned while '{event.name}' is running or people are still on site",
-        "A post during an event tells anyone watching where people are right now, and where to find them.",
-        f"Delay until {safe_after.strftime(ISO)} or later; prepare moves publish_at there.",
+        Phrase("Planned while '{event}' is running or people are still on site", event=event.name),
+        Phrase("A post during an event tells anyone watching where people are right now, and where to find them."),
+        Phrase("Delay until {time} or later; prepare moves publish_at there.", time=safe_after.strftime(ISO)),
         fixed_by_prepare=True,
     )
 
@@ -252,9 +252,9 @@ def _source_findings(meta: PostMeta) -> list[Finding]:
             Finding(
                 "third_party_unassessed",
                 "high",
-                "Third-party material without a benefit and risk assessment",
-                "Reusing citizen media can expose the person who filmed it and the people it shows.",
-                f"Fill in source.{', source.'.join(missing)} in post.yaml.",
+                Phrase("Third-party material without a benefit and risk assessment"),
+                Phrase("Reusing citizen media can expose the person who filmed it and the people it shows."),
+                Phrase("Fill in {fields} in post.yaml.", fields=", ".join(f"source.{m}" for m in missing)),
                 blocks=True,
             )
         )
@@ -263,9 +263,9 @@ def _source_findings(meta: PostMeta) -> list[Finding]:
             Finding(
                 "third_party_refused",
                 "high",
-                "The uploader refused reuse of this material",
-                "Publishing against their wish can put them at risk and breaks trust with sources.",
-                "Do not publish it; describe what it shows in words instead.",
+                Phrase("The uploader refused reuse of this material"),
+                Phrase("Publishing against their wish can put them at risk and breaks trust with sources."),
+                Phrase("Do not publish it; describe what it shows in words instead."),
                 blocks=True,
             )
         )
@@ -274,10 +274,13 @@ def _source_findings(meta: PostMeta) -> list[Finding]:
             Finding(
                 "third_party_consent_unknown",
                 "medium",
-                "The uploader has not agreed to reuse"
-                + ("" if source.uploader_contactable is not False else " and cannot be reached"),
-                "They may not know their video is being amplified, or may be at risk because of it.",
-                "Ask them if they can be reached; otherwise weigh the benefit against the risk and anonymise fully.",
+                Phrase("The uploader has not agreed to reuse")
+                if source.uploader_contactable is not False
+                else Phrase("The uploader has not agreed to reuse and cannot be reached"),
+                Phrase("They may not know their video is being amplified, or may be at risk because of it."),
+                Phrase(
+                    "Ask them if they can be reached; otherwise weigh the benefit against the risk and anonymise fully."
+                ),
             )
         )
     return out
@@ -292,9 +295,9 @@ def _minor_findings(minors: set[str], media, text: TextCheck, policy: Policy) ->
                 Finding(
                     "identifiable_minor",
                     "high",
-                    f"{pid} is a minor and would be identifiable",
-                    "Children cannot weigh the risk themselves; the policy never shows them.",
-                    "Mask the face and remove the name.",
+                    Phrase("{person} is a minor and would be identifiable", person=pid),
+                    Phrase("Children cannot weigh the risk themselves; the policy never shows them."),
+                    Phrase("Mask the face and remove the name."),
                     person_id=pid,
                     blocks=True,
                 )
