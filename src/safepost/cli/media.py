@@ -133,7 +133,7 @@ def redact(
     badge markers and the words NO PHOTO, NO FOTO, SIN FOTO, PAS DE PHOTO); the tags and their
     wearers are masked.
     """
-    from safepost.api import redact_file
+    from safepost.flows.media import redact_file
     from safepost.media import sniff
     from safepost.regions import ManualEdits, load_edits
 
@@ -222,12 +222,11 @@ def _has_sound(path: Path) -> bool:
 def _registry_index():
     """The consent registry's names, indexed in memory only; the workspace is closed again at once."""
     from safepost.cli.workspace import open_workspace
-    from safepost.consent.people import list_people
-    from safepost.text import NameIndex
+    from safepost.flows.media import registry_names
 
     ws = open_workspace()
     try:
-        return NameIndex.from_people(list_people(ws))
+        return registry_names(ws)
     finally:
         ws.close()
 
@@ -301,7 +300,7 @@ def clean(files, output, in_place, as_json) -> None:
     Photos keep their format, videos become MP4 with only picture and sound, PDFs are
     rebuilt from page images (their text becomes pixels). Faces are NOT masked: use redact.
     """
-    from safepost.api import clean_file
+    from safepost.flows.media import clean_file
 
     output = output_option(output, len(files))
 
@@ -321,7 +320,7 @@ _SEVERITY_COLOUR = {"high": "red", "medium": "yellow", "low": "cyan", "info": No
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
 def inspect(files, as_json) -> None:
     """Show what FILES reveal: location, device, serial numbers, names, dates, previews."""
-    from safepost.api import inspect_file
+    from safepost.flows.media import inspect_file
 
     def describe(file, result) -> None:
         if not result.findings:
@@ -357,12 +356,11 @@ def tracks(video, mode, as_json, thumbnails, show_all) -> None:
     counted, and always masked. No face pixels are printed:
     standard output is easily redirected into a plaintext file.
     """
-    from safepost.anonymize.thumbnails import masked_thumbnail
-    from safepost.api import list_tracks
+    from safepost.flows.media import list_tracks
 
     try:
         with working(f"Finding the face tracks in {video} (every frame is analysed)…", quiet=as_json):
-            found = list_tracks(video, mode=mode)
+            found = list_tracks(video, mode=mode, masked_thumbnails=thumbnails == "masked")
     except SafepostError as exc:
         _fail(str(exc), exc.exit_code)
     short = sum(1 for t in found if t["masked"] and not t["listed"])
@@ -377,9 +375,7 @@ def tracks(video, mode, as_json, thumbnails, show_all) -> None:
         )
     )
     for track in found:
-        raw = track.pop("thumbnail_jpeg_base64", None)
-        if thumbnails == "masked" and raw:
-            track["thumbnail_masked_jpeg_base64"] = masked_thumbnail(raw)
+        track.pop("thumbnail_jpeg_base64", None)  # the face itself never leaves this process
     if as_json:
         echo_json({"video": str(video), "mode": mode, "tracks": found, "short_tracks": short, "false_alarms": faint})
         return

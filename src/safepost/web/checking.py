@@ -1,8 +1,8 @@
 """The post check as the web app calls it: build a Post from a draft, check it, prepare the bundle.
 
 The app holds no logic of its own: this module only turns a draft into the objects of
-``safepost.post`` and calls ``safepost.check``. Tests may give ``create_app`` another checker with
-the same two methods.
+``safepost.post`` and calls the post flow (``safepost.flows.post``, ``safepost.flows.prepare``).
+Tests may give ``create_app`` another checker with the same two methods.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from typing import Any, Protocol
 
 from pydantic import ValidationError
 
-from safepost.check.media import MediaAnalyser
 from safepost.core import InputError, SafepostError
+from safepost.flows.post_media import MediaAnalyser
 from safepost.web.drafts import Draft
 from safepost.web.forms import safe_filename
 from safepost.web.jobs import DEFAULT_MEMORY_BYTES, DEFAULT_TIMEOUT_S, run_job
@@ -60,7 +60,7 @@ HEAVY_JOB = threading.Lock()
 
 
 class PostChecker:
-    """The real post check (``safepost.check``) under the organisation's ``policy`` (cautious by default)."""
+    """The real post check (``safepost.flows.post``) under the organisation's ``policy`` (cautious by default)."""
 
     def __init__(
         self, policy: Any = None, memory_bytes: int = DEFAULT_MEMORY_BYTES, timeout_s: float = DEFAULT_TIMEOUT_S
@@ -71,14 +71,14 @@ class PostChecker:
         self.memory_bytes, self.timeout_s = memory_bytes, timeout_s
 
     def check(self, ws: Any, draft: Draft) -> Any:
-        from safepost.check import check_post
+        from safepost.flows.post import check_post
 
         with HEAVY_JOB:
             post, review = build_post(ws, draft)
             return check_post(post, ws, policy=self.policy, review=review, analyser=self._analyser(draft))
 
     def prepare(self, ws: Any, draft: Draft, approve_by: str | None) -> Any:
-        from safepost.check import prepare_post
+        from safepost.flows.prepare import prepare_post
 
         with HEAVY_JOB:
             post, review = build_post(ws, draft)
@@ -117,7 +117,7 @@ def bundle_zip(files: dict[str, bytes]) -> bytes:
 
 def analyse_media(name: str, data: bytes, folder: Any, names: Any):
     """In a job's child process: the detectors on one file; a video's in-memory copy stays there."""
-    from safepost.check.media import MediaAnalyser, from_memory
+    from safepost.flows.post_media import MediaAnalyser, from_memory
 
     item = MediaAnalyser().compute(name, data, folder, names)
     if from_memory(item):
@@ -135,7 +135,7 @@ class IsolatedAnalyser(MediaAnalyser):
         self.memory_bytes, self.timeout_s = memory_bytes, timeout_s
 
     def compute(self, name: str, data: bytes, folder: Any, names: Any):
-        from safepost.check.media import in_memory
+        from safepost.flows.post_media import in_memory
 
         item = run_job(
             name, analyse_media, name, data, folder, names, memory_bytes=self.memory_bytes, timeout_s=self.timeout_s

@@ -31,7 +31,7 @@ DEFAULT_MEMORY_BYTES = 4 * GIB
 DEFAULT_TIMEOUT_S = 600.0
 _POLL_S = 0.2
 #: modules the fork server imports once (safepost first: it turns telemetry off before onnxruntime)
-PRELOAD = ("safepost", "numpy", "PIL.Image", "cv2", "onnxruntime", "safepost.check.media", "safepost.api")
+PRELOAD = ("safepost", "numpy", "PIL.Image", "cv2", "onnxruntime", "safepost.flows.post_media", "safepost.flows.media")
 
 
 class JobFailedError(InputError):

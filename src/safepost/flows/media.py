@@ -1,6 +1,6 @@
-"""The Python API. The CLI (and later the web app) only call these functions.
+"""The redact flow of one media file, and the clean and inspect of one file: the Python API.
 
-    from safepost.api import redact_file
+    from safepost.flows.media import redact_file
     result = redact_file("march.jpg", mode="thorough")
     print(result.output, result.faces_found)
 
@@ -154,6 +154,20 @@ def fit_name(stem: str, tail: str) -> str:
 REDACT_TEXT = ("none", "names", "all")
 
 
+def read_lines(lines: list, faces: list[Region], redact_text: str, names: NameIndex | None = None) -> list[tuple]:
+    """Each text line read in a frame (photo or video), classified beside the ``faces``, and whether it
+    is masked under ``redact_text`` (none, names, all; with ``names``, lines naming a registry person)."""
+    from safepost.detect import tags as tagdet
+
+    out = []
+    for line in lines:
+        if line.kind != "no_photo":
+            line.kind = tagdet.classify(line, faces)
+        registry_name = bool(tagdet.registry_people(line, names))
+        out.append((line, tagdet.text_masked(line, redact_text, registry_name=registry_name)))
+    return out
+
+
 def tag_regions(
     rgb: np.ndarray,
     faces: list[Region],
@@ -216,10 +230,7 @@ def tag_regions(
             )
             n += 1
     texts = []
-    for t in found.texts:
-        if t.kind != "no_photo":
-            t.kind = tagdet.classify(t, faces)
-        masked = tagdet.text_masked(t, redact_text, registry_name=bool(tagdet.registry_people(t, names)))
+    for t, masked in read_lines(found.texts, faces, redact_text, names):
         entry = t.to_dict() | {"frame": frame, "masked": masked}
         if masked and t.kind != "no_photo":  # NO PHOTO lines are covered by their tag region
             box = tagdet.clip_box(t.box, w, h)
@@ -587,7 +598,7 @@ class VideoRedactResult:
 
 
 def _video_mode(mode: str):
-    from safepost.anonymize.video import VIDEO_MODES
+    from safepost.flows.video import VIDEO_MODES
 
     if mode not in VIDEO_MODES:
         raise UnsupportedFormatError(f"unknown video mode '{mode}'; choose one of {', '.join(VIDEO_MODES)}")
@@ -618,7 +629,8 @@ def redact_video(
     schedule (docs/video.md): a NO PHOTO wearer's track is masked from its first frame to its last
     and can never be kept; ``keep_faces`` keeps every other track.
     """
-    from safepost.anonymize import video as video_anon
+    from safepost.anonymize.video import render
+    from safepost.flows import video as video_flow
 
     if redact_text not in REDACT_TEXT:
         raise RegionsFileError(f"unknown --redact-text choice '{redact_text}'; choose {', '.join(REDACT_TEXT)}")
@@ -633,8 +645,8 @@ def redact_video(
     video_mode = _video_mode(mode)
     target = plan_output(path, ".mp4", Path(output) if output else None, in_place, REDACTED_TAG)
     wanted = keep_faces or find_tags or redact_text != "none"
-    search = video_anon.TagSearch(redact_text=redact_text, names=names) if wanted else None
-    tracks = video_anon.analyse(path, video_mode, progress=progress, search=search)
+    search = video_flow.TagSearch(redact_text=redact_text, names=names) if wanted else None
+    tracks = video_flow.analyse(path, video_mode, progress=progress, search=search)
     kept = list(dict.fromkeys([*keep_tracks, *edits.ignore]))
     known = {t.id for t in tracks.tracks}
     unknown = [t for t in kept if t not in known]
@@ -657,7 +669,7 @@ def redact_video(
     def manual(frame: int, width: int, height: int) -> list[Region]:
         return edits.regions_for(path.name, frame, tracks.n_frames, width, height)
 
-    result = video_anon.render(
+    result = render(
         path,
         target,
         tracks,
@@ -703,33 +715,47 @@ def redact_video(
     )
 
 
-def list_tracks(path: str | Path, *, mode: str = "thorough") -> list[dict]:
+def list_tracks(path: str | Path, *, mode: str = "thorough", masked_thumbnails: bool = False) -> list[dict]:
     """The face tracks of a video, each with a small JPEG thumbnail (base64, in memory only).
 
     Every track is returned; ``listed`` marks those a person can choose to keep (``safepost tracks``
     shows only these), ``masked`` those redaction masks unless kept, ``joined`` the pieces of the
-    same face joined into it."""
-    return video_tracks(path, mode=mode)[1]
+    same face joined into it. With ``masked_thumbnails``, each also gets the thumbnail with its face
+    covered (``thumbnail_masked_jpeg_base64``), the one a file or a terminal may show."""
+    found = video_tracks(path, mode=mode)[1]
+    if masked_thumbnails:
+        from safepost.anonymize.thumbnails import masked_thumbnail
+
+        for track in found:
+            if track.get("thumbnail_jpeg_base64"):
+                track["thumbnail_masked_jpeg_base64"] = masked_thumbnail(track["thumbnail_jpeg_base64"])
+    return found
+
+
+def registry_names(ws) -> NameIndex:
+    """The consent registry's names as the redact flow matches them (``redact_text="names"``), in memory only."""
+    from safepost.consent.people import list_people
+    from safepost.text import NameIndex
+
+    return NameIndex.from_people(list_people(ws))
 
 
 def video_tracks(path: str | Path, *, mode: str = "thorough"):
     """The face tracks of a video as redact_video finds them (``VideoTracks``), and their summaries."""
-    from safepost.anonymize import video as video_anon
+    from safepost.flows import video as video_flow
 
     path = Path(path)
     if cleaner.family(path) != sniff.VIDEO:
         raise UnsupportedFormatError(f"{path.name} is not a video")
-    tracks = video_anon.analyse(path, _video_mode(mode))
-    return tracks, video_anon.track_summaries(path, tracks)
+    tracks = video_flow.analyse(path, _video_mode(mode))
+    return tracks, video_flow.track_summaries(path, tracks)
 
 
 def mask_tracks(src: str | Path, dst: str | Path, tracks, track_ids: Iterable[str], *, mode: str = "thorough") -> None:
     """Mask the tracks ``track_ids`` of ``tracks`` (found in ``src`` by :func:`video_tracks`) on ``src``
     itself and write ``dst``; nothing else is masked and the sound is copied as it is."""
-    from safepost.anonymize import video as video_anon
+    from safepost.anonymize.video import render
 
     video_mode = _video_mode(mode)
     keep = {t.id for t in tracks.tracks} - set(track_ids)
-    video_anon.render(
-        Path(src), Path(dst), tracks, video_mode.masks(MaskSpec()), keep_tracks=keep, preset=video_mode.preset
-    )
+    render(Path(src), Path(dst), tracks, video_mode.masks(MaskSpec()), keep_tracks=keep, preset=video_mode.preset)
