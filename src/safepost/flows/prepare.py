@@ -20,7 +20,7 @@ from pathlib import Path
 
 from safepost.check.decide import DROPPABLE, FACE_KINDS, ConsentUse
 from safepost.check.rewrite import merge_placeholders
-from safepost.check.text import apply_edits
+from safepost.check.text import apply_edits, text_lang
 from safepost.core import Finding, OutputError, PostBlockedError
 from safepost.core.report import AnalysedMedia, MediaRegion, PostReport
 from safepost.flows.post import ISO, Analysis, analyse_post
@@ -159,7 +159,7 @@ def build_bundle(
     new_meta = meta.model_copy(
         update={"text": None, "text_file": TEXT_FILE, "media": list(names.values()), "publish_at": publish_at}
     )
-    text = merge_placeholders(apply_edits(post.text, analysis.text.edits), (meta.language or "en")[:2])
+    text = merge_placeholders(apply_edits(post.text, analysis.text.edits), text_lang(meta))
     review = Review(
         keep=_keeps(analysis, names),
         drop=_drops(analysis, names),
