@@ -33,10 +33,6 @@ from safepost.detect.markers import BADGE_FROM_MARKER, MARKER_DICTIONARY, NO_PHO
 
 #: Phrases that mean "do not photograph me", folded (upper case, no accents, no spaces).
 NO_PHOTO_PHRASES = ("NOPHOTO", "NOPHOTOS", "NOFOTO", "NOFOTOS", "SINFOTO", "SINFOTOS", "PASDEPHOTO", "PASDEPHOTOS")
-#: OCR slips accepted inside a phrase (substitutions, insertions, deletions); two when the
-#: window starts with the phrase's first two letters ("NO PHETE" is a small tag misread).
-MAX_EDITS = 1
-MAX_EDITS_ANCHORED = 2
 #: OCR lines read with less confidence than this are not reported.
 MIN_TEXT_SCORE = 0.5
 #: Images are scaled down (INTER_AREA) to this long side before the first OCR pass. rapidocr is
@@ -63,68 +59,92 @@ def fold(text: str) -> str:
     return re.sub(r"[^A-Z0-9]", "", plain.upper().translate(_FOLD_DIGITS))
 
 
-def _edit_distance_within(a: str, b: str, limit: int) -> int:
-    from rapidfuzz.distance import Levenshtein
+#: Each phrase as the words it is written in: every word must be there, read nearly right.
+PHRASE_WORDS = {
+    "NOPHOTO": ("NO", "PHOTO"),
+    "NOPHOTOS": ("NO", "PHOTOS"),
+    "NOFOTO": ("NO", "FOTO"),
+    "NOFOTOS": ("NO", "FOTOS"),
+    "SINFOTO": ("SIN", "FOTO"),
+    "SINFOTOS": ("SIN", "FOTOS"),
+    "PASDEPHOTO": ("PAS", "DE", "PHOTO"),
+    "PASDEPHOTOS": ("PAS", "DE", "PHOTOS"),
+}
+#: Weighted cost (safepost.detect.tagwords) a whole phrase may be read with, for phrases of at
+#: least 8 letters, of 7 (NOFOTOS, SINFOTO) and of 6 (NOFOTO): ordinary words are nearer short ones;
+#: and the extra allowed to phrases of 7 letters or more whose first word was read exactly ("No Phete").
+PHRASE_COST = {8: 1.5, 7: 1.0, 6: 0.5}
+ANCHORED_EXTRA = 0.5
+#: A line longer than a phrase by more than this many letters (a sign, a sentence) must hold it exactly.
+FUZZY_MAX_EXTRA = 12
 
-    return Levenshtein.distance(a, b, score_cutoff=limit)
+
+def _tokens(text: str) -> list[str]:
+    """The folded words of a line (:func:`fold` of each piece between spaces and punctuation)."""
+    return [t for t in (fold(w) for w in re.split(r"[^\w$|]+", text)) if t]
+
+
+def _word_starts(tokens: list[str]) -> list[int]:
+    """Where a phrase may start in the joined tokens: at a word's start, or one thin stroke after it
+    (a card's border read as I or L)."""
+    from safepost.detect.tagwords import THIN_LETTERS
+
+    starts, at = [], 0
+    for t in tokens:
+        starts.append(at)
+        if len(t) > 2 and t[0] in THIN_LETTERS:
+            starts.append(at + 1)
+        at += len(t)
+    return starts
 
 
 def match_no_photo(text: str) -> str | None:
-    """The NO PHOTO phrase ``text`` contains (folded), or None.
+    """The NO PHOTO phrase ``text`` reads (folded), or None.
 
-    A phrase must appear as a whole, within :data:`MAX_EDITS` OCR slips (:data:`MAX_EDITS_ANCHORED`
-    when the window starts like the phrase), anywhere in the folded
-    line ("NOPHOTOMARIA" matches: a name line may be read together with the phrase). Phrases
-    shorter than 7 letters ("NOFOTO", 6) must match exactly at the start of the line, so that
-    ordinary words ("PHOTOS", "FOTOS") are not taken for a tag. Failing that, a line that starts
-    with a phrase misread the way OCR misreads hand lettering (:func:`confusion_match`) matches.
+    The phrase must start where a word of the line starts (rapidocr often drops the spaces:
+    "NOPHOTO", "NOPHOTOMARIA" match; a name may follow) and be read with every one of its words
+    nearly right (:func:`safepost.detect.tagwords.words_cost`: "MO PHQTO", "SIW FOtO" match; "qasim
+    fotos", "Luis información", "Bruno Photo", "Karim Photos" do not: the phrase starts inside a
+    word, or a word is missing), within :data:`PHRASE_COST` in all. The line is also read upside
+    down (:func:`safepost.detect.tagwords.turned`: "CLOH ON" is NO PHOTO turned 180 degrees).
     """
-    folded = fold(text)
-    if not folded:
+    from rapidfuzz.distance import Levenshtein
+
+    from safepost.detect.tagwords import turned, words_cost
+
+    tokens = _tokens(text)
+    if not tokens:
         return None
-    best: tuple[int, str] | None = None
-    for phrase in sorted(NO_PHOTO_PHRASES, key=len, reverse=True):
-        n = len(phrase)
-        if phrase in folded:
-            return phrase
-        if n < 7 or len(folded) < n - MAX_EDITS:
-            continue
-        for size in (n - 1, n, n + 1):
-            for start in range(0, max(1, len(folded) - size + 1)):
-                window = folded[start : start + size]
-                if not window.startswith(phrase[0]) and not window.endswith(phrase[-1]):
-                    continue
-                limit = MAX_EDITS_ANCHORED if window.startswith(phrase[:2]) else MAX_EDITS
-                d = _edit_distance_within(window, phrase, limit)
-                if d <= limit and (best is None or d < best[0]):
-                    best = (d, phrase)
-    return best[1] if best else confusion_match(folded)
-
-
-#: Weighted cost (safepost.detect.tagwords) accepted by :func:`confusion_match`, for phrases of
-#: at least 8 letters, of 7 (NOFOTOS, SINFOTO) and of 6 (NOFOTO): ordinary words are nearer short ones.
-CONFUSION_COST = {8: 1.5, 7: 1.0, 6: 0.5}
-
-
-def confusion_match(folded: str) -> str | None:
-    """The phrase a folded line starts with, read with hand-lettering slips (O/C/D, H/N/M, P/R/F,
-    T/I/L...) or upside down (:mod:`safepost.detect.tagwords`); None if none is near enough.
-
-    The phrase must start within the line's first two letters (the NO PHOTO line comes first on a
-    tag; a name may follow), so that a word inside an ordinary line ("Karim Photos") does not match.
-    """
-    from safepost.detect.tagwords import substring_cost, turned
-
-    best: tuple[float, str] | None = None
-    for phrase in NO_PHOTO_PHRASES:
-        limit = CONFUSION_COST[min(len(phrase), 8)]
-        for reading in (folded, turned(folded)):
-            if len(reading) > len(phrase) + 12:  # a sign or a sentence, not a tag's first line
+    best: tuple[float, int, str] | None = None
+    for upright, reading in ((True, tokens), (False, [turned(t) for t in reversed(tokens)])):
+        joined = "".join(reading)
+        starts = _word_starts(reading)
+        for phrase, words in PHRASE_WORDS.items():
+            n = len(phrase)
+            if not upright and len(joined) > n + 2:
+                continue  # a line read upside down is the phrase alone (its name line is read apart)
+            fuzzy = len(joined) <= n + FUZZY_MAX_EXTRA
+            if not fuzzy:
+                if any(joined.startswith(phrase, s) for s in starts) and (best is None or (0.0, -n) < best[:2]):
+                    best = (0.0, -n, phrase)
                 continue
-            cost, start = substring_cost(reading, phrase)
-            if cost <= limit and start <= 1 and (best is None or cost < best[0]):
-                best = (cost, phrase)
-    return best[1] if best else None
+            most = PHRASE_COST[min(n, 8)] + (ANCHORED_EXTRA if n >= 7 else 0.0)
+            slips = int(2 * most)  # each slip costs at least 0.5: a quick bound before the cuts
+            for s in starts:
+                for size in range(max(len(words), n - 2), n + 3):
+                    window = joined[s : s + size]
+                    if len(window) < size:
+                        break
+                    if Levenshtein.distance(window, phrase, score_cutoff=slips) > slips:
+                        continue
+                    found = words_cost(window, words)
+                    if found is None:
+                        continue
+                    cost, first_exact = found
+                    allowed = PHRASE_COST[min(n, 8)] + (ANCHORED_EXTRA if first_exact and n >= 7 else 0.0)
+                    if cost <= allowed and (best is None or (cost, -n) < best[:2]):
+                        best = (cost, -n, phrase)
+    return best[2] if best else None
 
 
 @dataclass
