@@ -110,6 +110,21 @@ def test_an_unreadable_card_masks_its_wearer_in_keep_faces_mode(tmp_path):
     assert _changed(before, after, (180, 52, 230, 115)) > 0.9
 
 
+@pytest.mark.parametrize("angle", [-30, 30])
+def test_a_card_turned_30_degrees_masks_its_wearer(tmp_path, angle):
+    """Cards are looked for up to 35 degrees of tilt (a badge on a leaning body, a loose clip)."""
+    rng = np.random.default_rng(12)
+    canvas = Image.fromarray(rng.integers(50, 95, (520, 480, 3), dtype=np.uint8))
+    canvas.paste(_face(), (160, 30))
+    canvas.paste(_scribble_card(84, 50).rotate(angle, expand=True, fillcolor=(70, 75, 85)), (160, 30 + FACE - 20))
+    src = tmp_path / "turned.png"
+    canvas.save(src)
+    result = redact_file(src, tmp_path / "out.png", keep_faces=True)
+    assert [r for r in result.regions if r.kind in ("unread_tag", "nophoto_tag")], [r.kind for r in result.regions]
+    after = np.asarray(Image.open(tmp_path / "out.png").convert("RGB"))
+    assert _changed(np.asarray(canvas), after, (180, 52, 230, 115)) > 0.9
+
+
 def test_a_no_photo_tag_without_a_detected_face_masks_the_head_area(tmp_path):
     """The wearer is turned away (the back of a head: no face to detect)."""
     fonts = _fonts()

@@ -516,6 +516,8 @@ class SecondLook:
     cards_on_all: bool = True
     #: at most this many first-pass lines placed like a tag get a closer read (tagread.reread_line)
     reread_lines: int = 16
+    #: cards are also looked for in the chest area scaled so that the face is this wide (0: not)
+    card_face_width: float = 128.0
 
 
 #: ``SAFEPOST_TAG_SECOND_LOOK=0`` turns the second look off (to measure what it adds: benchmarks/nophoto.py).
@@ -535,7 +537,7 @@ CHEST_BOTTOM_FACES = 2.2
 # tags up to ~2), long side / short side, tilt, rectangularity, and share of ink inside.
 CARD_AREA_FACES = (0.15, 2.5)
 CARD_ASPECT = (1.1, 3.5)
-CARD_MAX_TILT_DEG = 25.0
+CARD_MAX_TILT_DEG = 35.0
 CARD_MIN_FILL = 0.8
 CARD_MIN_INK = 0.02
 #: the card's paper is flat: lightness std of its non-ink pixels at most this (shirts, skin, and
@@ -666,6 +668,18 @@ class _Chest:
         return [(ox + float(px) / self.scale, oy + float(py) / self.scale) for px, py in quad]
 
 
+def _chest(rgb: np.ndarray, face: Region, face_width: float) -> _Chest | None:
+    """The chest area under ``face`` cut out and scaled so that the face is ``face_width`` px wide."""
+    h, w = rgb.shape[:2]
+    x0, y0, x1, y1 = (int(round(v)) for v in chest_box(face, w, h))
+    scale = face_width / max(face.width, 1.0)
+    cw, ch = round((x1 - x0) * scale), round((y1 - y0) * scale)
+    if cw < 8 or ch < 8:
+        return None
+    shrink = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
+    return _Chest(face, cv2.resize(rgb[y0:y1, x0:x1], (cw, ch), interpolation=shrink), scale, (x0, y0))
+
+
 def _read_chests(chests: list[_Chest], texts: list[TextFinding], tags: list[NoPhotoTag]) -> None:
     """OCR of enlarged chest crops: new lines join ``texts``, NO PHOTO lines become tags.
 
@@ -690,8 +704,13 @@ def _unread_cards(
     line is not read surely as something else is an unreadable tag (fail closed)."""
     from safepost.detect.tagread import read_card
 
-    for quad in find_cards(chest.crop, look.face_width):
-        card = chest.to_image(quad)
+    found = [chest.to_image(q) for q in find_cards(chest.crop, look.face_width)]
+    if look.card_face_width and look.card_face_width != look.face_width:
+        # a small card's paper may not survive the first scale's smoothing: look again, twice as large
+        big = _chest(rgb, chest.face, look.card_face_width)
+        if big is not None:
+            found += [big.to_image(q) for q in find_cards(big.crop, look.card_face_width)]
+    for card in _distinct(found):
         box = _quad_box(card)
         if not _in_chest(box, chest.face) or any(_overlap(t.box, box) > 0.3 for t in tags):
             continue
@@ -778,18 +797,17 @@ def second_look(
     chests: list[_Chest] = []
     spent = skipped = 0
     for face in _look_candidates(faces, tags, ocr_scale, look):
-        x0, y0, x1, y1 = (int(round(v)) for v in chest_box(face, w, h))
+        x0, y0, x1, y1 = chest_box(face, w, h)
         scale = look.face_width / max(face.width, 1.0)
-        cw, ch = round((x1 - x0) * scale), round((y1 - y0) * scale)
-        if cw < 8 or ch < 8:
-            continue
-        if spent + cw * ch > look.budget:
+        pixels = round((x1 - x0) * scale) * round((y1 - y0) * scale)
+        if spent + pixels > look.budget:
             skipped += 1
             continue
-        spent += cw * ch
-        shrink = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
-        crop = cv2.resize(rgb[y0:y1, x0:x1], (cw, ch), interpolation=shrink)
-        chests.append(_Chest(face, crop, scale, (x0, y0)))
+        chest = _chest(rgb, face, look.face_width)
+        if chest is None:
+            continue
+        spent += pixels
+        chests.append(chest)
     for chest in chests:
         for quad in find_markers(chest.crop):
             marker = NoPhotoTag(chest.to_image(quad), "aruco", "", face=chest.face)
