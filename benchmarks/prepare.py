@@ -55,11 +55,12 @@ def make_post(folder: Path, photo: Path):
 def run_posts(entries: list[dict], data: Path, out: Path) -> list[dict]:
     """Check and prepare one post per entry; the prepared photos go to ``out/prepared``, the first
     renders (the check's regions only) to ``out/first``."""
-    from safepost.check import analyse_post, prepare_post
-    from safepost.check.media import MediaAnalyser
-    from safepost.check.render import masked_photo
     from safepost.core import PostBlockedError, SafepostError
     from safepost.detect.faces import FaceDetector
+    from safepost.flows.post import analyse_post
+    from safepost.flows.post_media import MediaAnalyser
+    from safepost.flows.post_render import masked_photo
+    from safepost.flows.prepare import prepare_post
     from safepost.workspace.db import Workspace
     from safepost.workspace.keys import KdfParams
 

@@ -318,7 +318,7 @@ def _save(rgb: np.ndarray, path: Path) -> None:
 
 def same_detections_through_the_api(files: list[str], data: Path, out: Path) -> dict:
     """redact_file with each stylised style finds exactly the regions the default finds."""
-    from safepost.api import redact_file
+    from safepost.flows.media import redact_file
 
     detector = FaceDetector("thorough")
     same, checked = 0, 0

@@ -174,8 +174,8 @@ def video_bitrate(path: Path) -> int:
 
 def run(out_dir: Path) -> list[dict]:
     sys.path.insert(0, str(REPO / "src"))
-    from safepost.api import clean_file, redact_file
     from safepost.detect.faces import FaceDetector
+    from safepost.flows.media import clean_file, redact_file
 
     inputs_dir = out_dir / "inputs"
     shutil.rmtree(out_dir, ignore_errors=True)

@@ -36,9 +36,9 @@ from pathlib import Path
 
 import numpy as np
 
-from safepost.anonymize.video import VIDEO_THOROUGH, analyse
 from safepost.detect.faces import iou_matrix
 from safepost.detect.tracking import VideoTracks
+from safepost.flows.video import VIDEO_THOROUGH, analyse
 
 ROOT = Path(__file__).resolve().parent.parent
 MIN_FRAMES = 10  # a person counts when the ground truth shows them on this many frames
@@ -57,7 +57,7 @@ def cached_analysis(clip: Path, cache_dir: Path, fresh: bool):
             found["data"] = (steps, detections)
             super().__init__(steps, detections, settings, **kwargs)
 
-    import safepost.anonymize.video as video
+    import safepost.flows.video as video
 
     original, video.VideoTracks = video.VideoTracks, Capture
     try:

@@ -8,9 +8,9 @@ from conftest import ASTRONAUT_FACE, changed_fraction, rgb
 from PIL import Image
 
 from safepost.anonymize.masks import MaskSpec
-from safepost.api import redact_file
 from safepost.core import DetectionError, OutputError, RegionsFileError
 from safepost.detect import faces
+from safepost.flows.media import redact_file
 from safepost.media.images import ensure_heif_support
 from safepost.regions import ManualEdits, parse_edits
 

@@ -73,7 +73,7 @@ def test_x_2019_tweet_media_community_tweets_and_missing_video(tmp_path):
     assert "gps_media" in {x.kind for x in items["tweet:2001"].media_reasons}
     assert "face" in {x.kind for x in items["tweet:2002"].media_reasons}
     missing = next(x for x in items["tweet:2003"].media_reasons if x.kind == "media_missing")
-    assert missing.evidence == "data/tweet_media/2003-Vid3.mp4" and "video" in missing.why
+    assert missing.value == "data/tweet_media/2003-Vid3.mp4" and "video" in missing.why
     cov = report.coverage
     # 2 tweet photos + community photo + avatar (unlinked, analysed on its own) + the missing video
     assert (cov["media_analysed"], cov["media_found"]) == (4, 5)
@@ -136,7 +136,7 @@ def test_own_handle_and_id_are_not_personal_data():
     own = analyser.text(ArchiveItem("t", "x", "post", "w", text="RT @Ana_1020304: new report, account 99887766"))
     assert not own.reasons
     other = analyser.text(ArchiveItem("u", "x", "post", "w", text="@ana_10203045 ID 1020304"))
-    assert [r.evidence for r in other.reasons] == ["10203045; 1020304"]
+    assert [r.value for r in other.reasons] == ["10203045; 1020304"]
 
 
 @pytest.mark.parametrize("fmt", ["json", "html"])
@@ -290,7 +290,7 @@ def test_facebook_upload_ip_is_platform_data_not_a_post_finding(tmp_path):
             "where": "posts/your_posts_1.json#0",
         }
     ]
-    assert not any("190.25.100.7" in r.excerpt or "190.25" in x.evidence for r in report.items for x in r.reasons)
+    assert not any("190.25.100.7" in r.excerpt or "190.25" in x.value for r in report.items for x in r.reasons)
 
 
 @pytest.mark.parametrize(

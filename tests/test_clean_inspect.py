@@ -8,9 +8,9 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
-from safepost.api import clean_file, inspect_file
 from safepost.cli import main
 from safepost.core import InputError, OutputError, Severity, UnsupportedFormatError
+from safepost.flows.media import clean_file, inspect_file
 from safepost.media import sniff
 
 

@@ -327,7 +327,7 @@ def test_a_consent_given_today_covers_a_post_planned_earlier_today_in_both_check
 
     from test_post_check import _text_post
 
-    from safepost.check import check_post
+    from safepost.flows.post import check_post
 
     ws = open_ws(tmp_path)
     person = people.add_person(ws, "Rocío Mendes")

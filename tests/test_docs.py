@@ -1,6 +1,6 @@
 """Every finding kind and every CLI command has its section in docs/ (as Datasette checks its docs).
 
-The kinds are read from the code: every ``PostFinding(...)`` and ``Reason(...)`` with a literal kind,
+The kinds are read from the code: every ``Finding(...)`` (the one finding type) with a literal kind,
 the post check's ``metadata_KIND`` and ``pii_KIND`` families, and every kind of the one severity
 table. A new kind or command without a section fails here.
 """
@@ -31,7 +31,7 @@ def finding_kinds() -> set[str]:
     kinds = set(SEVERITY) | {f"pii_{k.lower()}" for k in PII_KINDS}
     for path in SRC.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Call) and getattr(node.func, "id", "") in ("PostFinding", "Reason") and node.args:
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "Finding" and node.args:
                 first = node.args[0]
                 if isinstance(first, ast.Constant):
                     kinds.add(first.value)

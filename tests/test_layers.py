@@ -36,15 +36,12 @@ ALLOWED: dict[str, set[str]] = {
     "install_check": {"core", "detect"},
     # the badge maker prints the marker the detector looks for (detect.markers)
     "consent": {"core", "detect", "media", "workspace"},
-    # TEMPORARY: anonymize/video.py still runs the video analysis (faces, tags, tracks) before it
-    # renders; the edge to detect goes when that pass moves to the redact flow.
-    "anonymize": {"core", "detect", "media"},
-    "api": {"anonymize", "core", "detect", "media", "regions", "text"},
-    # TEMPORARY: check calls api (tag_regions, video_tracks), a flow below another flow, until the
-    # redact flow and the post flow share one package (flows/).
-    "check": {
+    # rendering only: the video analysis pass is the redact flow's (flows.video)
+    "anonymize": {"core", "media"},
+    # the only modules that call more than one stage: redact a file, check and prepare a post
+    "flows": {
         "anonymize",
-        "api",
+        "check",
         "consent",
         "core",
         "detect",
@@ -56,20 +53,21 @@ ALLOWED: dict[str, set[str]] = {
         "text",
         "words",
     },
+    # the post check's rules (decide): consent, review keep / drop / add, text masking, timing
+    "check": {"consent", "core", "post", "text"},
     "archive": {"anonymize", "consent", "core", "detect", "media", "text", "workspace"},
-    "batch": {"anonymize", "api", "core", "detect", "media"},
-    "demo": {"api", "check", "consent", "core", "detect", "media", "post", "report", "workspace"},
-    "web": {"check", "consent", "core", "guidance", "i18n", "media", "post", "risk", "words", "workspace"},
+    "batch": {"anonymize", "core", "detect", "flows", "media"},
+    "demo": {"consent", "core", "detect", "flows", "media", "post", "report", "workspace"},
+    "web": {"check", "consent", "core", "flows", "guidance", "i18n", "media", "post", "risk", "words", "workspace"},
     "cli": {
         "anonymize",
-        "api",
         "archive",
         "batch",
-        "check",
         "consent",
         "core",
         "demo",
         "detect",
+        "flows",
         "guidance",
         "install_check",
         "media",
@@ -201,14 +199,14 @@ def test_the_checks_catch_a_new_wrong_edge(tmp_path):
     """The three checks fail on a planted wrong-way import, cycle and private import."""
     pkg = tmp_path / "safepost"
     (pkg / "media").mkdir(parents=True)
-    (pkg / "check").mkdir()
-    (pkg / "media" / "video.py").write_text("def f():\n    from safepost.check.decide import _rule\n")
-    (pkg / "check" / "decide.py").write_text("from safepost.media.video import f\n_rule = 1\n")
+    (pkg / "post").mkdir()
+    (pkg / "media" / "video.py").write_text("def f():\n    from safepost.post.review import _rule\n")
+    (pkg / "post" / "review.py").write_text("from safepost.media.video import f\n_rule = 1\n")
     planted = imports(pkg)
-    assert wrong_way(planted) == ["media/video.py: media -> check (safepost.check.decide)",
-                                  "media/video.py: media -> check (safepost.check.decide:_rule)"]  # fmt: skip
-    assert cycles(graph_of(planted)) == [["check", "media"]]
-    assert private(planted) == ["media/video.py: safepost.check.decide:_rule"]
+    assert wrong_way(planted) == ["media/video.py: media -> post (safepost.post.review)",
+                                  "media/video.py: media -> post (safepost.post.review:_rule)"]  # fmt: skip
+    assert cycles(graph_of(planted)) == [["media", "post"]]
+    assert private(planted) == ["media/video.py: safepost.post.review:_rule"]
 
 
 def test_the_table_lists_only_edges_in_use(edges):

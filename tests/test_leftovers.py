@@ -64,7 +64,7 @@ def test_sweep_leaves_other_hidden_files(tmp_path):
 def test_prepare_never_stages_in_the_machine_temp_folder():
     import inspect
 
-    from safepost.check import prepare
+    from safepost.flows import prepare
 
     source = inspect.getsource(prepare)
     assert "tempfile" not in source and "staging_folder" in source

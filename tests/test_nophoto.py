@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from safepost.api import redact_file
 from safepost.consent.badges import marker_image
 from safepost.core import Region, RegionsFileError
 from safepost.detect import tags
+from safepost.flows.media import redact_file
 
 SAMPLES = Path(__file__).resolve().parents[1] / "src" / "safepost" / "samples"
 BOLD = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")

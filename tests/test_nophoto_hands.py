@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from safepost.api import redact_file
 from safepost.detect import tags
 from safepost.detect.tagwords import phrase_cost, turned
+from safepost.flows.media import redact_file
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "benchmarks"))

@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image, ImageDraw, ImageFont
 
-from safepost.api import redact_file
 from safepost.cli import main
+from safepost.flows.media import redact_file
 from safepost.text import NameEntry, NameIndex
 
 BOLD = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")

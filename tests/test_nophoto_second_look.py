@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from safepost.api import redact_file
 from safepost.core import Region
 from safepost.detect import tags
+from safepost.flows.media import redact_file
 
 SAMPLES = Path(__file__).resolve().parents[1] / "src" / "safepost" / "samples"
 BOLD = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")

@@ -11,10 +11,10 @@ import pytest
 from conftest import ASTRONAUT_FACE, SAMPLES
 from PIL import Image, ImageDraw, ImageFont
 
-from safepost.api import redact_file
 from safepost.core import RegionsFileError
 from safepost.detect.motion import IDENTITY, Step
 from safepost.detect.tracking import Sighting, TrackSettings, VideoTracks
+from safepost.flows.media import redact_file
 
 W, H, N, FPS = 640, 360, 24, 12
 TAG_FRAMES = range(10, 16)  # the tag is in view on these frames only (searched: 0, 6, 12, 18, 23)

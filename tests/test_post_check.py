@@ -15,10 +15,11 @@ import yaml
 from click.testing import CliRunner
 from PIL import Image, ImageDraw, ImageFont
 
-from safepost.check import check_post, prepare_post, write_bundle
 from safepost.cli import main
 from safepost.consent import events, people, registry
 from safepost.core import InputError, PostBlockedError
+from safepost.flows.post import check_post
+from safepost.flows.prepare import prepare_post, write_bundle
 from safepost.post import Post, PostMeta, load_post, new_post
 from safepost.workspace.db import Workspace
 from safepost.workspace.keys import KdfParams
@@ -335,8 +336,8 @@ def test_failed_bundle_write_records_no_publication(world, tmp_path):
 
 
 def test_analyser_detects_once_and_each_check_decides_afresh(world):
-    from safepost.check.media import MediaAnalyser
     from safepost.detect.faces import FaceDetector
+    from safepost.flows.post_media import MediaAnalyser
     from safepost.post import Review
 
     calls = []

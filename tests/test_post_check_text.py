@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from safepost.check import check_post, prepare_post
 from safepost.check.rewrite import merge_placeholders
 from safepost.consent import people, registry
+from safepost.flows.post import check_post
+from safepost.flows.prepare import prepare_post
 from safepost.post import Post, PostMeta
 from safepost.risk.policy import Policy
 from safepost.workspace.db import Workspace

@@ -8,7 +8,8 @@ import pytest
 from test_post_check import _text_post, world  # noqa: F401 - the shared registry fixture
 from test_video_redact import _face_box, clip  # noqa: F401 - the generated clip fixture
 
-from safepost.check import check_post, prepare_post
+from safepost.flows.post import check_post
+from safepost.flows.prepare import prepare_post
 
 
 @pytest.fixture(scope="module")
@@ -52,8 +53,8 @@ def test_video_from_memory_fails_closed_where_there_is_no_memory_file(video_post
     import os
     import tempfile
 
-    from safepost.check.media import analyse_video
     from safepost.core import UnsupportedFormatError
+    from safepost.flows.post_media import analyse_video
 
     monkeypatch.delattr(os, "memfd_create", raising=False)
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))

@@ -14,13 +14,11 @@ import yaml
 from conftest import SAMPLES, changed_fraction
 from PIL import Image
 
-from safepost.check import prepare_post
-from safepost.check.media import MediaAnalyser
-from safepost.check.prepare import plain
-from safepost.check.recheck import MAX_RECHECKS
 from safepost.consent import people
-from safepost.core import PostBlockedError, Region
-from safepost.core.report import PostFinding
+from safepost.core import Finding, PostBlockedError, Region
+from safepost.flows.post_media import MediaAnalyser
+from safepost.flows.prepare import plain, prepare_post
+from safepost.flows.recheck import MAX_RECHECKS
 from safepost.post import load_post, new_post
 from safepost.workspace.db import Workspace
 from safepost.workspace.keys import KdfParams
@@ -164,7 +162,7 @@ def test_the_refusals_left_are_decisions_in_plain_words_without_region_ids(crowd
 
 
 def test_a_refusal_says_a_finding_without_its_region_id():
-    finding = PostFinding(
+    finding = Finding(
         "identifiable_minor", "high", "Face f9 is recognisable", "w", "Mask the face.", where="a.jpg", region="f9"
     )
     said = plain(finding)

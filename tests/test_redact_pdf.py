@@ -8,8 +8,8 @@ import pytest
 from conftest import ASTRONAUT_FACE, SAMPLES, changed_fraction
 from PIL import Image
 
-from safepost.api import redact_file
 from safepost.core import InputError, RegionsFileError
+from safepost.flows.media import redact_file
 from safepost.regions import ManualEdits
 
 

@@ -128,9 +128,9 @@ def test_fifo_is_refused_before_it_is_opened(tmp_path, good, command):
 
 
 def test_an_unexpected_error_in_one_file_does_not_stop_the_others(tmp_path, good, monkeypatch):
-    import safepost.api
+    import safepost.flows.media
 
-    real = safepost.api.inspect_file
+    real = safepost.flows.media.inspect_file
     other = tmp_path / "other.png"
     other.write_bytes(good.read_bytes())
 
@@ -139,7 +139,7 @@ def test_an_unexpected_error_in_one_file_does_not_stop_the_others(tmp_path, good
             raise RuntimeError("boom")
         return real(path, *args, **kwargs)
 
-    monkeypatch.setattr(safepost.api, "inspect_file", flaky)
+    monkeypatch.setattr(safepost.flows.media, "inspect_file", flaky)
     result = invoke("inspect", good, other)
     assert result.exit_code == 1
     assert "internal error RuntimeError: boom" in result.stderr

@@ -9,7 +9,8 @@ import json
 import pytest
 from rich.console import Console
 
-from safepost.core.report import MediaRegion, MediaReport, PersonRisk, PostFinding, PostReport
+from safepost.core import Finding
+from safepost.core.report import MediaRegion, MediaReport, PersonRisk, PostReport
 from safepost.report import LEVEL_WORDS, render_report
 from safepost.report.terminal import print_report
 
@@ -17,7 +18,7 @@ from safepost.report.terminal import print_report
 @pytest.fixture
 def report() -> PostReport:
     findings = [
-        PostFinding(
+        Finding(
             "face_without_consent",
             "high",
             "Face f2 of Bruno | no consent",
@@ -27,7 +28,7 @@ def report() -> PostReport:
             region="f2",
             fixed_by_prepare=True,
         ),
-        PostFinding(
+        Finding(
             "chatham_house_name",
             "high",
             "A speaker is named",

@@ -114,7 +114,7 @@ def test_check_edit_lists_reads_only_iso_files(tmp_path):
 
 
 def test_web_runs_one_heavy_job_at_a_time(monkeypatch):
-    import safepost.check as check_mod
+    import safepost.flows.post as check_mod
     from safepost.web import checking
 
     running, most = [0], [0]

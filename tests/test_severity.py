@@ -30,9 +30,9 @@ def test_the_table_is_the_rule():
 
 
 def test_a_video_gps_track_and_date_have_one_severity_in_inspect_check_and_archive(camera_video, world):  # noqa: F811
-    from safepost.api import inspect_file
     from safepost.archive.media import MediaAnalyser
-    from safepost.check import check_post
+    from safepost.flows.media import inspect_file
+    from safepost.flows.post import check_post
 
     inspected = _by_kind(inspect_file(camera_video).findings)
     post = _text_post("Walking to the march.", media=["walk.mp4"])

@@ -14,7 +14,7 @@ import pytest
 from conftest import SAMPLES
 from PIL import Image
 
-from safepost.api import clean_file
+from safepost.flows.media import clean_file
 from safepost.media.images import QUALITY_STEPS, ensure_heif_support, load_image, save_image
 from safepost.media.video import encoder_preset
 

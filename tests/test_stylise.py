@@ -11,9 +11,9 @@ from PIL import Image
 from safepost.anonymize import stylise
 from safepost.anonymize.masks import apply_masks, coverage_mask
 from safepost.anonymize.spec import PHOTO_ONLY_STYLES, STYLISED_STYLES, MaskSpec
-from safepost.api import redact_file
 from safepost.cli import main
 from safepost.core import Region, SafepostError, UnsupportedFormatError
+from safepost.flows.media import redact_file
 
 FACE = Region(id="f1", kind="face", x0=130, y0=60, x1=190, y1=135)
 BOX = (130, 60, 190, 135)

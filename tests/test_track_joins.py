@@ -130,7 +130,7 @@ def test_short_tracks_are_not_listed_but_masked():
 
 
 def test_safepost_tracks_lists_the_choosable_tracks_and_counts_the_rest(monkeypatch, tmp_path):
-    import safepost.api
+    import safepost.flows.media
     from safepost.cli import main
 
     def summary(tid, listed, masked=True, joined=()):
@@ -154,7 +154,7 @@ def test_safepost_tracks_lists_the_choosable_tracks_and_counts_the_rest(monkeypa
         summary("t3", False),
         summary("t4", False, False),
     ]
-    monkeypatch.setattr(safepost.api, "list_tracks", lambda video, mode: [dict(t) for t in found])
+    monkeypatch.setattr(safepost.flows.media, "list_tracks", lambda video, mode: [dict(t) for t in found])
     video = tmp_path / "v.mp4"
     result = CliRunner().invoke(main, ["tracks", str(video)], catch_exceptions=False)
     assert result.exit_code == 0, result.output
@@ -169,10 +169,9 @@ def test_safepost_tracks_lists_the_choosable_tracks_and_counts_the_rest(monkeypa
 
 
 def test_prepare_masks_a_short_track_marked_keep(monkeypatch, tmp_path):
-    import safepost.api
-    from safepost.check import prepare
-    from safepost.check.media import AnalysedMedia
-    from safepost.core.report import MediaRegion, MediaReport
+    import safepost.flows.media
+    from safepost.core.report import AnalysedMedia, MediaRegion, MediaReport
+    from safepost.flows import prepare
 
     long_face = {k: np.stack([_face(20 + 4 * k)]) for k in range(0, 40, 5)}
     long_face[0] = np.stack([_face(20), _face(300, y=300)])  # and a glimpse of someone else
@@ -183,6 +182,8 @@ def test_prepare_masks_a_short_track_marked_keep(monkeypatch, tmp_path):
     report = MediaReport(name="v.mp4", kind="video")
     report.regions = [MediaRegion(t.id, "track", [0, 0, 10, 10], decision="keep") for t in tracks.tracks]
     seen = {}
-    monkeypatch.setattr(safepost.api, "redact_video", lambda *a, keep_tracks=(), **k: seen.update(kept=keep_tracks))
+    monkeypatch.setattr(
+        safepost.flows.media, "redact_video", lambda *a, keep_tracks=(), **k: seen.update(kept=keep_tracks)
+    )
     prepare._mask_video(AnalysedMedia(report=report, path=tmp_path / "v.mp4", tracks=tracks), tmp_path, "v.mp4")
     assert seen["kept"] == [person.id]  # the glimpse stays masked

@@ -18,12 +18,12 @@ from click.testing import CliRunner
 from conftest import changed_fraction
 from PIL import Image, ImageDraw, ImageFont
 
-from safepost.check import check_post, prepare_post
 from safepost.check.decide import decide_media, drop_refusal, find_region
-from safepost.check.media import AnalysedMedia
 from safepost.cli import main
 from safepost.core import Region
-from safepost.core.report import MediaRegion, MediaReport
+from safepost.core.report import AnalysedMedia, MediaRegion, MediaReport
+from safepost.flows.post import check_post
+from safepost.flows.prepare import prepare_post
 from safepost.post import load_post, new_post
 from safepost.post.review import Drop, Review
 from safepost.report import render_report

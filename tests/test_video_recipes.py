@@ -4,11 +4,11 @@ import numpy as np
 import pytest
 from conftest import ASTRONAUT_FACE, SAMPLES, rgb
 
-from safepost.anonymize.video import VIDEO_REALTIME, VIDEO_THOROUGH
 from safepost.detect import faces
 from safepost.detect.faces import FaceDetector, Mode, Pass, iou_matrix, verified
 from safepost.detect.motion import IDENTITY, Step, camera_speed
 from safepost.detect.tracking import TrackSettings, VideoTracks
+from safepost.flows.video import VIDEO_REALTIME, VIDEO_THOROUGH
 
 
 def _face(x, score):
@@ -102,7 +102,7 @@ def test_weak_faces_get_smaller_masks_whatever_their_size(mode):
 
 def test_a_mode_without_a_weak_rule_leaves_the_masks_alone():
     from safepost.anonymize.spec import MaskSpec
-    from safepost.anonymize.video import VideoMode
+    from safepost.flows.video import VideoMode
 
     spec = MaskSpec()
     assert VideoMode("t", VIDEO_REALTIME.detection, stride=2).masks(spec) is spec

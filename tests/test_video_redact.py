@@ -6,10 +6,10 @@ import pytest
 from conftest import ASTRONAUT_FACE, SAMPLES
 from PIL import Image
 
-from safepost.anonymize.video import VIDEO_MODES
-from safepost.api import list_tracks, redact_file
 from safepost.core import InputError, RegionsFileError
 from safepost.detect.motion import MotionEstimator, warp_boxes
+from safepost.flows.media import list_tracks, redact_file
+from safepost.flows.video import VIDEO_MODES
 
 W, H, N = 320, 240, 24
 
@@ -157,7 +157,7 @@ def test_tracks_interpolate_pad_and_never_cross_a_cut():
 
 
 def test_decode_ahead_keeps_order_raises_decoder_errors_and_stops_early():
-    from safepost.anonymize.video import _prefetched
+    from safepost.flows.video import _prefetched
 
     def frames(fail_at=None):
         for i in range(50):

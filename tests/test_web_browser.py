@@ -135,6 +135,9 @@ def test_full_flow_keep_one_face_draw_a_region_download_the_bundle(site, page, c
     page.get_by_role("button", name="Cover this area").click()
     page.wait_for_selector("tr[data-region='m1']", timeout=120_000)
     shots(page, "review")
+    # each note is its title, then its fix on a line of its own (it read as one run-on sentence)
+    note = page.locator("ul.findings li").first.inner_text()
+    assert "\nFix: " in note, note
 
     page.get_by_role("link", name="See the report").click()
     page.wait_for_url("**/report")

@@ -62,8 +62,9 @@ def test_serve_has_the_policy_option():
 
 def test_web_check_and_prepare_apply_the_policy_like_the_cli(tmp_path, policy_file):
     """Same post, same policy: the web app's check rates it as `safepost check --policy` does."""
-    from safepost.check import analyse_post, prepare_post
     from safepost.core import PostBlockedError
+    from safepost.flows.post import analyse_post
+    from safepost.flows.prepare import prepare_post
     from safepost.risk.policy import load_policy
     from safepost.web.checking import PostChecker, build_post
     from safepost.web.drafts import Draft

@@ -359,7 +359,7 @@ def re_fields(text: str) -> list[str]:
 
 def test_the_app_checks_posts_with_the_real_check_by_default(ws_folder):
     """Not the tests' fake: the default checker finds what the product's check finds."""
-    from safepost.check import check_post
+    from safepost.flows.post import check_post
     from safepost.web import WebConfig, create_app
     from safepost.web.checking import PostChecker, build_post
     from safepost.web.drafts import Draft

@@ -103,8 +103,7 @@ class FakeChecker:
 
     def _analyse(self, ws, draft):
         from safepost.check.decide import decide_media
-        from safepost.check.media import AnalysedMedia
-        from safepost.core.report import MediaRegion, MediaReport, PostReport
+        from safepost.core.report import AnalysedMedia, MediaRegion, MediaReport, PostReport
         from safepost.media.images import load_image
         from safepost.web.checking import build_post
 
@@ -129,8 +128,8 @@ class FakeChecker:
     def prepare(self, ws, draft, approve_by):
         from safepost.anonymize.masks import apply_masks
         from safepost.anonymize.spec import MaskSpec
-        from safepost.check.prepare import PrepareResult
         from safepost.core import Region
+        from safepost.flows.prepare import PrepareResult
 
         report, pixels = self._analyse(ws, draft)
         files = {}
@@ -144,7 +143,7 @@ class FakeChecker:
         result = PrepareResult(before=report, after=report, files=files, approved_by=approve_by)
         # the publication record, as the real prepare writes it (the people shown: the faces kept)
         from safepost.check.decide import ConsentUse
-        from safepost.check.prepare import _record
+        from safepost.flows.prepare import _record
         from safepost.web.checking import build_post
 
         post, _ = build_post(ws, draft)

@@ -21,7 +21,7 @@ from conftest import changed_fraction
 from test_unsure import FACES, FakeDetector, _png, _scene
 from test_web_support import csrf_of, make_app, make_workspace, unlock
 
-from safepost.check.media import MediaAnalyser
+from safepost.flows.post_media import MediaAnalyser
 from safepost.web.checking import PostChecker
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")

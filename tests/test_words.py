@@ -96,7 +96,7 @@ def test_the_cli_says_it_in_spanish_under_a_spanish_locale(tmp_path):
 
 
 def test_risk_reasons_are_words_and_the_figures_are_only_in_the_details(tmp_path):
-    from safepost.check.pipeline import _details, _factors
+    from safepost.flows.post import _details, _factors
 
     policy = Policy(context=Restrictiveness.OBSTRUCTED)
     meta = PostMeta(platforms=["instagram"], audience="public")

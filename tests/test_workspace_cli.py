@@ -121,3 +121,25 @@ def test_audit_verify_reports_tampering(env):
     assert result.exit_code == 9
     assert json.loads(result.stdout)["ok"] is False
     assert "failed verification" in result.stderr
+
+
+def test_a_passphrase_piped_in_is_read_without_an_echo_warning(tmp_path):
+    """A script piping the passphrase gets no 'input may be echoed' noise, and a wrong one is refused."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SAFEPOST_")}
+    env.update(SAFEPOST_INSECURE_FAST_KDF="1", SAFEPOST_WORKSPACE=str(tmp_path / "ws"))
+    safepost = [os.path.join(os.path.dirname(sys.executable), "safepost")]
+
+    def run(*args, stdin):
+        return subprocess.run([*safepost, *args], input=stdin, capture_output=True, text=True, env=env, timeout=120)
+
+    created = run("init", stdin=f"{PASS}\n{PASS}\n")
+    assert created.returncode == 0, created.stderr
+    listed = run("people", "list", stdin=f"{PASS}\n")
+    assert listed.returncode == 0, listed.stderr
+    assert "echoed" not in listed.stderr and "GetPassWarning" not in listed.stderr
+    wrong = run("people", "list", stdin="not-the-passphrase\n")
+    assert wrong.returncode == 10 and "echoed" not in wrong.stderr

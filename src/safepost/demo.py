@@ -8,9 +8,9 @@ from pathlib import Path
 
 from PIL import Image
 
-from safepost.api import redact_file
 from safepost.core import OutputError
 from safepost.detect.faces import FaceDetector, face_detector
+from safepost.flows.media import redact_file
 
 
 def sample_paths() -> list[Path]:
@@ -54,9 +54,10 @@ def _post_demo(output: Path, echo: Callable[[str], None], detector: FaceDetector
 
     import yaml
 
-    from safepost.check import analyse_post, prepare_post
-    from safepost.check.render import previews
     from safepost.consent import events, people, registry
+    from safepost.flows.post import analyse_post
+    from safepost.flows.post_render import previews
+    from safepost.flows.prepare import prepare_post
     from safepost.media.atomic import atomic_write_bytes
     from safepost.post import load_post, new_post
     from safepost.report import render_report

@@ -20,11 +20,11 @@ from safepost.archive.scoring import (
     PII_POINTS,
     PRIVATE,
     UNTAG,
-    Reason,
     actions_for,
     edit_or_delete,
     level_of,
 )
+from safepost.core import ARCHIVE_KEYS, Finding
 
 CHAT_PLATFORMS = ("whatsapp", "telegram")
 EXCERPT = 280
@@ -88,8 +88,8 @@ class ItemResult:
     url: str = ""
     excerpt: str = ""
     author: str = ""
-    reasons: list[Reason] = field(default_factory=list)
-    media_reasons: list[Reason] = field(default_factory=list)
+    reasons: list[Finding] = field(default_factory=list)
+    media_reasons: list[Finding] = field(default_factory=list)
     people: list[dict] = field(default_factory=list)
     places: list[dict] = field(default_factory=list)
     affiliations: list[dict] = field(default_factory=list)
@@ -108,13 +108,16 @@ class ItemResult:
         self.actions = actions_for(every, self.platform, self.kind)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        data = asdict(self)
+        data["reasons"] = [r.to_dict(ARCHIVE_KEYS) for r in self.reasons]
+        data["media_reasons"] = [r.to_dict(ARCHIVE_KEYS) for r in self.media_reasons]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict) -> ItemResult:
         data = dict(data)
-        data["reasons"] = [Reason(**r) for r in data.get("reasons", [])]
-        data["media_reasons"] = [Reason(**r) for r in data.get("media_reasons", [])]
+        data["reasons"] = [Finding.from_dict(r, ARCHIVE_KEYS) for r in data.get("reasons", [])]
+        data["media_reasons"] = [Finding.from_dict(r, ARCHIVE_KEYS) for r in data.get("media_reasons", [])]
         return cls(**data)
 
     @property
@@ -174,12 +177,12 @@ class ItemAnalyser:
         self._affiliations(item, result)
         if item.tagged and item.kind not in ("chat", "group"):
             result.reasons.append(
-                Reason(
+                Finding(
                     "tagged",
-                    10,
-                    f"Tags {len(item.tagged)} people: {', '.join(item.tagged[:5])}.",
-                    UNTAG,
-                    ", ".join(item.tagged[:5]),
+                    points=10,
+                    why=f"Tags {len(item.tagged)} people: {', '.join(item.tagged[:5])}.",
+                    fix=UNTAG,
+                    value=", ".join(item.tagged[:5]),
                 )
             )
         result.rescore()
@@ -203,8 +206,12 @@ class ItemAnalyser:
                 options = ", ".join(getattr(match, "candidates", []) or [person_id])
                 result.people.append({"person_id": person_id, "name": name, "consent": None, "why": "ambiguous"})
                 result.reasons.append(
-                    Reason(
-                        "name_possible", 25, f"'{shown}' may name a person in your registry ({options}).", fix, shown
+                    Finding(
+                        "name_possible",
+                        points=25,
+                        why=f"'{shown}' may name a person in your registry ({options}).",
+                        fix=fix,
+                        value=shown,
                     )
                 )
                 continue
@@ -214,18 +221,24 @@ class ItemAnalyser:
             )
             if answer.allowed:
                 result.reasons.append(
-                    Reason("name_consented", 5, f"Names {name} ({person_id}); their consent covers it.", "", shown)
+                    Finding(
+                        "name_consented",
+                        points=5,
+                        why=f"Names {name} ({person_id}); their consent covers it.",
+                        fix="",
+                        value=shown,
+                    )
                 )
                 continue
             minor = bool(getattr(person, "is_minor", False))
             result.reasons.append(
-                Reason(
+                Finding(
                     "name_no_consent",
-                    50 if minor else 40,
-                    f"Names {name} ({person_id}){', a minor,' if minor else ''} without consent for their name "
+                    points=50 if minor else 40,
+                    why=f"Names {name} ({person_id}){', a minor,' if minor else ''} without consent for their name "
                     f"on {item.platform} ({answer.reason}).",
-                    fix,
-                    shown,
+                    fix=fix,
+                    value=shown,
                 )
             )
 
@@ -242,12 +255,12 @@ class ItemAnalyser:
         for kind, values in by_kind.items():
             words = kind.lower().replace("_", " ")
             result.reasons.append(
-                Reason(
+                Finding(
                     "pii",
-                    PII_POINTS.get(kind, 20),
-                    f"Shows personal data: {words} ({len(values)}).",
-                    fix,
-                    "; ".join(values[:3]),
+                    points=PII_POINTS.get(kind, 20),
+                    why=f"Shows personal data: {words} ({len(values)}).",
+                    fix=fix,
+                    value="; ".join(values[:3]),
                 )
             )
 
@@ -273,17 +286,23 @@ class ItemAnalyser:
         exact = [p for p in places if p.has_coordinates]
         if exact:
             result.reasons.append(
-                Reason(
+                Finding(
                     "location",
-                    25,
-                    f"Gives an exact position ({exact[0].source}): {exact[0].label()}.",
-                    fix,
-                    exact[0].label(),
+                    points=25,
+                    why=f"Gives an exact position ({exact[0].source}): {exact[0].label()}.",
+                    fix=fix,
+                    value=exact[0].label(),
                 )
             )
         elif places:
             result.reasons.append(
-                Reason("place", 10, f"Names a place ({places[0].source}): {places[0].label()}.", fix, places[0].label())
+                Finding(
+                    "place",
+                    points=10,
+                    why=f"Names a place ({places[0].source}): {places[0].label()}.",
+                    fix=fix,
+                    value=places[0].label(),
+                )
             )
 
     def _affiliations(self, item: ArchiveItem, result: ItemResult) -> None:
@@ -295,18 +314,24 @@ class ItemAnalyser:
         if mine:
             labels = ", ".join(s.label for s in mine[:4])
             result.reasons.append(
-                Reason(
+                Finding(
                     "affiliation",
-                    min(30, 20 + 5 * (len(mine) - 1)),
-                    f"Shows an affiliation from your list: {labels}.",
-                    action,
-                    labels,
+                    points=min(30, 20 + 5 * (len(mine) - 1)),
+                    why=f"Shows an affiliation from your list: {labels}.",
+                    fix=action,
+                    value=labels,
                 )
             )
         if generic:
             labels = ", ".join(f"{s.label} ({s.theme})" for s in generic[:4])
             result.reasons.append(
-                Reason("affiliation_generic", 10, f"Signals a cause or group: {labels}.", action, labels)
+                Finding(
+                    "affiliation_generic",
+                    points=10,
+                    why=f"Signals a cause or group: {labels}.",
+                    fix=action,
+                    value=labels,
+                )
             )
 
     # -- media phase -------------------------------------------------------------------------------
@@ -314,72 +339,78 @@ class ItemAnalyser:
     def add_media(self, result: ItemResult, analysed: list[MediaResult], missing: Sequence[Any]) -> None:
         """Set the media reasons of ``result`` from its analysed media and the paths the export lacks."""
         result.media = [m.to_dict() for m in analysed]
-        reasons: list[Reason] = []
+        reasons: list[Finding] = []
         faces = max((m.faces for m in analysed), default=0)
         if faces:
             large = any(m.largest_face >= LARGE_FACE for m in analysed)
             points = 20 + 5 * (min(faces, 4) - 1) + (10 if large else 0)
             size = " (at least one large enough to recognise)" if large else ""
             reasons.append(
-                Reason(
+                Finding(
                     "face",
-                    points,
-                    f"Shows {faces} face(s){size}: anyone pictured can be identified.",
-                    DELETE,
-                    f"{faces} face(s)",
+                    points=points,
+                    why=f"Shows {faces} face(s){size}: anyone pictured can be identified.",
+                    fix=DELETE,
+                    value=f"{faces} face(s)",
                 )
             )
         gps = next((m for m in analysed if m.gps), None)
         if gps:
             reasons.append(
-                Reason(
+                Finding(
                     "gps_media",
-                    35,
-                    f"The {gps.kind} file holds the GPS position where it was taken: "
+                    points=35,
+                    why=f"The {gps.kind} file holds the GPS position where it was taken: "
                     f"{gps.gps[0]:.5f}, {gps.gps[1]:.5f}.",
-                    DELETE,
-                    f"{gps.gps[0]:.5f}, {gps.gps[1]:.5f}",
+                    fix=DELETE,
+                    value=f"{gps.gps[0]:.5f}, {gps.gps[1]:.5f}",
                 )
             )
         kinds = {f["kind"] for m in analysed for f in m.findings}
         if kinds & {"owner", "serial"}:
-            reasons.append(Reason("metadata", 10, "A file names its owner or carries a device serial number.", DELETE))
+            reasons.append(
+                Finding(
+                    "metadata", points=10, why="A file names its owner or carries a device serial number.", fix=DELETE
+                )
+            )
         elif "device" in kinds:
-            reasons.append(Reason("metadata", 3, "A file names the camera or phone that made it.", DELETE))
+            reasons.append(
+                Finding("metadata", points=3, why="A file names the camera or phone that made it.", fix=DELETE)
+            )
         broken = [m for m in analysed if m.error and m.problem != UNSUPPORTED]
         unsupported = [m for m in analysed if m.error and m.problem == UNSUPPORTED]
         if broken:
             reasons.append(
-                Reason(
+                Finding(
                     "unchecked",
-                    15,
-                    f"{broken[0].path} could not be checked ({broken[0].error}).",
-                    CHECK,
-                    broken[0].path,
+                    points=15,
+                    why=f"{broken[0].path} could not be checked ({broken[0].error}).",
+                    fix=CHECK,
+                    value=broken[0].path,
                 )
             )
         if unsupported:
             reasons.append(
-                Reason(
+                Finding(
                     "unsupported",
-                    5,
-                    f"{len(unsupported)} attached file(s) are not photos or videos and were not checked "
+                    points=5,
+                    why=f"{len(unsupported)} attached file(s) are not photos or videos and were not checked "
                     f"({unsupported[0].path}).",
-                    CHECK,
-                    unsupported[0].path,
+                    fix=CHECK,
+                    value=unsupported[0].path,
                 )
             )
         if missing:
             first = missing[0]
             path, note = getattr(first, "path", first), getattr(first, "note", "")
             reasons.append(
-                Reason(
+                Finding(
                     "media_missing",
-                    5,
-                    f"{len(missing)} photo/video file(s) are not in the export"
+                    points=5,
+                    why=f"{len(missing)} photo/video file(s) are not in the export"
                     f"{' (' + note + ')' if note else ''}, so they were not checked.",
-                    CHECK,
-                    path,
+                    fix=CHECK,
+                    value=path,
                 )
             )
         result.media_reasons = reasons

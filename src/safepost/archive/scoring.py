@@ -1,5 +1,9 @@
 """The risk score of an item: a sum of points, one line per reason, so every rank can be explained.
 
+A reason is a ``core.Finding`` with its ``points`` and, as its ``fix``, the action ("delete", "edit",
+...); the audit's JSON keeps the keys ``kind``, ``points``, ``why``, ``action``, ``evidence``
+(``core.ARCHIVE_KEYS``).
+
 | reason | points | example |
 | --- | --- | --- |
 | ``name_no_consent`` | 40 (+10 for a minor) | a registry person named without consent for this use |
@@ -23,7 +27,7 @@ Levels: high >= 60, medium >= 30, low >= 10, none below.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from safepost.core import Finding
 
 PII_POINTS = {"ID_NUMBER": 35, "GPS": 30, "PHONE": 25, "ADDRESS": 25, "EMAIL": 20, "TRACKING_URL": 5}
 LEVELS = ((60, "high"), (30, "medium"), (10, "low"))
@@ -39,20 +43,6 @@ EDITABLE = {
 RELATION_KINDS = {"follow", "like", "group", "page"}
 
 
-@dataclass
-class Reason:
-    """One reason an item is risky: a stable ``kind``, its points, a sentence, and the fix."""
-
-    kind: str
-    points: int
-    why: str
-    action: str
-    evidence: str = ""
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-
 def level_of(score: int) -> str:
     for threshold, name in LEVELS:
         if score >= threshold:
@@ -64,12 +54,12 @@ def edit_or_delete(platform: str, kind: str) -> str:
     return EDIT if kind in EDITABLE.get(platform, set()) else DELETE
 
 
-def actions_for(reasons: list[Reason], platform: str, kind: str) -> list[dict]:
+def actions_for(reasons: list[Finding], platform: str, kind: str) -> list[dict]:
     """What to do, most urgent first, each with a how-to sentence for this platform."""
     ordered: list[str] = []
     for reason in sorted(reasons, key=lambda r: -r.points):
-        if reason.action and reason.action not in ordered:
-            ordered.append(reason.action)
+        if reason.fix and reason.fix not in ordered:
+            ordered.append(reason.fix)
     return [{"action": a, "how": how_to(a, platform, kind)} for a in ordered]
 
 

@@ -84,7 +84,7 @@ def crash_result(exc: BaseException) -> dict:
 
 def _anonymise(job: Job) -> tuple[int, int]:
     from safepost.anonymize.spec import MaskSpec
-    from safepost.api import redact_file
+    from safepost.flows.media import redact_file
     from safepost.media import sniff
 
     mask = MaskSpec(style=job.options.style, shape=job.options.shape)

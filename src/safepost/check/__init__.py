@@ -1,27 +1,8 @@
-"""The post check (P1-P6, M3): analyse a post, decide with the registry and the policy, rate it,
-and prepare a sanitised bundle. docs/post-check.md explains every rule.
+"""The post check's rules (decide stage): what a post's findings become (docs/post-check.md).
 
-    report = check_post(load_post("my-post"), ws)          # level, findings, fixes
-    result = prepare_post(load_post("my-post"), ws)        # sanitised files + publication record
+``decide`` (faces, consent, review keep / drop / add, metadata), ``text`` (names, personal data,
+quotes in the post text, and the edits that mask them), ``timing`` and ``live_words`` (live posting),
+``rewrite`` and ``source_links`` (readable text after masking). The flow that runs them, with the
+detectors and the renderers, is ``safepost.flows.post`` (``check_post``) and
+``safepost.flows.prepare`` (``prepare_post``).
 """
-
-from safepost.check.pipeline import Analysis, analyse_post, check_post
-from safepost.check.prepare import PrepareResult, prepare_post, write_bundle
-from safepost.core.report import LEVEL_EXIT, MediaRegion, MediaReport, PersonRisk, PostFinding, PostReport
-from safepost.post.review import Review
-
-__all__ = [
-    "LEVEL_EXIT",
-    "Analysis",
-    "MediaRegion",
-    "MediaReport",
-    "PersonRisk",
-    "PostFinding",
-    "PostReport",
-    "PrepareResult",
-    "Review",
-    "analyse_post",
-    "check_post",
-    "prepare_post",
-    "write_bundle",
-]

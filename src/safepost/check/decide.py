@@ -8,11 +8,10 @@ from dataclasses import dataclass, field
 
 import yaml
 
-from safepost.check.media import AnalysedMedia
 from safepost.consent.people import find_person
 from safepost.consent.registry import check_on
-from safepost.core import severity_of
-from safepost.core.report import MediaRegion, PostFinding
+from safepost.core import Finding, severity_of
+from safepost.core.report import AnalysedMedia, MediaRegion
 from safepost.post.review import Box, Review
 from safepost.post.schema import PostMeta
 
@@ -92,9 +91,9 @@ def consent_for(conn, person_id: str, use: str, meta: PostMeta, at: str) -> tupl
 
 def decide_media(
     conn, media: list[AnalysedMedia], review: Review, meta: PostMeta, at: str, block_minors: bool
-) -> tuple[list[PostFinding], list[ConsentUse]]:
+) -> tuple[list[Finding], list[ConsentUse]]:
     """Apply the review to every region: keep consented faces, drop false positives, add manual regions."""
-    findings: list[PostFinding] = []
+    findings: list[Finding] = []
     used: list[ConsentUse] = []
     by_name = {m.report.name: m.report for m in media}
     for item in review.drop:
@@ -121,7 +120,7 @@ def decide_media(
         else:
             region.reason = f"not kept: {reason}"
             findings.append(
-                PostFinding(
+                Finding(
                     "keep_refused",
                     "medium",
                     f"Face {region.id} cannot be shown: {reason}",
@@ -165,8 +164,8 @@ def keep_use(kind: str) -> str:
     return "face" if kind == "image" else "video"
 
 
-def _review_problem(media: str, message: str) -> PostFinding:
-    return PostFinding(
+def _review_problem(media: str, message: str) -> Finding:
+    return Finding(
         "review_problem",
         "low",
         f"Review: {message}",
@@ -176,9 +175,9 @@ def _review_problem(media: str, message: str) -> PostFinding:
     )
 
 
-def media_findings(media: list[AnalysedMedia], third_party: bool) -> list[PostFinding]:
+def media_findings(media: list[AnalysedMedia], third_party: bool) -> list[Finding]:
     """What the media reveal as they are now, each with the fix `prepare` applies."""
-    out: list[PostFinding] = []
+    out: list[Finding] = []
     for m in media:
         r = m.report
         for region in r.regions:
@@ -190,7 +189,7 @@ def media_findings(media: list[AnalysedMedia], third_party: bool) -> list[PostFi
             out.append(_metadata_finding(r.name, meta))
         if r.audio:
             out.append(
-                PostFinding(
+                Finding(
                     "voice",
                     "medium",
                     "The video has sound: voices identify people",
@@ -203,12 +202,12 @@ def media_findings(media: list[AnalysedMedia], third_party: bool) -> list[PostFi
     return out
 
 
-def _unsure_finding(r, region: MediaRegion) -> list[PostFinding]:
+def _unsure_finding(r, region: MediaRegion) -> list[Finding]:
     """An unsure face the reviewer may drop (it stays masked until they do: fail closed)."""
     if not region.unsure or region.decision != "mask" or drop_refusal(region, r.regions):
         return []
     return [
-        PostFinding(
+        Finding(
             "unsure_face",
             "info",
             f"Unsure: {region.id} may not be a face — drop it if it is not",
@@ -222,15 +221,15 @@ def _unsure_finding(r, region: MediaRegion) -> list[PostFinding]:
     ]
 
 
-def _region_findings(r, region: MediaRegion) -> list[PostFinding]:
+def _region_findings(r, region: MediaRegion) -> list[Finding]:
     return _mask_findings(r, region) + _unsure_finding(r, region)
 
 
-def _mask_findings(r, region: MediaRegion) -> list[PostFinding]:
+def _mask_findings(r, region: MediaRegion) -> list[Finding]:
     if region.kind in FACE_KINDS and region.decision == "mask":
         if region.nophoto:
             return [
-                PostFinding(
+                Finding(
                     "nophoto_visible",
                     "high",
                     f"Face {region.id} wears a NO PHOTO tag",
@@ -244,7 +243,7 @@ def _mask_findings(r, region: MediaRegion) -> list[PostFinding]:
                 )
             ]
         return [
-            PostFinding(
+            Finding(
                 "face_without_consent",
                 "high",
                 f"Face {region.id} is recognisable and nobody's consent is linked to it",
@@ -264,7 +263,7 @@ def _mask_findings(r, region: MediaRegion) -> list[PostFinding]:
             "unread_tag": "A tag we could not read: check it (it may say NO PHOTO)",
         }[region.kind]
         return [
-            PostFinding(
+            Finding(
                 "nophoto_tag",
                 "high",
                 title,
@@ -279,7 +278,7 @@ def _mask_findings(r, region: MediaRegion) -> list[PostFinding]:
         ]
     if region.kind == "text" and region.decision == "mask":
         return [
-            PostFinding(
+            Finding(
                 "readable_name",
                 "high",
                 f"Readable name in the picture: '{region.text}'",
@@ -302,11 +301,11 @@ def is_watermark(text: str) -> bool:
     return any(h in text.lower() for h in WATERMARK_HINTS)
 
 
-def _text_finding(name: str, text: dict, third_party: bool) -> PostFinding:
+def _text_finding(name: str, text: dict, third_party: bool) -> Finding:
     value = text.get("text", "")
     watermark = third_party and is_watermark(value)
     if watermark:
-        return PostFinding(
+        return Finding(
             "uploader_identifier",
             "high",
             f"Watermark or username in the picture: '{value}'",
@@ -316,7 +315,7 @@ def _text_finding(name: str, text: dict, third_party: bool) -> PostFinding:
             box=[int(v) for v in text["box"]],
         )
     kind = {"sign": "sign", "plate_like": "licence-plate-like text"}.get(text.get("kind"), "text")
-    return PostFinding(
+    return Finding(
         "readable_text",
         "medium" if text.get("kind") in ("sign", "plate_like") else "low",
         f"Readable {kind} in the picture: '{value}'",
@@ -327,9 +326,9 @@ def _text_finding(name: str, text: dict, third_party: bool) -> PostFinding:
     )
 
 
-def _metadata_finding(name: str, meta: dict) -> PostFinding:
+def _metadata_finding(name: str, meta: dict) -> Finding:
     kind = meta.get("kind", "metadata")
-    return PostFinding(
+    return Finding(
         f"metadata_{kind}",
         severity_of(kind).value,  # the same severity as `safepost inspect` and the archive audit
         f"{meta.get('title', kind)}: {meta.get('value', '')}".strip(": "),

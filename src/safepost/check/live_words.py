@@ -11,7 +11,7 @@ from datetime import datetime
 
 from safepost.check.timing import event_window
 from safepost.consent.events import Event
-from safepost.core.report import PostFinding
+from safepost.core import Finding
 
 LIVE_WORDS = re.compile(
     r"(?<!\w)(?:live|right now|happening now|as we speak|at this moment|today|tonight|this (?:morning|afternoon|"
@@ -21,7 +21,7 @@ LIVE_WORDS = re.compile(
 )
 
 
-def live_word_findings(text: str, event: Event | None, at: datetime) -> list[PostFinding]:
+def live_word_findings(text: str, event: Event | None, at: datetime) -> list[Finding]:
     """A finding per "now" word when ``at`` (publication) is after the day the event ended."""
     if event is None:
         return []
@@ -29,7 +29,7 @@ def live_word_findings(text: str, event: Event | None, at: datetime) -> list[Pos
     if day_after is None or at < day_after:
         return []
     return [
-        PostFinding(
+        Finding(
             "live_words_delayed",
             "low",
             f"'{m.group(0)}' in a post published after the event",

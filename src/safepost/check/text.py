@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from safepost.check.decide import ConsentUse, consent_for
 from safepost.check.source_links import source_links
 from safepost.consent.events import Event
-from safepost.core.report import PostFinding
+from safepost.core import Finding
 from safepost.post.review import Review
 from safepost.post.schema import PostMeta, SourceKind
 from safepost.text import REVIEW_SCORE, fold, name_marks
@@ -47,7 +47,7 @@ SPEAKER_WINDOW = 80
 class TextCheck:
     """Findings about the text, the consents relied on, and the edits that make it safe."""
 
-    findings: list[PostFinding] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
     used: list[ConsentUse] = field(default_factory=list)
     named: dict[str, bool] = field(default_factory=dict)  # person id -> named with consent
     edits: list[tuple[int, int, str]] = field(default_factory=list)  # (start, end, replacement)
@@ -107,7 +107,7 @@ def _check_name(conn, out: TextCheck, match, candidates, meta, at, chatham, plac
     span = [match.start, match.end]
     if chatham:
         out.findings.append(
-            PostFinding(
+            Finding(
                 "chatham_house_name",
                 "high",
                 f"'{match.text}' is named in a post about a Chatham House event ({how})",
@@ -125,7 +125,7 @@ def _check_name(conn, out: TextCheck, match, candidates, meta, at, chatham, plac
         out.named[who] = True
         out.used.extend(ConsentUse(pid, "name", v[2]) for pid, v in zip(candidates, verdicts, strict=True))
         out.findings.append(
-            PostFinding(
+            Finding(
                 "name_with_consent",
                 "info",
                 f"'{match.text}' is named with consent ({how})",
@@ -139,7 +139,7 @@ def _check_name(conn, out: TextCheck, match, candidates, meta, at, chatham, plac
     reason = next(v[1] for v in verdicts if not v[0])
     out.named.setdefault(who, False)
     out.findings.append(
-        PostFinding(
+        Finding(
             "name_without_consent",
             "high",
             f"'{match.text}' is named without name consent ({how})",
@@ -192,7 +192,7 @@ def is_public_contact(pii, public_contacts: Sequence[str]) -> bool:
 
 def _org_contact(out: TextCheck, pii) -> None:
     out.findings.append(
-        PostFinding(
+        Finding(
             "org_contact",
             "info",
             f"The organisation's own contact: {pii.text}",
@@ -207,7 +207,7 @@ def _possible_mention(out: TextCheck, match) -> None:
     """A lone first name or surname that nothing else in the post explains: a lead for a human, not a claim."""
     who = ", ".join(match.candidates or [match.person_id])
     out.findings.append(
-        PostFinding(
+        Finding(
             "possible_name",
             "medium",
             f"'{match.text}' may name someone in the registry ({who})",
@@ -231,7 +231,7 @@ def _check_pii(out: TextCheck, text: str, pii) -> None:
         severity, fix = "high", PII_FIX.get(pii.kind, "Remove it; prepare removes it.")
         out.location_revealed |= pii.kind in ("GPS", "ADDRESS")
     out.findings.append(
-        PostFinding(
+        Finding(
             f"pii_{pii.kind.lower()}",
             severity,
             f"{PII_TITLE.get(pii.kind, pii.kind)}: {pii.text}",
@@ -254,7 +254,7 @@ def _check_quote(out: TextCheck, text: str, quote, name_spans, chatham: bool, pl
             out.edits.append((at, at + len(speaker), placeholder))
     attributed = bool(near or speaker)
     out.findings.append(
-        PostFinding(
+        Finding(
             "chatham_house_quote",
             "high" if attributed else "info",
             "Quote attributed to a speaker at a Chatham House event"
@@ -273,7 +273,7 @@ def _check_uploader(out: TextCheck, text: str, meta: PostMeta) -> None:
     links = source_links(text, meta.source.url, meta.source.uploader)
     for start, end, why in links:
         out.findings.append(
-            PostFinding(
+            Finding(
                 "third_party_source_link",
                 "high",
                 f"The text links to the original of third-party material: {text[start:end]}",
@@ -294,7 +294,7 @@ def _check_uploader(out: TextCheck, text: str, meta: PostMeta) -> None:
     marks = [(s, e) for s, e in marks if not any(s < le and ls < e for ls, le, _ in links)]
     for start, end in sorted(set(marks)):
         out.findings.append(
-            PostFinding(
+            Finding(
                 "uploader_identifier",
                 "high",
                 f"The text names an account or uploader: {text[start:end]}",

@@ -1,4 +1,4 @@
-"""Command-line interface: a thin layer over safepost.api.
+"""Command-line interface: a thin layer over the flows (safepost.flows).
 
 Exit codes (also in docs/cli.md):
 0 success; 1 unexpected internal error; 2 wrong usage; 3 unreadable input; 4 unsupported

@@ -133,7 +133,7 @@ def redact(
     badge markers and the words NO PHOTO, NO FOTO, SIN FOTO, PAS DE PHOTO); the tags and their
     wearers are masked.
     """
-    from safepost.api import redact_file
+    from safepost.flows.media import redact_file
     from safepost.media import sniff
     from safepost.regions import ManualEdits, load_edits
 
@@ -301,7 +301,7 @@ def clean(files, output, in_place, as_json) -> None:
     Photos keep their format, videos become MP4 with only picture and sound, PDFs are
     rebuilt from page images (their text becomes pixels). Faces are NOT masked: use redact.
     """
-    from safepost.api import clean_file
+    from safepost.flows.media import clean_file
 
     output = output_option(output, len(files))
 
@@ -321,7 +321,7 @@ _SEVERITY_COLOUR = {"high": "red", "medium": "yellow", "low": "cyan", "info": No
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
 def inspect(files, as_json) -> None:
     """Show what FILES reveal: location, device, serial numbers, names, dates, previews."""
-    from safepost.api import inspect_file
+    from safepost.flows.media import inspect_file
 
     def describe(file, result) -> None:
         if not result.findings:
@@ -358,7 +358,7 @@ def tracks(video, mode, as_json, thumbnails, show_all) -> None:
     standard output is easily redirected into a plaintext file.
     """
     from safepost.anonymize.thumbnails import masked_thumbnail
-    from safepost.api import list_tracks
+    from safepost.flows.media import list_tracks
 
     try:
         with working(f"Finding the face tracks in {video} (every frame is analysed)…", quiet=as_json):

@@ -103,9 +103,9 @@ def check_command(post_folder: Path, policy_path: Path | None, fmt: str, output:
 
 
 def _check(post_folder: Path, policy_path: Path | None, fmt: str, reveal: bool):
-    from safepost.check import analyse_post
-    from safepost.check.render import previews
     from safepost.cli.workspace import open_workspace
+    from safepost.flows.post import analyse_post
+    from safepost.flows.post_render import previews
     from safepost.post import load_post
     from safepost.report import render_report
     from safepost.risk.policy import load_policy
@@ -134,9 +134,9 @@ def prepare_command(post_folder: Path, output: Path, policy_path: Path | None, a
     The publication and the consents it relies on are recorded in the workspace's audit log.
     """
 
-    from safepost.check import prepare_post
     from safepost.cli.workspace import open_workspace
     from safepost.core import SafepostError
+    from safepost.flows.prepare import prepare_post
     from safepost.post import load_post
     from safepost.risk.policy import load_policy
 

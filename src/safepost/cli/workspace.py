@@ -22,15 +22,25 @@ def _workspace_path() -> Path:
 
 
 def _ask_passphrase(text: str, confirm: bool) -> str:
+    """A hidden prompt on a terminal; from a pipe, its next line(s), read without a prompt or a warning."""
     from safepost.core import WorkspaceError
 
+    none_given = WorkspaceError(
+        "no passphrase was given: run the command in a terminal and type it when asked, "
+        "or set SAFEPOST_PASSPHRASE for scripts"
+    )
+    stdin = click.get_text_stream("stdin")
+    if not stdin.isatty():  # getpass would warn that the input "may be echoed": there is no echo to hide
+        answers = [stdin.readline().rstrip("\r\n") for _ in range(2 if confirm else 1)]
+        if not answers[0]:
+            raise none_given
+        if confirm and answers[1] != answers[0]:
+            raise WorkspaceError("the two passphrases differ")
+        return answers[0]
     try:
         return click.prompt(text, hide_input=True, confirmation_prompt=confirm, err=True)
-    except click.Abort:  # no terminal to type into (a script, a pipe) or Ctrl-C
-        raise WorkspaceError(
-            "no passphrase was given: run the command in a terminal and type it when asked, "
-            "or set SAFEPOST_PASSPHRASE for scripts"
-        ) from None
+    except click.Abort:  # Ctrl-C at the prompt
+        raise none_given from None
 
 
 def _passphrase(confirm: bool = False, new: bool = False, text: str = "Workspace passphrase") -> str:

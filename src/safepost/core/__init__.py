@@ -168,24 +168,87 @@ def severity_of(kind: str) -> Severity:
 
 @dataclass
 class Finding:
-    """Something a file or post reveals, why it matters, and what to do about it.
+    """One thing a file, a post or an archive item reveals: what, how bad, where, why, and the fix.
 
-    ``kind`` is a stable machine key (``location``, ``serial``, ``owner``, ``device``,
-    ``date``, ``preview``, ``telemetry``, ...); ``title`` and ``why`` are for people.
+    The one finding type of ``safepost inspect`` (a file's metadata), the post check and the archive
+    audit, as Presidio's recognizer result carries its explanation. ``kind`` is a stable machine key
+    (``location``, ``face_without_consent``, ``gps_media``, ...; docs/findings.md); ``title`` and
+    ``why`` are for people; ``fix`` is what to do (for the archive audit, the action: "delete",
+    "edit", ...). ``where`` is the post's ``text`` (the default) or a media file name, with ``box`` or ``span`` in
+    it; ``value`` is what was found (a tag's value, the archive's evidence). ``blocks`` makes a post
+    Blocked until fixed and ``fixed_by_prepare`` says `safepost prepare` applies the fix itself;
+    ``points`` is the archive audit's score; ``found_by`` names the reader or tag that found it.
+
+    Each command writes its own documented JSON keys (``INSPECT_KEYS``, ``POST_KEYS``,
+    ``ARCHIVE_KEYS``), so the outputs users and scripts read are unchanged.
     """
 
     kind: str
-    severity: Severity
-    title: str
-    value: str = ""
+    severity: Severity = Severity.LOW
+    title: str = ""
     why: str = ""
     fix: str = ""
-    source: str = ""
+    where: str = "text"
+    value: str = ""
+    box: list[int] | None = None
+    span: list[int] | None = None
+    region: str | None = None
+    person_id: str | None = None
+    blocks: bool = False
+    fixed_by_prepare: bool = False
+    points: int = 0
+    found_by: str = ""
 
-    def to_dict(self) -> dict:
-        d = asdict(self)
-        d["severity"] = self.severity.value
-        return d
+    def __post_init__(self) -> None:
+        self.severity = Severity(self.severity)
+
+    def to_dict(self, keys: dict[str, str] | None = None) -> dict:
+        """The finding as plain data under ``keys`` (JSON key -> field; ``INSPECT_KEYS`` by default)."""
+        out = {key: getattr(self, name) for key, name in (keys or INSPECT_KEYS).items()}
+        if "severity" in out:
+            out["severity"] = self.severity.value
+        for key in ("box", "span"):
+            if out.get(key) is not None:
+                out[key] = list(out[key])
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict, keys: dict[str, str] | None = None) -> Finding:
+        """The finding ``to_dict(keys)`` wrote."""
+        names = keys or INSPECT_KEYS
+        return cls(**{names[key]: value for key, value in data.items() if key in names})
+
+
+#: The JSON keys of a finding in ``safepost inspect`` and a post report's media ``metadata``.
+INSPECT_KEYS = {
+    "kind": "kind",
+    "severity": "severity",
+    "title": "title",
+    "value": "value",
+    "why": "why",
+    "fix": "fix",
+    "source": "found_by",
+}
+#: The JSON keys of a finding of the post check (``findings`` of `safepost check --format json`).
+POST_KEYS = {
+    key: key
+    for key in (
+        "kind",
+        "severity",
+        "title",
+        "why",
+        "fix",
+        "where",
+        "box",
+        "span",
+        "region",
+        "person_id",
+        "blocks",
+        "fixed_by_prepare",
+    )
+}
+#: The JSON keys of a reason of the archive audit (its report and its resumable state).
+ARCHIVE_KEYS = {"kind": "kind", "points": "points", "why": "why", "action": "fix", "evidence": "value"}
 
 
 class ClusterError(SafepostError):

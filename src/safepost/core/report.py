@@ -1,4 +1,4 @@
-"""What the post check produces: findings with why and fix, per-media regions, people at risk, a level.
+"""What the post check produces: findings (`core.Finding`) with fixes, per-media regions, people at risk, a level.
 
 Plain data shared by the check, the renderers (``safepost.report``) and the web app; like the rest
 of ``safepost.core`` it imports nothing else of safepost.
@@ -7,7 +7,13 @@ of ``safepost.core`` it imports nothing else of safepost.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from safepost.core import POST_KEYS, Finding, Region
+
+if TYPE_CHECKING:
+    import numpy as np
 
 LEVELS = ("low", "medium", "high", "blocked")
 #: Exit codes of `safepost check` (docs/post-check.md): the level is the gate.
@@ -42,31 +48,6 @@ class PersonRisk:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self) | {"score": self.score}
-
-
-@dataclass
-class PostFinding:
-    """One thing the post reveals. ``blocks`` makes the post Blocked until fixed.
-
-    ``where`` is ``text`` or a media file name; ``box`` (media) or ``span`` (text) say where in it.
-    ``fixed_by_prepare`` is True when `safepost prepare` applies the fix by itself.
-    """
-
-    kind: str
-    severity: str  # info | low | medium | high
-    title: str
-    why: str
-    fix: str
-    where: str = "text"
-    box: list[int] | None = None
-    span: list[int] | None = None
-    region: str | None = None
-    person_id: str | None = None
-    blocks: bool = False
-    fixed_by_prepare: bool = False
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 @dataclass
@@ -122,7 +103,7 @@ class PostReport:
     level: str
     score: int
     factors: list[str]
-    findings: list[PostFinding]
+    findings: list[Finding]
     media: list[MediaReport]
     people: list[PersonRisk]
     post_ref: str = ""
@@ -138,11 +119,11 @@ class PostReport:
         return LEVEL_EXIT[self.level]
 
     @property
-    def blocking(self) -> list[PostFinding]:
+    def blocking(self) -> list[Finding]:
         return [f for f in self.findings if f.blocks]
 
     @property
-    def needs_decision(self) -> list[PostFinding]:
+    def needs_decision(self) -> list[Finding]:
         """What `prepare` cannot settle by itself: blocks it does not fix. A person decides
         (docs/post-check.md, "What prepare still refuses")."""
         return [f for f in self.findings if f.blocks and not f.fixed_by_prepare]
@@ -159,7 +140,20 @@ class PostReport:
             "publish_at": self.publish_at,
             "safe_after": self.safe_after,
             "thresholds": self.thresholds,
-            "findings": [f.to_dict() for f in self.findings],
+            "findings": [f.to_dict(POST_KEYS) for f in self.findings],
             "people": [p.to_dict() for p in self.people],
             "media": [m.to_dict(thumbnails) for m in self.media],
         }
+
+
+@dataclass
+class AnalysedMedia:
+    """A media file's report plus what `prepare` needs to render it (the pixels stay in memory)."""
+
+    report: MediaReport
+    rgb: np.ndarray | None = None  # photos
+    format: str = ""
+    path: Path | None = None  # videos: the file in the bundle folder
+    faces: list[Region] = field(default_factory=list)
+    tracks: Any = None  # videos: the face tracks (``VideoTracks``), for a second render
+    source: AnalysedMedia | None = field(default=None, repr=False)  # the cached analysis this copies

@@ -13,7 +13,7 @@ When the faces are known, a **second look** (:class:`SecondLook`) reads the ches
 face that is too small for the first pass again, scaled up, and looks there for tag-shaped cards
 whose text cannot be read (``unread`` tags: possibly NO PHOTO, so ``--keep-faces`` masks their
 wearer). Each tag is tied to its wearer with :func:`bind_box`: the face above it within plausible
-body geometry. How the results are masked is decided in :mod:`safepost.api`.
+body geometry. How the results are masked is decided in :mod:`safepost.flows.media`.
 """
 
 from __future__ import annotations

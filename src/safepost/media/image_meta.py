@@ -65,7 +65,7 @@ def _finding(kind: str, title: str, value: object, source: str) -> Finding:
         value=text[:200],
         why=_WHY.get(kind, ""),
         fix=FIX,
-        source=source,
+        found_by=source,
     )
 
 

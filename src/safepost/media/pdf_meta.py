@@ -41,7 +41,7 @@ def _finding(kind: str, title: str, value: object = "") -> Finding:
         value=str(value)[:200],
         why=_WHY.get(kind, ""),
         fix=FIX,
-        source="PDF",
+        found_by="PDF",
     )
 
 

@@ -38,7 +38,7 @@ def _finding(kind: str, title: str, value: object = "", source: str = "video") -
         value=str(value)[:200],
         why=_WHY.get(kind, ""),
         fix=FIX,
-        source=source,
+        found_by=source,
     )
 
 

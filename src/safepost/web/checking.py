@@ -66,14 +66,14 @@ class PostChecker:
         self.policy = policy if policy is not None else Policy()
 
     def check(self, ws: Any, draft: Draft) -> Any:
-        from safepost.check import check_post
+        from safepost.flows.post import check_post
 
         with HEAVY_JOB:
             post, review = build_post(ws, draft)
             return check_post(post, ws, policy=self.policy, review=review, analyser=_analyser(draft))
 
     def prepare(self, ws: Any, draft: Draft, approve_by: str | None) -> Any:
-        from safepost.check import prepare_post
+        from safepost.flows.prepare import prepare_post
 
         with HEAVY_JOB:
             post, review = build_post(ws, draft)
@@ -85,7 +85,7 @@ class PostChecker:
 def _analyser(draft: Draft):
     """One media analyser per post: a review step re-decides without running the detectors again."""
     if draft.analyser is None:
-        from safepost.check.media import MediaAnalyser
+        from safepost.flows.post_media import MediaAnalyser
 
         draft.analyser = MediaAnalyser()
     return draft.analyser

@@ -19,14 +19,14 @@ from functools import partial
 from pathlib import Path
 
 from safepost.check.decide import DROPPABLE, FACE_KINDS, ConsentUse
-from safepost.check.media import AnalysedMedia, MediaAnalyser
-from safepost.check.pipeline import ISO, Analysis, analyse_post
-from safepost.check.recheck import MAX_RECHECKS, MaskAwareAnalyser, cover, covered_finding, leaks
-from safepost.check.render import coverage, masked_photo, previews
 from safepost.check.rewrite import merge_placeholders
 from safepost.check.text import apply_edits
-from safepost.core import OutputError, PostBlockedError
-from safepost.core.report import MediaRegion, PostFinding, PostReport
+from safepost.core import Finding, OutputError, PostBlockedError
+from safepost.core.report import AnalysedMedia, MediaRegion, PostReport
+from safepost.flows.post import ISO, Analysis, analyse_post
+from safepost.flows.post_media import MediaAnalyser
+from safepost.flows.post_render import coverage, masked_photo, previews
+from safepost.flows.recheck import MAX_RECHECKS, MaskAwareAnalyser, cover, covered_finding, leaks
 from safepost.media.staging import staging_folder
 from safepost.post.bundle import Post, dump_yaml
 from safepost.post.review import Drop, Keep, Review
@@ -66,7 +66,7 @@ class PrepareResult:
 
 
 def _mask_video(item: AnalysedMedia, staging: Path, name: str) -> None:
-    from safepost.api import redact_video
+    from safepost.flows.media import redact_video
     from safepost.regions import ManualEdits
 
     # a short or faint track cannot be kept (safepost tracks does not offer it): it stays masked
@@ -168,7 +168,7 @@ class Converged:
     analysis: Analysis
     covered: dict[str, list[MediaRegion]] = field(default_factory=dict)  # by bundle media name
 
-    def findings(self) -> list[PostFinding]:
+    def findings(self) -> list[Finding]:
         return [covered_finding(name, found) for name, found in self.covered.items() if found]
 
 
@@ -224,7 +224,7 @@ def _add(item: AnalysedMedia, regions: list[MediaRegion], start: int) -> None:
 
 def _cover_tracks(path: Path, item: AnalysedMedia, regions: list[MediaRegion]) -> bytes:
     """Mask the tracks found on a masked video on that video itself; ``item`` (its check) marks them covered."""
-    from safepost.api import mask_tracks
+    from safepost.flows.media import mask_tracks
 
     ids = {r.id for r in regions}
     done = path.with_name(f"{path.stem}.covered.mp4")
@@ -236,7 +236,7 @@ def _cover_tracks(path: Path, item: AnalysedMedia, regions: list[MediaRegion]) -
     return path.read_bytes()
 
 
-def plain(f: PostFinding) -> str:
+def plain(f: Finding) -> str:
     """A finding as a refusal says it: what, where, what to do; no region ids (the user never sees them)."""
     title = f.title
     if f.region:
@@ -245,7 +245,7 @@ def plain(f: PostFinding) -> str:
     return f"{title} (in {where}). {f.fix}"
 
 
-def _refuse(reason: str, findings: list[PostFinding]) -> None:
+def _refuse(reason: str, findings: list[Finding]) -> None:
     if findings:
         raise PostBlockedError(f"{reason}: " + " ".join(f"({n}) {plain(f)}" for n, f in enumerate(findings, 1)))
 

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import numpy as np
 
-from safepost.check.media import AnalysedMedia, MediaAnalyser
-from safepost.check.render import watermarks
-from safepost.core import OutputError
-from safepost.core.report import MediaRegion, PostFinding
+from safepost.core import Finding, OutputError
+from safepost.core.report import AnalysedMedia, MediaRegion
+from safepost.flows.post_media import MediaAnalyser
+from safepost.flows.post_render import watermarks
 
 #: How many times `prepare` checks its masked output; what the last check finds is covered unchecked.
 MAX_RECHECKS = 3
@@ -45,7 +45,7 @@ def cover(region: MediaRegion, why: str) -> None:
 def video_mask_shares(original: Path, output: Path, tracks, ids: set[str]) -> dict[str, float]:
     """For each track ``ids`` of ``tracks`` (found in ``output``): the share of its best view that
     differs from ``original`` (masked there), frame against frame."""
-    from safepost.anonymize.video import best_view
+    from safepost.flows.video import best_view
     from safepost.media.video import iter_frames
 
     wanted: dict[int, list[tuple[str, np.ndarray]]] = {}
@@ -148,13 +148,13 @@ _WHAT = {
 }
 
 
-def covered_finding(media: str, regions: list[MediaRegion]) -> PostFinding:
+def covered_finding(media: str, regions: list[MediaRegion]) -> Finding:
     """The report's note on what the checks of the masked copy found and covered, in plain words."""
     counts = Counter(_WHAT.get(r.kind, ("area", "areas")) for r in regions)
     parts = [f"{n} more {one if n == 1 else many}" for (one, many), n in counts.most_common()]
     what = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
     verb = "was" if len(regions) == 1 else "were"
-    return PostFinding(
+    return Finding(
         "covered_on_recheck",
         "info",
         f"{what} {verb} found on the masked copy of {media} and covered",

@@ -7,8 +7,8 @@ import io
 import numpy as np
 
 from safepost.check.decide import is_watermark
-from safepost.check.media import AnalysedMedia
 from safepost.core import Region
+from safepost.core.report import AnalysedMedia
 
 
 def mask_regions(item: AnalysedMedia, third_party: bool) -> list[Region]:

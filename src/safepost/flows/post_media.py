@@ -1,4 +1,4 @@
-"""Analyse one media file of a post: faces, NO PHOTO tags, text in the picture, metadata.
+"""The post check's analysis of one media file: faces, NO PHOTO tags, text in the picture, metadata.
 
 Photos are decoded from the bytes held in memory; nothing un-anonymised is written to disk.
 Videos are analysed as face tracks (they must be files in a bundle folder on disk).
@@ -12,28 +12,13 @@ import os
 import threading
 import weakref
 from collections import OrderedDict
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from safepost.core import InputError, Region, UnsupportedFormatError
-from safepost.core.report import MediaRegion, MediaReport
+from safepost.core.report import AnalysedMedia, MediaRegion, MediaReport
 from safepost.media import sniff
-
-
-@dataclass
-class AnalysedMedia:
-    """A media file's report plus what `prepare` needs to render it (the pixels stay in memory)."""
-
-    report: MediaReport
-    rgb: np.ndarray | None = None  # photos
-    format: str = ""
-    path: Path | None = None  # videos: the file in the bundle folder
-    faces: list[Region] = field(default_factory=list)
-    tracks: Any = None  # videos: the face tracks (``VideoTracks``), for a second render
-    source: AnalysedMedia | None = field(default=None, repr=False)  # the cached analysis this copies
 
 
 class MediaAnalyser:
@@ -95,7 +80,7 @@ def already_masked(rgb: np.ndarray, box: list[int], share: float = 0.8) -> bool:
 
 def analyse_photo(name: str, data: bytes, detector, names=None) -> AnalysedMedia:
     """Faces, NO PHOTO tags and their wearers, text lines (name tags, registry names), metadata."""
-    from safepost.api import tag_regions
+    from safepost.flows.media import tag_regions
     from safepost.media.image_meta import inspect_image
     from safepost.media.images import load_image
 
@@ -163,7 +148,7 @@ def analyse_video(name: str, path: Path | None, data: bytes | None = None) -> An
     Only the tracks that redaction masks are listed (a lone weak detection is a false alarm there).
     A video that is not a file in a bundle folder (the web app's uploads) is read from memory.
     """
-    from safepost.api import video_tracks
+    from safepost.flows.media import video_tracks
     from safepost.media.video_meta import video_findings
 
     fd = None

@@ -8,13 +8,13 @@ from pathlib import Path
 
 from safepost.check.decide import FACE_KINDS, ConsentUse, decide_media, media_findings
 from safepost.check.live_words import live_word_findings
-from safepost.check.media import AnalysedMedia, MediaAnalyser
 from safepost.check.text import TextCheck, check_text
 from safepost.check.timing import event_window, is_live
 from safepost.consent.events import Event, find_event
 from safepost.consent.people import find_person, list_people
-from safepost.core import InputError
-from safepost.core.report import LEVELS, PostFinding, PostReport
+from safepost.core import Finding, InputError
+from safepost.core.report import LEVELS, AnalysedMedia, PostReport
+from safepost.flows.post_media import MediaAnalyser
 from safepost.post.bundle import Post
 from safepost.post.review import Review
 from safepost.post.schema import Account, PostMeta, Sensitivity, SourceConsent, SourceKind
@@ -104,7 +104,7 @@ def analyse_post(
     return Analysis(report, media, text, event, used + text.used, third_party)
 
 
-def _not_below_findings(level: str, findings: list[PostFinding]) -> str:
+def _not_below_findings(level: str, findings: list[Finding]) -> str:
     """The headline is never milder than the worst finding: a medium finding is never "Low: safe as it is"."""
     worst = max((LEVELS.index(f.severity) for f in findings if f.severity in LEVELS), default=0)
     return LEVELS[max(LEVELS.index(level), worst)]
@@ -214,8 +214,8 @@ def _filmer_adjusted(risk, meta: PostMeta):
     return risk
 
 
-def _timing_finding(event: Event, safe_after: datetime) -> PostFinding:
-    return PostFinding(
+def _timing_finding(event: Event, safe_after: datetime) -> Finding:
+    return Finding(
         "live_posting",
         "high",
         f"Planned while '{event.name}' is running or people are still on site",
@@ -225,7 +225,7 @@ def _timing_finding(event: Event, safe_after: datetime) -> PostFinding:
     )
 
 
-def _source_findings(meta: PostMeta) -> list[PostFinding]:
+def _source_findings(meta: PostMeta) -> list[Finding]:
     source = meta.source
     if source.kind != SourceKind.THIRD_PARTY:
         return []
@@ -241,7 +241,7 @@ def _source_findings(meta: PostMeta) -> list[PostFinding]:
     ]
     if missing:
         out.append(
-            PostFinding(
+            Finding(
                 "third_party_unassessed",
                 "high",
                 "Third-party material without a benefit and risk assessment",
@@ -252,7 +252,7 @@ def _source_findings(meta: PostMeta) -> list[PostFinding]:
         )
     if source.consent == SourceConsent.REFUSED:
         out.append(
-            PostFinding(
+            Finding(
                 "third_party_refused",
                 "high",
                 "The uploader refused reuse of this material",
@@ -263,7 +263,7 @@ def _source_findings(meta: PostMeta) -> list[PostFinding]:
         )
     elif source.consent == SourceConsent.UNKNOWN:
         out.append(
-            PostFinding(
+            Finding(
                 "third_party_consent_unknown",
                 "medium",
                 "The uploader has not agreed to reuse"
@@ -275,13 +275,13 @@ def _source_findings(meta: PostMeta) -> list[PostFinding]:
     return out
 
 
-def _minor_findings(minors: set[str], media, text: TextCheck, policy: Policy) -> list[PostFinding]:
+def _minor_findings(minors: set[str], media, text: TextCheck, policy: Policy) -> list[Finding]:
     out = []
     for pid in sorted(minors):
         visible = any(r.person_id == pid and r.decision == "keep" for m in media for r in m.report.regions)
         if (visible or text.named.get(pid)) and policy.block_identifiable_minors:
             out.append(
-                PostFinding(
+                Finding(
                     "identifiable_minor",
                     "high",
                     f"{pid} is a minor and would be identifiable",
@@ -297,7 +297,7 @@ def _minor_findings(minors: set[str], media, text: TextCheck, policy: Policy) ->
 _SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2, "info": 3}
 
 
-def _finding_order(f: PostFinding):
+def _finding_order(f: Finding):
     return (not f.blocks, _SEVERITY_ORDER.get(f.severity, 4), f.where, f.kind)
 
 
@@ -305,7 +305,7 @@ def _finding_order(f: PostFinding):
 _BAND_WORDS = {"low": "low", "medium": "medium", "high": "high"}
 
 
-def _factors(findings: list[PostFinding], people, live: bool, policy: Policy) -> list[str]:
+def _factors(findings: list[Finding], people, live: bool, policy: Policy) -> list[str]:
     """Why the post got its level, in words; the figures are in :func:`_details`."""
     factors: list[str] = []
     blocks = sorted({f.kind for f in findings if f.blocks})

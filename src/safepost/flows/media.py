@@ -1,6 +1,6 @@
-"""The Python API. The CLI (and later the web app) only call these functions.
+"""The redact flow of one media file, and the clean and inspect of one file: the Python API.
 
-    from safepost.api import redact_file
+    from safepost.flows.media import redact_file
     result = redact_file("march.jpg", mode="thorough")
     print(result.output, result.faces_found)
 
@@ -583,7 +583,7 @@ class VideoRedactResult:
 
 
 def _video_mode(mode: str):
-    from safepost.anonymize.video import VIDEO_MODES
+    from safepost.flows.video import VIDEO_MODES
 
     if mode not in VIDEO_MODES:
         raise UnsupportedFormatError(f"unknown video mode '{mode}'; choose one of {', '.join(VIDEO_MODES)}")
@@ -614,7 +614,8 @@ def redact_video(
     schedule (docs/video.md): a NO PHOTO wearer's track is masked from its first frame to its last
     and can never be kept; ``keep_faces`` keeps every other track.
     """
-    from safepost.anonymize import video as video_anon
+    from safepost.anonymize.video import render
+    from safepost.flows import video as video_flow
 
     if redact_text not in REDACT_TEXT:
         raise RegionsFileError(f"unknown --redact-text choice '{redact_text}'; choose {', '.join(REDACT_TEXT)}")
@@ -629,8 +630,8 @@ def redact_video(
     video_mode = _video_mode(mode)
     target = plan_output(path, ".mp4", Path(output) if output else None, in_place, REDACTED_TAG)
     wanted = keep_faces or find_tags or redact_text != "none"
-    search = video_anon.TagSearch(redact_text=redact_text, names=names) if wanted else None
-    tracks = video_anon.analyse(path, video_mode, progress=progress, search=search)
+    search = video_flow.TagSearch(redact_text=redact_text, names=names) if wanted else None
+    tracks = video_flow.analyse(path, video_mode, progress=progress, search=search)
     kept = list(dict.fromkeys([*keep_tracks, *edits.ignore]))
     known = {t.id for t in tracks.tracks}
     unknown = [t for t in kept if t not in known]
@@ -653,7 +654,7 @@ def redact_video(
     def manual(frame: int, width: int, height: int) -> list[Region]:
         return edits.regions_for(path.name, frame, tracks.n_frames, width, height)
 
-    result = video_anon.render(
+    result = render(
         path,
         target,
         tracks,
@@ -710,22 +711,20 @@ def list_tracks(path: str | Path, *, mode: str = "thorough") -> list[dict]:
 
 def video_tracks(path: str | Path, *, mode: str = "thorough"):
     """The face tracks of a video as redact_video finds them (``VideoTracks``), and their summaries."""
-    from safepost.anonymize import video as video_anon
+    from safepost.flows import video as video_flow
 
     path = Path(path)
     if cleaner.family(path) != sniff.VIDEO:
         raise UnsupportedFormatError(f"{path.name} is not a video")
-    tracks = video_anon.analyse(path, _video_mode(mode))
-    return tracks, video_anon.track_summaries(path, tracks)
+    tracks = video_flow.analyse(path, _video_mode(mode))
+    return tracks, video_flow.track_summaries(path, tracks)
 
 
 def mask_tracks(src: str | Path, dst: str | Path, tracks, track_ids: Iterable[str], *, mode: str = "thorough") -> None:
     """Mask the tracks ``track_ids`` of ``tracks`` (found in ``src`` by :func:`video_tracks`) on ``src``
     itself and write ``dst``; nothing else is masked and the sound is copied as it is."""
-    from safepost.anonymize import video as video_anon
+    from safepost.anonymize.video import render
 
     video_mode = _video_mode(mode)
     keep = {t.id for t in tracks.tracks} - set(track_ids)
-    video_anon.render(
-        Path(src), Path(dst), tracks, video_mode.masks(MaskSpec()), keep_tracks=keep, preset=video_mode.preset
-    )
+    render(Path(src), Path(dst), tracks, video_mode.masks(MaskSpec()), keep_tracks=keep, preset=video_mode.preset)
