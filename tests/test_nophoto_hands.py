@@ -268,3 +268,23 @@ def test_a_hand_lettered_tag_seen_on_a_few_frames_masks_the_whole_track(tmp_path
     other_faces = [clip._changed(before[i], after[i], clip._other_box(i)) for i in range(clip.N)]
     assert min(wearer) > 0.9, wearer  # also on the frames before and after the tag is in view
     assert max(other_faces) < 0.05, other_faces
+
+
+@pytest.mark.parametrize("header", ["HELLO my name is", "ORGANISER", "VOLUNTEER", "Joseph", "What"])
+def test_a_first_line_read_surely_far_from_every_phrase_is_clear(header):
+    """An ordinary tag's header is far from every phrase from where its words start (issue #20:
+    "HELLO my name is" holds letters near NOFOTO only inside its words), so its card is not
+    taken for an unreadable tag; read unsure, it is not clear."""
+    from safepost.detect.tagread import clearly_not_no_photo
+
+    assert tags.phrase_distance(header) >= 3.0
+    assert clearly_not_no_photo(header, 0.9)
+    assert not clearly_not_no_photo(header, 0.5)
+
+
+@pytest.mark.parametrize("reading", ["NO PH0TQ", "CLOH ON", "MARIANOPHOTO", "SMFO1O", "Sin Fot"])
+def test_a_first_line_near_a_phrase_is_never_clear(reading):
+    from safepost.detect.tagread import clearly_not_no_photo, near_phrase
+
+    assert not clearly_not_no_photo(reading, 0.99)
+    assert near_phrase(reading)

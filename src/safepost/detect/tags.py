@@ -23,6 +23,7 @@ import re
 import threading
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Protocol
 
 import cv2
@@ -145,6 +146,33 @@ def match_no_photo(text: str) -> str | None:
                     if cost <= allowed and (best is None or (cost, -n) < best[:2]):
                         best = (cost, -n, phrase)
     return best[2] if best else None
+
+
+#: What a phrase read inside a word, rather than from a word's start, adds to :func:`phrase_distance`.
+INSIDE_WORD_COST = 1.0
+
+
+@lru_cache(maxsize=4096)
+def phrase_distance(text: str) -> float:
+    """How far a line is from reading a NO PHOTO phrase: the least weighted cost
+    (:mod:`safepost.detect.tagwords`) of a phrase read from where a word starts, the right way up
+    or turned 180 degrees, or read anywhere in the line for :data:`INSIDE_WORD_COST` more
+    ("HELLO my name is" holds letters near NOFOTO only from inside its words)."""
+    from safepost.detect.tagwords import anchored_cost, substring_cost, turned
+
+    tokens = _tokens(text)
+    if not tokens:
+        return float("inf")
+    best = float("inf")
+    readings = [tokens]
+    if sum(map(len, tokens)) <= max(map(len, NO_PHOTO_PHRASES)) + 2:  # as in match_no_photo
+        readings.append([turned(t) for t in reversed(tokens)])
+    for reading in readings:
+        joined, starts = "".join(reading), tuple(_word_starts(reading))
+        best = min(best, *(anchored_cost(joined, phrase, starts) for phrase in NO_PHOTO_PHRASES))
+        if best > INSIDE_WORD_COST:
+            best = min(best, *(substring_cost(joined, p)[0] + INSIDE_WORD_COST for p in NO_PHOTO_PHRASES))
+    return best
 
 
 @dataclass

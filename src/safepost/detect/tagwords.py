@@ -66,6 +66,38 @@ def substring_cost(text: str, phrase: str) -> tuple[float, int]:
     return best, best_start
 
 
+@lru_cache(maxsize=16384)
+def anchored_cost(text: str, phrase: str, starts: tuple[int, ...]) -> float:
+    """The least weighted cost of ``phrase`` matching a substring of ``text`` that begins at one of
+    ``starts`` (where words begin) and ends anywhere."""
+    n = len(phrase)
+    inf = float("inf")
+    indel_p = [_indel(c) for c in phrase]
+    prev = [0.0 if 0 in starts else inf]
+    for j in range(n):
+        prev.append(prev[j] + indel_p[j])
+    best = prev[n]
+    for i, c in enumerate(text, 1):
+        ic = _indel(c)
+        subs = [_sub(c, b) for b in phrase]
+        cur = [0.0 if i in starts else inf]
+        left = cur[0]
+        for j in range(n):
+            v = prev[j] + subs[j]
+            d = prev[j + 1] + ic
+            if d < v:
+                v = d
+            e = left + indel_p[j]
+            if e < v:
+                v = e
+            cur.append(v)
+            left = v
+        prev = cur
+        if prev[n] < best:
+            best = prev[n]
+    return best
+
+
 def turned(text: str) -> str:
     """``text`` (folded) as it reads when the letters were read upside down."""
     return "".join(TURNED.get(c, c) for c in reversed(text))
@@ -128,4 +160,13 @@ def phrase_cost(folded: str, phrase: str) -> float:
     return min(substring_cost(folded, phrase)[0], substring_cost(turned(folded), phrase)[0])
 
 
-__all__ = ["CONFUSABLE", "phrase_cost", "substring_cost", "turned", "word_cost", "word_limit", "words_cost"]
+__all__ = [
+    "CONFUSABLE",
+    "anchored_cost",
+    "phrase_cost",
+    "substring_cost",
+    "turned",
+    "word_cost",
+    "word_limit",
+    "words_cost",
+]
