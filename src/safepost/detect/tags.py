@@ -6,8 +6,8 @@ Two finders run on each photo:
   id 7, see docs/consent.md); the badge outline is rebuilt from the marker's corners;
 - **OCR**: rapidocr-onnxruntime (PP-OCR models inside the wheel, no download). Every text line
   becomes a :class:`TextFinding`; lines reading "NO PHOTO", "NO FOTO", "NO PHOTOS", "SIN FOTO"
-  or "PAS DE PHOTO" (after folding case, accents and spaces, within a small edit distance)
-  become NO PHOTO tags.
+  or "PAS DE PHOTO" (after folding case, accents and spaces; every word of the phrase read
+  nearly right, starting where a word starts: :func:`match_no_photo`) become NO PHOTO tags.
 
 When the faces are known, a **second look** (:class:`SecondLook`) reads the chest area of each
 face that is too small for the first pass again, scaled up, and looks there for tag-shaped cards
