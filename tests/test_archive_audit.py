@@ -8,9 +8,9 @@ import tempfile
 import pytest
 from test_archive_formats import EXPORTS, HASHTAG, PLANTED, FakeTextCheck, write_tree, write_zip
 
-from safepost.archive import AuditOptions, audit_archive
 from safepost.archive.state import KIND
 from safepost.consent import people, registry
+from safepost.flows.archive import AuditOptions, audit_archive
 from safepost.workspace.db import Workspace
 from safepost.workspace.keys import KdfParams
 

@@ -10,10 +10,11 @@ import pytest
 from click.testing import CliRunner
 from test_archive_formats import EXPORTS, FakeTextCheck, write_tree, write_zip
 
-from safepost.archive import AuditOptions, audit_archive, write_report
+from safepost.archive import write_report
 from safepost.archive.render import render
 from safepost.cli import main
 from safepost.core import OutputError
+from safepost.flows.archive import AuditOptions, audit_archive
 from safepost.workspace.db import Workspace
 from safepost.workspace.keys import KdfParams
 

@@ -12,8 +12,9 @@ import json
 import pytest
 from test_archive_formats import FakeTextCheck, face_photo, gps_photo, plain_photo, write_tree, write_zip, ytd
 
-from safepost.archive import AuditOptions, audit_archive, open_source, pick_reader
+from safepost.archive import open_source, pick_reader
 from safepost.archive.coverage import line
+from safepost.flows.archive import AuditOptions, audit_archive
 
 
 def audit(path, **options):

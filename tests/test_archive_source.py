@@ -7,8 +7,9 @@ import zipfile
 import pytest
 from test_archive_formats import EXPORTS, FakeTextCheck, write_tree, write_zip, ytd
 
-from safepost.archive import AuditOptions, Limits, audit_archive, open_source, pick_reader
+from safepost.archive import Limits, open_source, pick_reader
 from safepost.core import InputError, TooLargeError, UnsupportedFormatError
+from safepost.flows.archive import AuditOptions, audit_archive
 
 
 def audit(path, **limits):

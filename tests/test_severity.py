@@ -30,7 +30,7 @@ def test_the_table_is_the_rule():
 
 
 def test_a_video_gps_track_and_date_have_one_severity_in_inspect_check_and_archive(camera_video, world):  # noqa: F811
-    from safepost.archive.media import MediaAnalyser
+    from safepost.flows.archive_media import MediaAnalyser
     from safepost.flows.media import inspect_file
     from safepost.flows.post import check_post
 

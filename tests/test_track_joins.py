@@ -154,7 +154,7 @@ def test_safepost_tracks_lists_the_choosable_tracks_and_counts_the_rest(monkeypa
         summary("t3", False),
         summary("t4", False, False),
     ]
-    monkeypatch.setattr(safepost.flows.media, "list_tracks", lambda video, mode: [dict(t) for t in found])
+    monkeypatch.setattr(safepost.flows.media, "list_tracks", lambda video, mode, **_: [dict(t) for t in found])
     video = tmp_path / "v.mp4"
     result = CliRunner().invoke(main, ["tracks", str(video)], catch_exceptions=False)
     assert result.exit_code == 0, result.output

@@ -9,7 +9,6 @@ from pathlib import Path
 from PIL import Image
 
 from safepost.core import OutputError
-from safepost.detect.faces import FaceDetector, face_detector
 from safepost.flows.media import redact_file
 
 
@@ -32,15 +31,14 @@ def run_demo(output: Path, echo: Callable[[str], None] = print) -> list:
         output.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(f"cannot create the demo folder {output}: {exc}") from exc
-    detector = face_detector("thorough")
     results = []
     for sample in sample_paths():
-        result = redact_file(sample, output, detector=detector)
+        result = redact_file(sample, output)  # the one shared detector of the mode (detect.faces.face_detector)
         results.append(result)
         echo(f"{sample.name}: {result.faces_found} face(s) found and masked -> {result.output}")
         echo(f"  metadata before: {_metadata_summary(sample)}; after: {_metadata_summary(result.output)}")
     echo(f"Open the files in {output} to see the result. The originals were not changed.")
-    _post_demo(output, echo, detector)
+    _post_demo(output, echo)
     return results
 
 
@@ -48,7 +46,7 @@ DEMO_PASSPHRASE = "demo only - not a real workspace"
 DEMO_TEXT = "Thanks to Eileen Collins and Tomás Ferreira for speaking at today's open day! Call us: +1 202 555 0143."
 
 
-def _post_demo(output: Path, echo: Callable[[str], None], detector: FaceDetector) -> None:
+def _post_demo(output: Path, echo: Callable[[str], None]) -> None:
     """The post check on a sample post: a demo registry, a risky post, the report, the safe bundle."""
     import shutil
 
@@ -86,7 +84,7 @@ def _post_demo(output: Path, echo: Callable[[str], None], detector: FaceDetector
         meta.update(media=["astronaut.jpg"], platforms=["instagram"], event="E-DEMO", publish_at="2026-01-10T15:00:00Z")
         (bundle / "post.yaml").write_text(yaml.safe_dump(meta, sort_keys=False), encoding="utf-8")
         post = load_post(bundle)
-        analysis = analyse_post(post, ws, detector=detector)
+        analysis = analyse_post(post, ws)
         before, after = previews(analysis)
         atomic_write_bytes(
             output / "demo-post-report.html", render_report(analysis.report, "html", before, after).encode()
@@ -98,7 +96,7 @@ def _post_demo(output: Path, echo: Callable[[str], None], detector: FaceDetector
         face = next(r for r in analysis.report.media[0].regions if r.kind == "face")
         review = {"keep": [{"media": "astronaut.jpg", "region": face.id, "person_id": eileen.id}]}
         (bundle / "review.yaml").write_text(yaml.safe_dump(review), encoding="utf-8")
-        result = prepare_post(load_post(bundle), ws, detector=detector, output=output / "demo-post-safe")
+        result = prepare_post(load_post(bundle), ws, output=output / "demo-post-safe")
         echo(f"After linking Eileen Collins's consent and `safepost prepare`: {result.after.level.upper()}")
         echo(f"  safe bundle: {output / 'demo-post-safe'}; report: {output / 'demo-post-report.html'}")
     finally:

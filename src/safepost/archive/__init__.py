@@ -1,6 +1,9 @@
-"""Audit an account archive (A1): what a person's past posts, photos and messages reveal.
+"""The account archive audit's stages (A1): what a person's past posts, photos and messages reveal.
 
-    from safepost.archive import AuditOptions, audit_archive, write_report
+The flow that runs them is ``safepost.flows.archive`` (``audit_archive``):
+
+    from safepost.flows.archive import AuditOptions, audit_archive
+    from safepost.archive import write_report
     report = audit_archive("twitter-2024.zip", workspace=ws)      # ws optional (no registry, no resume)
     write_report(report, "audit.html")                             # or .json / .csv
 
@@ -11,9 +14,9 @@ workspace (``state``) so an interrupted audit resumes. docs/archive.md has the d
 """
 
 from safepost.archive.affiliation import AffiliationConfig, load_affiliations
-from safepost.archive.audit import AuditOptions, AuditReport, audit_archive, forget_progress
 from safepost.archive.formats import READERS, pick_reader, supported_text
 from safepost.archive.render import render, write_report
+from safepost.archive.report import AuditOptions, AuditReport
 from safepost.archive.source import Limits, open_source
 
 __all__ = [
@@ -22,8 +25,6 @@ __all__ = [
     "AuditOptions",
     "AuditReport",
     "Limits",
-    "audit_archive",
-    "forget_progress",
     "load_affiliations",
     "open_source",
     "pick_reader",

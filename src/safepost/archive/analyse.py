@@ -38,22 +38,6 @@ class TextCheck(Protocol):
     def pii(self, text: str) -> list[Any]: ...
 
 
-class RegistryTextCheck:
-    """The real text check: :class:`safepost.text.NameIndex` over the registry, and ``find_pii``."""
-
-    def __init__(self, people: Sequence[Any]) -> None:
-        from safepost.text import NameIndex, find_pii
-
-        self._index = NameIndex.from_people(people)
-        self._find_pii = find_pii
-
-    def names(self, text: str) -> list[Any]:
-        return self._index.find(text)
-
-    def pii(self, text: str) -> list[Any]:
-        return self._find_pii(text)
-
-
 @dataclass
 class ConsentAnswer:
     allowed: bool

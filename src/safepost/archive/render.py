@@ -7,7 +7,7 @@ import io
 import json
 from pathlib import Path
 
-from safepost.archive.audit import AuditReport
+from safepost.archive.report import AuditReport
 from safepost.core import OutputError
 from safepost.media.atomic import atomic_write
 

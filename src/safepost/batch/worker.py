@@ -88,17 +88,10 @@ def _anonymise(job: Job) -> tuple[int, int]:
     from safepost.media import sniff
 
     mask = MaskSpec(style=job.options.style, shape=job.options.shape)
-    if job.family == sniff.VIDEO:
-        result = redact_file(job.source, job.output, mode=job.options.mode, mask=mask, audio=job.options.audio)
-    else:
-        result = redact_file(job.source, job.output, mode=job.options.mode, mask=mask, detector=_detector(job))
+    audio = job.options.audio if job.family == sniff.VIDEO else "keep"
+    # the redact flow takes the process's one shared detector of this mode (detect.faces.face_detector)
+    result = redact_file(job.source, job.output, mode=job.options.mode, mask=mask, audio=audio)
     return result.faces_found, result.masked
-
-
-def _detector(job: Job):
-    from safepost.detect.faces import face_detector
-
-    return face_detector(job.options.mode)
 
 
 def _configure_threads(threads: int | None) -> None:

@@ -14,6 +14,7 @@ from safepost.core import Finding, severity_of
 from safepost.core.report import AnalysedMedia, MediaRegion
 from safepost.post.review import Box, Review
 from safepost.post.schema import PostMeta
+from safepost.words import Phrase
 
 #: Regions that are a person's face (a photo's face, a video's face track): only these can be kept.
 FACE_KINDS = frozenset({"face", "track"})
@@ -123,9 +124,14 @@ def decide_media(
                 Finding(
                     "keep_refused",
                     "medium",
-                    f"Face {region.id} cannot be shown: {reason}",
-                    "A face is shown only when the person's consent covers this platform, audience, purpose and date.",
-                    "Record the missing consent in the registry and check again; until then prepare masks the face.",
+                    Phrase("Face {region} cannot be shown: {reason}", region=region.id, reason=reason),
+                    Phrase(
+                        "A face is shown only when the person's consent covers this platform, audience, "
+                        "purpose and date."
+                    ),
+                    Phrase(
+                        "Record the missing consent in the registry and check again; until then prepare masks the face."
+                    ),
                     where=item.media,
                     box=region.box,
                     region=region.id,
@@ -168,9 +174,9 @@ def _review_problem(media: str, message: str) -> Finding:
     return Finding(
         "review_problem",
         "low",
-        f"Review: {message}",
-        "A reviewer decision could not be applied, so the safer default stands.",
-        "Correct the review (region ids are in the report; `safepost check --format json`).",
+        Phrase("Review: {message}", message=message),
+        Phrase("A reviewer decision could not be applied, so the safer default stands."),
+        Phrase("Correct the review (region ids are in the report; `safepost check --format json`)."),
         where=media,
     )
 
@@ -192,9 +198,9 @@ def media_findings(media: list[AnalysedMedia], third_party: bool) -> list[Findin
                 Finding(
                     "voice",
                     "medium",
-                    "The video has sound: voices identify people",
-                    "A voice can be recognised by people who know the speaker, and by voice-matching tools.",
-                    "prepare disguises the audio; use `safepost redact --audio drop` to remove it entirely.",
+                    Phrase("The video has sound: voices identify people"),
+                    Phrase("A voice can be recognised by people who know the speaker, and by voice-matching tools."),
+                    Phrase("prepare disguises the audio; use `safepost redact --audio drop` to remove it entirely."),
                     where=r.name,
                     fixed_by_prepare=True,
                 )
@@ -210,10 +216,12 @@ def _unsure_finding(r, region: MediaRegion) -> list[Finding]:
         Finding(
             "unsure_face",
             "info",
-            f"Unsure: {region.id} may not be a face — drop it if it is not",
-            "The detector is not sure this is a face. It stays masked unless you drop it.",
-            f"If it is not a face, add `- {drop_line(r.name, region)}` under `drop:` in review.yaml "
-            "(in the web app: press Not a face).",
+            Phrase("Unsure: {region} may not be a face — drop it if it is not", region=region.id),
+            Phrase("The detector is not sure this is a face. It stays masked unless you drop it."),
+            Phrase(
+                "If it is not a face, add `- {line}` under `drop:` in review.yaml (in the web app: press Not a face).",
+                line=drop_line(r.name, region),
+            ),
             where=r.name,
             box=region.box,
             region=region.id,
@@ -232,9 +240,9 @@ def _mask_findings(r, region: MediaRegion) -> list[Finding]:
                 Finding(
                     "nophoto_visible",
                     "high",
-                    f"Face {region.id} wears a NO PHOTO tag",
-                    "This person asked not to be photographed; showing them breaks that promise.",
-                    "prepare masks this face and the tag.",
+                    Phrase("Face {region} wears a NO PHOTO tag", region=region.id),
+                    Phrase("This person asked not to be photographed; showing them breaks that promise."),
+                    Phrase("prepare masks this face and the tag."),
                     where=r.name,
                     box=region.box,
                     region=region.id,
@@ -246,9 +254,12 @@ def _mask_findings(r, region: MediaRegion) -> list[Finding]:
             Finding(
                 "face_without_consent",
                 "high",
-                f"Face {region.id} is recognisable and nobody's consent is linked to it",
-                "A recognisable face without consent can get a person identified, followed or arrested.",
-                "prepare masks it. To show it, keep it for the person in the review, if their consent covers this use.",
+                Phrase("Face {region} is recognisable and nobody's consent is linked to it", region=region.id),
+                Phrase("A recognisable face without consent can get a person identified, followed or arrested."),
+                Phrase(
+                    "prepare masks it. To show it, keep it for the person in the review, "
+                    "if their consent covers this use."
+                ),
                 where=r.name,
                 box=region.box,
                 region=region.id,
@@ -258,17 +269,17 @@ def _mask_findings(r, region: MediaRegion) -> list[Finding]:
         ]
     if region.kind in ("nophoto_tag", "nophoto_area", "unread_tag"):
         title = {
-            "nophoto_tag": "NO PHOTO tag",
-            "nophoto_area": "NO PHOTO tag with nobody found above it",
-            "unread_tag": "A tag we could not read: check it (it may say NO PHOTO)",
+            "nophoto_tag": Phrase("NO PHOTO tag"),
+            "nophoto_area": Phrase("NO PHOTO tag with nobody found above it"),
+            "unread_tag": Phrase("A tag we could not read: check it (it may say NO PHOTO)"),
         }[region.kind]
         return [
             Finding(
                 "nophoto_tag",
                 "high",
                 title,
-                "The wearer asked not to be photographed, and a tag may carry their name.",
-                "prepare masks the tag and the area of the wearer's head.",
+                Phrase("The wearer asked not to be photographed, and a tag may carry their name."),
+                Phrase("prepare masks the tag and the area of the wearer's head."),
                 where=r.name,
                 box=region.box,
                 region=region.id,
@@ -281,9 +292,9 @@ def _mask_findings(r, region: MediaRegion) -> list[Finding]:
             Finding(
                 "readable_name",
                 "high",
-                f"Readable name in the picture: '{region.text}'",
-                "A name tag or a written name identifies a person even when their face is masked.",
-                "prepare masks this text.",
+                Phrase("Readable name in the picture: '{text}'", text=region.text),
+                Phrase("A name tag or a written name identifies a person even when their face is masked."),
+                Phrase("prepare masks this text."),
                 where=r.name,
                 box=region.box,
                 region=region.id,
@@ -308,19 +319,22 @@ def _text_finding(name: str, text: dict, third_party: bool) -> Finding:
         return Finding(
             "uploader_identifier",
             "high",
-            f"Watermark or username in the picture: '{value}'",
-            "It points to the person who filmed or first posted this, who may be at risk.",
-            "Mask it: cover its area in the review, or crop the picture.",
+            Phrase("Watermark or username in the picture: '{value}'", value=value),
+            Phrase("It points to the person who filmed or first posted this, who may be at risk."),
+            Phrase("Mask it: cover its area in the review, or crop the picture."),
             where=name,
             box=[int(v) for v in text["box"]],
         )
-    kind = {"sign": "sign", "plate_like": "licence-plate-like text"}.get(text.get("kind"), "text")
+    title = {
+        "sign": Phrase("Readable sign in the picture: '{value}'", value=value),
+        "plate_like": Phrase("Readable licence-plate-like text in the picture: '{value}'", value=value),
+    }.get(text.get("kind")) or Phrase("Readable text in the picture: '{value}'", value=value)
     return Finding(
         "readable_text",
         "medium" if text.get("kind") in ("sign", "plate_like") else "low",
-        f"Readable {kind} in the picture: '{value}'",
-        "Signs, plates and screens can reveal where this happened, or whose car or office it is.",
-        "Check it; cover its area in the review if it reveals a place or a person.",
+        title,
+        Phrase("Signs, plates and screens can reveal where this happened, or whose car or office it is."),
+        Phrase("Check it; cover its area in the review if it reveals a place or a person."),
         where=name,
         box=[int(v) for v in text["box"]],
     )
@@ -332,8 +346,8 @@ def _metadata_finding(name: str, meta: dict) -> Finding:
         f"metadata_{kind}",
         severity_of(kind).value,  # the same severity as `safepost inspect` and the archive audit
         f"{meta.get('title', kind)}: {meta.get('value', '')}".strip(": "),
-        meta.get("why") or "Hidden data in the file travels with it when it is posted or forwarded.",
-        "prepare writes a clean copy from the pixels only, with no metadata.",
+        meta.get("why") or Phrase("Hidden data in the file travels with it when it is posted or forwarded."),
+        Phrase("prepare writes a clean copy from the pixels only, with no metadata."),
         where=name,
         fixed_by_prepare=True,
     )

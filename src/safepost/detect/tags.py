@@ -4,7 +4,7 @@ Two finders run on each photo:
 
 - **markers**: the ArUco marker printed on safepost's own NO PHOTO badges (``DICT_4X4_50``,
   id 7, see docs/consent.md); the badge outline is rebuilt from the marker's corners;
-- **OCR**: rapidocr-onnxruntime (PP-OCR models inside the wheel, no download). Every text line
+- **OCR**: rapidocr-onnxruntime's reader and PP-OCR models (inside safepost's wheel, no download). Every text line
   becomes a :class:`TextFinding`; lines reading "NO PHOTO", "NO FOTO", "NO PHOTOS", "SIN FOTO"
   or "PAS DE PHOTO" (after folding case, accents and spaces; every word of the phrase read
   nearly right, starting where a word starts: :func:`match_no_photo`) become NO PHOTO tags.

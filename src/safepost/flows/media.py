@@ -152,6 +152,20 @@ def fit_name(stem: str, tail: str) -> str:
 REDACT_TEXT = ("none", "names", "all")
 
 
+def read_lines(lines: list, faces: list[Region], redact_text: str, names: NameIndex | None = None) -> list[tuple]:
+    """Each text line read in a frame (photo or video), classified beside the ``faces``, and whether it
+    is masked under ``redact_text`` (none, names, all; with ``names``, lines naming a registry person)."""
+    from safepost.detect import tags as tagdet
+
+    out = []
+    for line in lines:
+        if line.kind != "no_photo":
+            line.kind = tagdet.classify(line, faces)
+        registry_name = bool(tagdet.registry_people(line, names))
+        out.append((line, tagdet.text_masked(line, redact_text, registry_name=registry_name)))
+    return out
+
+
 def tag_regions(
     rgb: np.ndarray,
     faces: list[Region],
@@ -214,10 +228,7 @@ def tag_regions(
             )
             n += 1
     texts = []
-    for t in found.texts:
-        if t.kind != "no_photo":
-            t.kind = tagdet.classify(t, faces)
-        masked = tagdet.text_masked(t, redact_text, registry_name=bool(tagdet.registry_people(t, names)))
+    for t, masked in read_lines(found.texts, faces, redact_text, names):
         entry = t.to_dict() | {"frame": frame, "masked": masked}
         if masked and t.kind != "no_photo":  # NO PHOTO lines are covered by their tag region
             box = tagdet.clip_box(t.box, w, h)
@@ -700,13 +711,29 @@ def redact_video(
     )
 
 
-def list_tracks(path: str | Path, *, mode: str = "thorough") -> list[dict]:
+def list_tracks(path: str | Path, *, mode: str = "thorough", masked_thumbnails: bool = False) -> list[dict]:
     """The face tracks of a video, each with a small JPEG thumbnail (base64, in memory only).
 
     Every track is returned; ``listed`` marks those a person can choose to keep (``safepost tracks``
     shows only these), ``masked`` those redaction masks unless kept, ``joined`` the pieces of the
-    same face joined into it."""
-    return video_tracks(path, mode=mode)[1]
+    same face joined into it. With ``masked_thumbnails``, each also gets the thumbnail with its face
+    covered (``thumbnail_masked_jpeg_base64``), the one a file or a terminal may show."""
+    found = video_tracks(path, mode=mode)[1]
+    if masked_thumbnails:
+        from safepost.anonymize.thumbnails import masked_thumbnail
+
+        for track in found:
+            if track.get("thumbnail_jpeg_base64"):
+                track["thumbnail_masked_jpeg_base64"] = masked_thumbnail(track["thumbnail_jpeg_base64"])
+    return found
+
+
+def registry_names(ws) -> NameIndex:
+    """The consent registry's names as the redact flow matches them (``redact_text="names"``), in memory only."""
+    from safepost.consent.people import list_people
+    from safepost.text import NameIndex
+
+    return NameIndex.from_people(list_people(ws))
 
 
 def video_tracks(path: str | Path, *, mode: str = "thorough"):

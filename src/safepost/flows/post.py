@@ -8,7 +8,7 @@ from pathlib import Path
 
 from safepost.check.decide import FACE_KINDS, ConsentUse, decide_media, media_findings
 from safepost.check.live_words import live_word_findings
-from safepost.check.text import TextCheck, check_text
+from safepost.check.text import TextCheck, TextFound, check_text, text_lang
 from safepost.check.timing import event_window, is_live
 from safepost.consent.events import Event, find_event
 from safepost.consent.people import find_person, list_people
@@ -45,6 +45,13 @@ def _names_index(ws):
     return NameIndex.cached(entries_of(list_people(ws)))
 
 
+def _find_in_text(text: str, index, lang: str) -> TextFound:
+    """The analysis of the post text: registry names (``index``), personal data and quotes."""
+    from safepost.text import find_pii, find_quotes
+
+    return TextFound(index.find(text) if index is not None else [], find_pii(text, lang), find_quotes(text))
+
+
 def analyse_post(
     post: Post,
     ws,
@@ -71,7 +78,8 @@ def analyse_post(
     with ws.read() as conn:
         event = _event(conn, meta)
         media_problems, used = decide_media(conn, media, review, meta, when_iso, policy.block_identifiable_minors)
-        text = check_text(conn, post.text, meta, event, index, review, when_iso, policy.public_contacts)
+        found = _find_in_text(post.text, index, text_lang(meta))
+        text = check_text(conn, post.text, meta, event, found, review, when_iso, policy.public_contacts)
         minors = {p for p in _people_shown(media, text, meta) if (person := find_person(conn, p)) and person.is_minor}
     third_party = meta.source.kind == SourceKind.THIRD_PARTY
     findings = media_problems + media_findings(media, third_party) + text.findings
@@ -218,9 +226,9 @@ def _timing_finding(event: Event, safe_after: datetime) -> Finding:
     return Finding(
         "live_posting",
         "high",
-        f"Planned while '{event.name}' is running or people are still on site",
-        "A post during an event tells anyone watching where people are right now, and where to find them.",
-        f"Delay until {safe_after.strftime(ISO)} or later; prepare moves publish_at there.",
+        Phrase("Planned while '{event}' is running or people are still on site", event=event.name),
+        Phrase("A post during an event tells anyone watching where people are right now, and where to find them."),
+        Phrase("Delay until {time} or later; prepare moves publish_at there.", time=safe_after.strftime(ISO)),
         fixed_by_prepare=True,
     )
 
@@ -244,9 +252,9 @@ def _source_findings(meta: PostMeta) -> list[Finding]:
             Finding(
                 "third_party_unassessed",
                 "high",
-                "Third-party material without a benefit and risk assessment",
-                "Reusing citizen media can expose the person who filmed it and the people it shows.",
-                f"Fill in source.{', source.'.join(missing)} in post.yaml.",
+                Phrase("Third-party material without a benefit and risk assessment"),
+                Phrase("Reusing citizen media can expose the person who filmed it and the people it shows."),
+                Phrase("Fill in {fields} in post.yaml.", fields=", ".join(f"source.{m}" for m in missing)),
                 blocks=True,
             )
         )
@@ -255,9 +263,9 @@ def _source_findings(meta: PostMeta) -> list[Finding]:
             Finding(
                 "third_party_refused",
                 "high",
-                "The uploader refused reuse of this material",
-                "Publishing against their wish can put them at risk and breaks trust with sources.",
-                "Do not publish it; describe what it shows in words instead.",
+                Phrase("The uploader refused reuse of this material"),
+                Phrase("Publishing against their wish can put them at risk and breaks trust with sources."),
+                Phrase("Do not publish it; describe what it shows in words instead."),
                 blocks=True,
             )
         )
@@ -266,10 +274,13 @@ def _source_findings(meta: PostMeta) -> list[Finding]:
             Finding(
                 "third_party_consent_unknown",
                 "medium",
-                "The uploader has not agreed to reuse"
-                + ("" if source.uploader_contactable is not False else " and cannot be reached"),
-                "They may not know their video is being amplified, or may be at risk because of it.",
-                "Ask them if they can be reached; otherwise weigh the benefit against the risk and anonymise fully.",
+                Phrase("The uploader has not agreed to reuse")
+                if source.uploader_contactable is not False
+                else Phrase("The uploader has not agreed to reuse and cannot be reached"),
+                Phrase("They may not know their video is being amplified, or may be at risk because of it."),
+                Phrase(
+                    "Ask them if they can be reached; otherwise weigh the benefit against the risk and anonymise fully."
+                ),
             )
         )
     return out
@@ -284,9 +295,9 @@ def _minor_findings(minors: set[str], media, text: TextCheck, policy: Policy) ->
                 Finding(
                     "identifiable_minor",
                     "high",
-                    f"{pid} is a minor and would be identifiable",
-                    "Children cannot weigh the risk themselves; the policy never shows them.",
-                    "Mask the face and remove the name.",
+                    Phrase("{person} is a minor and would be identifiable", person=pid),
+                    Phrase("Children cannot weigh the risk themselves; the policy never shows them."),
+                    Phrase("Mask the face and remove the name."),
                     person_id=pid,
                     blocks=True,
                 )

@@ -37,14 +37,10 @@ class MediaAnalyser:
 
     def analyse(self, name: str, data: bytes, folder: Path | None, names=None) -> AnalysedMedia:
         with self._lock:
-            if self.detector is None:
-                from safepost.detect.faces import face_detector
-
-                self.detector = face_detector("thorough")
             key = (name, folder, hashlib.sha256(data).hexdigest(), id(names))
             item = self._cache.get(key)
             if item is None:
-                item = analyse(name, data, folder, self.detector, names)
+                item = self.compute(name, data, folder, names)
                 self._cache[key] = item
                 while len(self._cache) > self._size:
                     self._cache.popitem(last=False)
@@ -53,6 +49,18 @@ class MediaAnalyser:
         return AnalysedMedia(
             copy.deepcopy(item.report), item.rgb, item.format, item.path, item.faces, item.tracks, source=item
         )
+
+    def compute(self, name: str, data: bytes, folder: Path | None, names) -> AnalysedMedia:
+        """The detectors on one file (the web app runs this in a child process: safepost.web.jobs)."""
+        if self.detector is None:
+            from safepost.detect.faces import face_detector
+
+            self.detector = face_detector("thorough")
+        return analyse(name, data, folder, self.detector, names)
+
+    def fresh(self) -> MediaAnalyser:
+        """A new analyser of the same kind and detector, with an empty cache (the re-checks of prepare)."""
+        return type(self)(self.detector)
 
 
 def _int_box(box) -> list[int]:
@@ -140,6 +148,18 @@ def _memory_file(name: str, data: bytes) -> tuple[Path, int]:
     while view:
         view = view[os.write(fd, view) :]
     return Path(f"/proc/self/fd/{fd}"), fd
+
+
+def in_memory(item: AnalysedMedia, data: bytes) -> AnalysedMedia:
+    """``item`` reading its video from an in-memory copy of ``data`` (closed with the item)."""
+    item.path, fd = _memory_file(item.report.name, data)
+    weakref.finalize(item, os.close, fd)
+    return item
+
+
+def from_memory(item: AnalysedMedia) -> bool:
+    """True when ``item`` reads its video from this process's in-memory copy (no file of its own)."""
+    return item.path is not None and str(item.path).startswith("/proc/self/fd/")
 
 
 def analyse_video(name: str, path: Path | None, data: bytes | None = None) -> AnalysedMedia:

@@ -2,7 +2,7 @@
 
 The prepared bundle is built in memory (anonymised media, cleaned metadata, rewritten text, a
 post.yaml with a safe publication time, a review.yaml that keeps only consented faces) and checked
-again: whatever that check still finds is covered too, a bounded number of times (check/recheck.py).
+again: whatever that check still finds is covered too, a bounded number of times (flows/recheck.py).
 It is written only if the result passes; then the publication is recorded and audited. The only
 refusals left are decisions a person must take.
 """
@@ -20,7 +20,7 @@ from pathlib import Path
 
 from safepost.check.decide import DROPPABLE, FACE_KINDS, ConsentUse
 from safepost.check.rewrite import merge_placeholders
-from safepost.check.text import apply_edits
+from safepost.check.text import apply_edits, text_lang
 from safepost.core import Finding, OutputError, PostBlockedError
 from safepost.core.report import AnalysedMedia, MediaRegion, PostReport
 from safepost.flows.post import ISO, Analysis, analyse_post
@@ -151,7 +151,7 @@ def build_bundle(
     new_meta = meta.model_copy(
         update={"text": None, "text_file": TEXT_FILE, "media": list(names.values()), "publish_at": publish_at}
     )
-    text = merge_placeholders(apply_edits(post.text, analysis.text.edits), (meta.language or "en")[:2])
+    text = merge_placeholders(apply_edits(post.text, analysis.text.edits), text_lang(meta))
     review = Review(
         keep=_keeps(analysis, names),
         drop=_drops(analysis, names),
@@ -181,7 +181,7 @@ def converge(post: Post, analysis: Analysis, staging: Path, review, ws, policy: 
     masked copy, masked on it in one more pass. ``analysis`` gains the regions found.
     """
     by_target = {_output_name(m): m for m in analysis.media}
-    recheck = MediaAnalyser(analyser.detector)
+    recheck = analyser.fresh()
     result = Converged(post, analysis)
     reuse: dict[str, AnalysedMedia] = {}
     rendered: dict[str, bytes] = {}

@@ -17,6 +17,7 @@ from safepost.core import Finding, OutputError
 from safepost.core.report import AnalysedMedia, MediaRegion
 from safepost.flows.post_media import MediaAnalyser
 from safepost.flows.post_render import watermarks
+from safepost.words import Lines, Phrase
 
 #: How many times `prepare` checks its masked output; what the last check finds is covered unchecked.
 MAX_RECHECKS = 3
@@ -138,28 +139,30 @@ def leaks(item: AnalysedMedia, third_party: bool) -> list[MediaRegion]:
 
 
 _WHAT = {
-    "face": ("face", "faces"),
-    "track": ("face", "faces"),
-    "nophoto_tag": ("NO PHOTO tag", "NO PHOTO tags"),
-    "nophoto_area": ("NO PHOTO tag", "NO PHOTO tags"),
-    "unread_tag": ("tag", "tags"),
-    "nophoto_head": ("NO PHOTO wearer", "NO PHOTO wearers"),
-    "text": ("readable name or username", "readable names or usernames"),
+    "face": ("1 more face", "{n} more faces"),
+    "track": ("1 more face", "{n} more faces"),
+    "nophoto_tag": ("1 more NO PHOTO tag", "{n} more NO PHOTO tags"),
+    "nophoto_area": ("1 more NO PHOTO tag", "{n} more NO PHOTO tags"),
+    "unread_tag": ("1 more tag", "{n} more tags"),
+    "nophoto_head": ("1 more NO PHOTO wearer", "{n} more NO PHOTO wearers"),
+    "text": ("1 more readable name or username", "{n} more readable names or usernames"),
 }
+_AREAS = ("1 more area", "{n} more areas")
 
 
 def covered_finding(media: str, regions: list[MediaRegion]) -> Finding:
     """The report's note on what the checks of the masked copy found and covered, in plain words."""
-    counts = Counter(_WHAT.get(r.kind, ("area", "areas")) for r in regions)
-    parts = [f"{n} more {one if n == 1 else many}" for (one, many), n in counts.most_common()]
-    what = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
-    verb = "was" if len(regions) == 1 else "were"
+    counts = Counter(_WHAT.get(r.kind, _AREAS) for r in regions)
+    parts = [Phrase(one) if n == 1 else Phrase(many, n=n) for (one, many), n in counts.most_common()]
+    what = parts[0] if len(parts) == 1 else Phrase("{first} and {last}", first=Lines(parts[:-1], ", "), last=parts[-1])
     return Finding(
         "covered_on_recheck",
         "info",
-        f"{what} {verb} found on the masked copy of {media} and covered",
-        "prepare looks again at every picture it masked; what the first look missed is covered too.",
-        "Nothing to do. Look at the prepared picture before posting, as always.",
+        Phrase("{what} was found on the masked copy of {media} and covered", what=what, media=media)
+        if len(regions) == 1
+        else Phrase("{what} were found on the masked copy of {media} and covered", what=what, media=media),
+        Phrase("prepare looks again at every picture it masked; what the first look missed is covered too."),
+        Phrase("Nothing to do. Look at the prepared picture before posting, as always."),
         where=media,
         fixed_by_prepare=True,
     )

@@ -36,6 +36,7 @@ from safepost.detect.faces import face_detector
 from safepost.detect.motion import MotionEstimator
 from safepost.detect.recipes import Mode, Pass
 from safepost.detect.tracking import Sighting, TrackSettings, VideoTracks
+from safepost.media import heap
 from safepost.media import video as video_io
 
 Progress = Callable[[str, int], None]  # (phase, frames done)
@@ -195,11 +196,10 @@ def _search_frame(rgb: np.ndarray, faces: list[Region], index: int, search: TagS
         hint = (tag.face.x0, tag.face.y0, tag.face.x1, tag.face.y1) if tag.face is not None else None
         kind = "nophoto_tag" if tag.readable else "unread_tag"
         sightings.append(Sighting(index, kind, tag.box, tag.text, tag.source, face_hint=hint))
+    from safepost.flows.media import read_lines
+
     texts = []
-    for line in found.texts:
-        if line.kind != "no_photo":
-            line.kind = tagdet.classify(line, faces)
-        masked = tagdet.text_masked(line, search.redact_text, bool(tagdet.registry_people(line, search.names)))
+    for line, masked in read_lines(found.texts, faces, search.redact_text, search.names):
         if masked and line.kind != "no_photo":  # NO PHOTO lines are masked through their tag
             sightings.append(Sighting(index, "text", line.box, line.text, "ocr"))
         texts.append(line.to_dict() | {"frame": index, "masked": masked})
@@ -211,6 +211,7 @@ def analyse(
 ) -> VideoTracks:
     """First pass: camera motion on every frame, faces on keyframes, tracks; with ``search``,
     NO PHOTO tags and text on a schedule, tied to the tracks (``tracks.nophoto``, ``tracks.texts``)."""
+    heap.bound()  # 4K frames and detector buffers: each returned to the system when freed
     detector = face_detector(mode.detection)
     motion = MotionEstimator()
     steps, detections = [], {}
@@ -228,6 +229,7 @@ def analyse(
         if step.cut or since_key >= mode.stride or look_for_tags:
             faces = detector.detect(rgb, frame=index)
             detections[index] = _detections(faces)
+            heap.trim()  # what the detector's tiles left in the heap
             since_key = 0
             if look_for_tags:
                 found, read = _search_frame(rgb, faces, index, search)
@@ -251,6 +253,8 @@ def analyse(
             texts.extend(read)
             searched.append(last)
     tracks = VideoTracks(steps, detections, mode.tracking, frame_size=(rgb.shape[1], rgb.shape[0]))
+    del rgb
+    heap.trim()
     if search is not None:
         tracks.bind(sightings)
         tracks.texts = texts

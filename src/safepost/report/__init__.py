@@ -9,14 +9,27 @@ import base64
 import json
 
 from safepost.core.report import PostReport
+from safepost.words import say
 
 FORMATS = ("json", "md", "html")
+#: Each level and severity in words, as ids of the plain-words catalogue (said in the report's language).
+LEVEL_NAMES = {"low": "Low", "medium": "Medium", "high": "High", "blocked": "Blocked"}
+SEVERITY_NAMES = {"info": "info", "low": "low", "medium": "medium", "high": "high"}
 LEVEL_WORDS = {
     "low": "Low: safe to publish as it is",
     "medium": "Medium: publish with care after the fixes below",
     "high": "High: a second reviewer must approve, after the fixes below",
     "blocked": "Blocked: must not be published as it is",
 }
+
+
+def level_words(level: str, lang: str | None = None) -> str:
+    """What a level means, in ``lang`` (the environment's language by default)."""
+    return say(LEVEL_WORDS[level], lang)
+
+
+def severity_word(severity: str, lang: str | None = None) -> str:
+    return say(SEVERITY_NAMES.get(str(severity), str(severity)), lang)
 
 
 def render_report(

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from safepost.core.report import PostReport
-from safepost.report import LEVEL_WORDS
+from safepost.report import LEVEL_NAMES, level_words, severity_word
+from safepost.words import Phrase, say
 
 
 def _cell(text: str) -> str:
@@ -11,25 +12,28 @@ def _cell(text: str) -> str:
 
 
 def markdown_report(report: PostReport) -> str:
-    lines = [f"# Post check: {report.level.upper()}", "", f"**{LEVEL_WORDS[report.level]}**", ""]
+    level = say(LEVEL_NAMES[report.level]).upper()
+    lines = [f"# {Phrase('Post check: {level}', level=level)}", "", f"**{level_words(report.level)}**", ""]
     lines += [f"- {_cell(factor)}" for factor in report.factors]
     if report.details:
-        lines += ["", "<details><summary>Details</summary>", ""] + [f"- {_cell(d)}" for d in report.details]
+        lines += ["", f"<details><summary>{Phrase('Details')}</summary>", ""] + [
+            f"- {_cell(d)}" for d in report.details
+        ]
         lines += ["", "</details>"]
-    lines += ["", f"Planned publication: {report.publish_at or 'not set'}"]
+    lines += ["", Phrase("Planned publication: {when}", when=report.publish_at or Phrase("not set"))]
     if report.safe_after:
-        lines.append(f"Safe to post after: {report.safe_after}")
-    lines += ["", "## Findings", ""]
+        lines.append(Phrase("Safe to post after: {when}", when=report.safe_after))
+    lines += ["", f"## {Phrase('Findings')}", ""]
     if not report.findings:
-        lines.append("Nothing found.")
+        lines.append(Phrase("Nothing found."))
     else:
-        lines += ["| | severity | where | what | why | fix |", "| --- | --- | --- | --- | --- | --- |"]
+        heads = [Phrase(h) for h in ("severity", "where", "what", "why", "fix")]
+        lines += ["| | " + " | ".join(heads) + " |", "| --- | --- | --- | --- | --- | --- |"]
         for f in report.findings:
-            mark = "BLOCKS" if f.blocks else ""
-            where = f.where + (f" {f.region}" if f.region else "")
-            lines.append(
-                f"| {mark} | {f.severity} | {_cell(where)} | {_cell(f.title)} | {_cell(f.why)} | {_cell(f.fix)} |"
-            )
+            mark = Phrase("BLOCKS") if f.blocks else ""
+            where = (Phrase("text") if f.where == "text" else f.where) + (f" {f.region}" if f.region else "")
+            sev = severity_word(f.severity)
+            lines.append(f"| {mark} | {sev} | {_cell(where)} | {_cell(f.title)} | {_cell(f.why)} | {_cell(f.fix)} |")
     lines += [
         "",
         "## People",

@@ -14,6 +14,7 @@ from starlette.staticfiles import StaticFiles
 from safepost.web.checking import Checker, PostChecker
 from safepost.web.config import WebConfig
 from safepost.web.errors import HANDLERS
+from safepost.web.limits import UploadBudget, UploadBudgetMiddleware
 from safepost.web.render import make_environment
 from safepost.web.routes import audit, guidance, people, posts, unlock
 from safepost.web.security import SecurityMiddleware
@@ -46,8 +47,13 @@ def create_app(
     # No /docs, /redoc or /openapi.json: those pages load scripts from a CDN, and nothing here may.
     app = FastAPI(title="safepost", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     app.state.web = AppState(
-        config=config, sessions=sessions, checker=checker or PostChecker(config.policy), templates=make_environment()
+        config=config,
+        sessions=sessions,
+        checker=checker or PostChecker(config.policy, config.job_memory_bytes, config.job_timeout_s),
+        templates=make_environment(),
+        uploads=UploadBudget(config.max_upload_total_bytes),
     )
+    app.add_middleware(UploadBudgetMiddleware, budget=app.state.web.uploads)
     app.add_middleware(SecurityMiddleware, allowed_hosts=config.allowed_hosts)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for module in (unlock, posts, people, guidance, audit):

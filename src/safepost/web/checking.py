@@ -1,8 +1,8 @@
 """The post check as the web app calls it: build a Post from a draft, check it, prepare the bundle.
 
 The app holds no logic of its own: this module only turns a draft into the objects of
-``safepost.post`` and calls ``safepost.check``. Tests may give ``create_app`` another checker with
-the same two methods.
+``safepost.post`` and calls the post flow (``safepost.flows.post``, ``safepost.flows.prepare``).
+Tests may give ``create_app`` another checker with the same two methods.
 """
 
 from __future__ import annotations
@@ -15,8 +15,10 @@ from typing import Any, Protocol
 from pydantic import ValidationError
 
 from safepost.core import InputError, SafepostError
+from safepost.flows.post_media import MediaAnalyser
 from safepost.web.drafts import Draft
 from safepost.web.forms import safe_filename
+from safepost.web.jobs import DEFAULT_MEMORY_BYTES, DEFAULT_TIMEOUT_S, run_job
 
 
 class Checker(Protocol):
@@ -58,19 +60,22 @@ HEAVY_JOB = threading.Lock()
 
 
 class PostChecker:
-    """The real post check (``safepost.check``) under the organisation's ``policy`` (cautious by default)."""
+    """The real post check (``safepost.flows.post``) under the organisation's ``policy`` (cautious by default)."""
 
-    def __init__(self, policy: Any = None) -> None:
+    def __init__(
+        self, policy: Any = None, memory_bytes: int = DEFAULT_MEMORY_BYTES, timeout_s: float = DEFAULT_TIMEOUT_S
+    ) -> None:
         from safepost.risk.policy import Policy
 
         self.policy = policy if policy is not None else Policy()
+        self.memory_bytes, self.timeout_s = memory_bytes, timeout_s
 
     def check(self, ws: Any, draft: Draft) -> Any:
         from safepost.flows.post import check_post
 
         with HEAVY_JOB:
             post, review = build_post(ws, draft)
-            return check_post(post, ws, policy=self.policy, review=review, analyser=_analyser(draft))
+            return check_post(post, ws, policy=self.policy, review=review, analyser=self._analyser(draft))
 
     def prepare(self, ws: Any, draft: Draft, approve_by: str | None) -> Any:
         from safepost.flows.prepare import prepare_post
@@ -78,17 +83,19 @@ class PostChecker:
         with HEAVY_JOB:
             post, review = build_post(ws, draft)
             return prepare_post(
-                post, ws, policy=self.policy, review=review, approve_by=approve_by or None, analyser=_analyser(draft)
+                post,
+                ws,
+                policy=self.policy,
+                review=review,
+                approve_by=approve_by or None,
+                analyser=self._analyser(draft),
             )
 
-
-def _analyser(draft: Draft):
-    """One media analyser per post: a review step re-decides without running the detectors again."""
-    if draft.analyser is None:
-        from safepost.flows.post_media import MediaAnalyser
-
-        draft.analyser = MediaAnalyser()
-    return draft.analyser
+    def _analyser(self, draft: Draft) -> MediaAnalyser:
+        """One media analyser per post: a review step re-decides without running the detectors again."""
+        if draft.analyser is None:
+            draft.analyser = IsolatedAnalyser(memory_bytes=self.memory_bytes, timeout_s=self.timeout_s)
+        return draft.analyser
 
 
 def bundle_zip(files: dict[str, bytes]) -> bytes:
@@ -106,3 +113,36 @@ def bundle_zip(files: dict[str, bytes]) -> bytes:
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, data)
     return buffer.getvalue()
+
+
+def analyse_media(name: str, data: bytes, folder: Any, names: Any):
+    """In a job's child process: the detectors on one file; a video's in-memory copy stays there."""
+    from safepost.flows.post_media import MediaAnalyser, from_memory
+
+    item = MediaAnalyser().compute(name, data, folder, names)
+    if from_memory(item):
+        item.path = None  # the child's own in-memory file: the parent makes its own
+    return item
+
+
+class IsolatedAnalyser(MediaAnalyser):
+    """The post check's analyser, running each file's analysis in a child process (safepost.web.jobs)."""
+
+    def __init__(
+        self, detector: Any = None, memory_bytes: int = DEFAULT_MEMORY_BYTES, timeout_s: float = DEFAULT_TIMEOUT_S
+    ):
+        super().__init__(detector)
+        self.memory_bytes, self.timeout_s = memory_bytes, timeout_s
+
+    def compute(self, name: str, data: bytes, folder: Any, names: Any):
+        from safepost.flows.post_media import in_memory
+
+        item = run_job(
+            name, analyse_media, name, data, folder, names, memory_bytes=self.memory_bytes, timeout_s=self.timeout_s
+        )
+        if item.report.kind == "video" and item.path is None:
+            in_memory(item, data)
+        return item
+
+    def fresh(self) -> IsolatedAnalyser:
+        return IsolatedAnalyser(self.detector, self.memory_bytes, self.timeout_s)

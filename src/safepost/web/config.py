@@ -20,6 +20,12 @@ class WebConfig:
     idle_lock_s: float = 15 * 60
     #: largest upload request (all files of one form together)
     max_upload_bytes: int = 256 * MIB
+    #: upload bytes held in memory by all requests together; beyond it an upload is told to try again
+    max_upload_total_bytes: int = 512 * MIB
+    #: address space of the child process that analyses one file (safepost.web.jobs)
+    job_memory_bytes: int = 4 * 1024 * MIB
+    #: seconds the analysis of one file may take before it is stopped
+    job_timeout_s: float = 600.0
     #: most files in one upload
     max_files: int = 20
     #: largest request without files, and largest single text field

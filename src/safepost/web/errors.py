@@ -9,11 +9,15 @@ from starlette.responses import RedirectResponse, Response
 from safepost import core
 from safepost.web.forms import CsrfError
 from safepost.web.i18n import translator
+from safepost.web.jobs import JobFailedError
+from safepost.web.limits import RETRY_AFTER_S, BusyError
 from safepost.web.render import is_hx, lang_of, render
 from safepost.web.state import Locked
 
 #: HTTP status per error class, most specific first.
 STATUS: list[tuple[type[core.SafepostError], int]] = [
+    (BusyError, 503),
+    (JobFailedError, 422),
     (core.WrongPassphraseError, 401),
     (core.TooLargeError, 413),
     (core.UnsupportedFormatError, 415),
@@ -38,7 +42,10 @@ def error_response(request: Request, status: int, message: str, problems: list[s
 
 async def on_safepost_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, core.SafepostError)
-    return error_response(request, status_for(exc), str(exc), getattr(exc, "problems", None))
+    response = error_response(request, status_for(exc), str(exc), getattr(exc, "problems", None))
+    if isinstance(exc, BusyError):
+        response.headers["retry-after"] = str(RETRY_AFTER_S)
+    return response
 
 
 async def on_csrf_error(request: Request, exc: Exception) -> Response:

@@ -21,6 +21,7 @@ from starlette.requests import Request
 
 from safepost.core import InputError, TooLargeError, UnsupportedFormatError
 from safepost.media.sniff import IMAGE, VIDEO, family_of
+from safepost.web.limits import Claim
 
 CSRF_FIELD = "csrf"
 CSRF_HEADER = "x-csrf-token"
@@ -85,8 +86,11 @@ async def read_form(
     max_field_bytes: int,
     max_files: int = 0,
     families: frozenset[str] | None = MEDIA_FAMILIES,
+    claim: Claim | None = None,
 ) -> Form:
     """Parse an urlencoded or multipart body of at most ``max_bytes``.
+
+    ``claim`` counts the bytes read against the server's total upload budget (BusyError beyond it).
 
     ``csrf_ok`` (None: no token needed) judges the token; ``families`` are the sniffed file kinds
     accepted (None: any). Raises CsrfError, TooLargeError (413), UnsupportedFormatError (415) or
@@ -103,10 +107,10 @@ async def read_form(
         if not boundary:
             raise InputError("The form is malformed (no multipart boundary).")
         form = await _read_multipart(
-            request, boundary, verified, csrf_ok, max_bytes, max_field_bytes, max_files, families
+            request, boundary, verified, csrf_ok, max_bytes, max_field_bytes, max_files, families, claim
         )
     elif kind in (b"application/x-www-form-urlencoded", b""):
-        body = await _read_capped(request, max_bytes)
+        body = await _read_capped(request, max_bytes, claim)
         try:
             pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
         except UnicodeDecodeError:
@@ -123,12 +127,14 @@ async def read_form(
     return form
 
 
-async def _read_capped(request: Request, max_bytes: int) -> bytes:
+async def _read_capped(request: Request, max_bytes: int, claim: Claim | None = None) -> bytes:
     chunks, total = [], 0
     async for chunk in request.stream():
         total += len(chunk)
         if total > max_bytes:
             raise TooLargeError(_too_large(max_bytes))
+        if claim is not None:
+            claim.add(len(chunk))
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -146,6 +152,7 @@ async def _read_multipart(
     max_field_bytes: int,
     max_files: int,
     families: frozenset[str] | None,
+    claim: Claim | None = None,
 ) -> Form:
     form = Form()
     state: dict = {"headers": {}, "field": b"", "value": b"", "name": "", "filename": None, "buf": None}
@@ -222,6 +229,8 @@ async def _read_multipart(
             total += len(chunk)
             if total > max_bytes:
                 raise TooLargeError(_too_large(max_bytes))
+            if claim is not None:
+                claim.add(len(chunk))
             parser.write(chunk)
         parser.finalize()
     except MultipartParseError as exc:

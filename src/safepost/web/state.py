@@ -13,6 +13,7 @@ from safepost.web.backoff import UnlockFailures
 from safepost.web.checking import Checker
 from safepost.web.config import WebConfig
 from safepost.web.forms import MEDIA_FAMILIES, Form, read_form
+from safepost.web.limits import CLAIM_KEY, Claim, UploadBudget
 from safepost.web.sessions import SESSION_COOKIE, Session, SessionStore
 
 
@@ -28,6 +29,8 @@ class AppState:
     templates: Environment
     unlock_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     unlock_failures: UnlockFailures = field(default_factory=UnlockFailures)
+    #: upload bytes held by all requests together (UploadBudgetMiddleware)
+    uploads: UploadBudget | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -57,7 +60,17 @@ async def session_form(
             max_field_bytes=config.max_form_bytes,
             max_files=config.max_files,
             families=families,
+            claim=upload_claim(request),
         )
     return await read_form(
-        request, csrf_ok=session.check_csrf, max_bytes=config.max_form_bytes, max_field_bytes=config.max_form_bytes
+        request,
+        csrf_ok=session.check_csrf,
+        max_bytes=config.max_form_bytes,
+        max_field_bytes=config.max_form_bytes,
+        claim=upload_claim(request),
     )
+
+
+def upload_claim(request: Request) -> Claim | None:
+    """This request's share of the server's upload budget (UploadBudgetMiddleware gives it one)."""
+    return request.scope.get("state", {}).get(CLAIM_KEY)

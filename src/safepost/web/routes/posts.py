@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter
@@ -135,17 +134,15 @@ async def _review_context(request: Request, session: Session, draft: Draft, **ex
 
 
 def _keepable(report: Any) -> dict[str, set[str]]:
-    """Ids of the regions of each media file a reviewer may ask to keep visible (faces, not NO PHOTO)."""
-    from safepost.check.decide import FACE_KINDS
+    from safepost.flows.review import keepable
 
-    return {m.name: {r.id for r in m.regions if r.kind in FACE_KINDS and not r.nophoto} for m in report.media}
+    return keepable(report)
 
 
 def _droppable(report: Any) -> dict[str, set[str]]:
-    """Ids of the regions of each media file that a reviewer may drop as not a face."""
-    from safepost.check.decide import drop_refusal
+    from safepost.flows.review import droppable
 
-    return {m.name: {r.id for r in m.regions if not drop_refusal(r, m.regions)} for m in report.media}
+    return droppable(report)
 
 
 def _auto_fixable(report: dict) -> bool:
@@ -177,21 +174,11 @@ async def before_picture(request: Request, draft_id: str, name: str) -> Response
     return Response(jpeg, media_type="image/jpeg", headers={"Content-Disposition": "inline"})
 
 
-def _may_keep(ws, draft: Draft, person_id: str, use: str, policy, nophoto: bool) -> tuple[bool, str]:
-    """The check's own keep rule (``safepost.check.decide.may_keep``) for this draft, under the app's policy."""
-    from pydantic import ValidationError
+def _may_keep(ws, draft: Draft, person_id: str, media_kind: str, policy, nophoto: bool) -> tuple[bool, str]:
+    """The check's own keep rule (``safepost.flows.review.may_keep_face``) for this draft, under the app's policy."""
+    from safepost.flows.review import may_keep_face
 
-    from safepost.check.decide import may_keep
-    from safepost.post import PostMeta
-
-    try:
-        meta = PostMeta.model_validate(draft.meta())
-    except ValidationError as exc:
-        raise InputError(f"The post's details are not valid: {exc.errors()[0]['msg']}") from None
-    at = (meta.publish_at or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    with ws.read() as conn:
-        allowed, reason, _ = may_keep(conn, person_id, use, meta, at, policy.block_identifiable_minors, bool(nophoto))
-    return allowed, reason
+    return may_keep_face(ws, draft.meta(), person_id, media_kind, policy.block_identifiable_minors, bool(nophoto))
 
 
 def _region(report: Any, media: str, region_id: str) -> dict:
@@ -214,17 +201,18 @@ async def keep(request: Request, draft_id: str) -> Response:
     if not person_id:
         raise InputError(_("Choose the person whose consent allows showing this face."))
     region = _region(await _report(request, session, draft), media, region_id)
-    from safepost.check.decide import FACE_KINDS, keep_use
+    from safepost.flows.review import is_face
 
-    if region["kind"] not in FACE_KINDS:
+    if not is_face(region["kind"]):
         raise InputError(_("Only faces can be kept."))
     if region.get("nophoto"):
         return await _review_response(
             request, session, draft, _("Not kept: this person wears a NO PHOTO tag."), status=200
         )
     policy = web_state(request).config.policy
-    use = keep_use(region["media_kind"])
-    allowed, reason = await session.worker.call(_may_keep, draft, person_id, use, policy, region.get("nophoto"))
+    allowed, reason = await session.worker.call(
+        _may_keep, draft, person_id, region["media_kind"], policy, region.get("nophoto")
+    )
     if not allowed:
         notice = _("Not kept: {person}'s consent does not cover this post ({reason}).", person=person_id, reason=reason)
         return await _review_response(request, session, draft, notice)

@@ -1,32 +1,40 @@
-"""The audit of one export: read, analyse text, analyse media, rank, summarise; resumable."""
+"""The archive audit flow: read one export, analyse its text, analyse its media, rank, summarise; resumable.
+
+    from safepost.flows.archive import AuditOptions, audit_archive
+    from safepost.archive import write_report
+    report = audit_archive("twitter-2024.zip", workspace=ws)      # ws optional (no registry, no resume)
+    write_report(report, "audit.html")                             # or .json / .csv
+
+The stages it calls: ``archive.source`` and ``archive.formats`` (read), ``safepost.text`` and
+``flows.archive_media`` (analyse), the consent registry and ``archive.analyse`` / ``archive.scoring``
+(decide), ``archive.summary``; ``archive.render`` writes the report. docs/archive.md has the details.
+"""
 
 from __future__ import annotations
 
-import hashlib
-import json
 import time
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from safepost.archive import coverage as cover
-from safepost.archive.affiliation import AffiliationConfig, AffiliationMatcher
+from safepost.archive.affiliation import AffiliationMatcher
 from safepost.archive.analyse import (
     ConsentAnswer,
     ConsentLookup,
     ItemAnalyser,
     ItemResult,
-    RegistryTextCheck,
     TextCheck,
 )
 from safepost.archive.formats import pick_reader
 from safepost.archive.items import ArchiveItem
-from safepost.archive.media import TOO_LARGE, UNREADABLE, MediaAnalyser, MediaResult
+from safepost.archive.media import TOO_LARGE, UNREADABLE, MediaResult
+from safepost.archive.report import AuditOptions, AuditReport
 from safepost.archive.source import ExportSource, Limits, open_source
 from safepost.archive.state import ResumeState, resume_key
 from safepost.archive.summary import summarise
 from safepost.core import SafepostError
+from safepost.flows.archive_media import MediaAnalyser
 
 if TYPE_CHECKING:
     from safepost.workspace import Workspace
@@ -35,57 +43,20 @@ if TYPE_CHECKING:
 ProgressFn = Callable[[str, int, int], None]
 
 
-@dataclass
-class AuditOptions:
-    """Choices that change the results (their fingerprint is part of the resume key)."""
+class RegistryTextCheck:
+    """The real text check: :class:`safepost.text.NameIndex` over the registry, and ``find_pii``."""
 
-    affiliations: AffiliationConfig = field(default_factory=AffiliationConfig)
-    media: bool = True
-    faces_mode: str = "fast"
-    thumbnails: bool = True
-    purpose: str = "advocacy"
-    limits: Limits = field(default_factory=Limits)
-    #: save progress after this many items, or this many seconds, whichever comes first
-    checkpoint_items: int = 2000
-    checkpoint_seconds: float = 15.0
+    def __init__(self, people: Sequence[Any]) -> None:
+        from safepost.text import NameIndex, find_pii
 
-    def fingerprint(self) -> str:
-        chosen = {
-            "affiliations": self.affiliations.model_dump(),
-            "media": self.media,
-            "faces_mode": self.faces_mode,
-            "thumbnails": self.thumbnails,
-            "purpose": self.purpose,
-            "limits": asdict(self.limits),
-        }
-        return hashlib.sha256(json.dumps(chosen, sort_keys=True).encode()).hexdigest()
+        self._index = NameIndex.from_people(people)
+        self._find_pii = find_pii
 
+    def names(self, text: str) -> list[Any]:
+        return self._index.find(text)
 
-@dataclass
-class AuditReport:
-    """The result: export facts, the summary, ranked items (score above zero), notes and figures."""
-
-    export: dict
-    summary: dict
-    items: list[ItemResult]
-    notes: list[str]
-    stats: dict
-    resume_key: str = ""
-    #: items read / found, media analysed / found, and every file not analysed with its reason
-    coverage: dict = field(default_factory=dict)
-    #: what the platform holds about the account that no post shows (upload IPs, devices)
-    platform_data: list[dict] = field(default_factory=list)
-
-    def to_dict(self) -> dict:
-        return {
-            "export": self.export,
-            "coverage": self.coverage,
-            "summary": self.summary,
-            "items": [r.to_dict() for r in self.items],
-            "platform_data": self.platform_data,
-            "notes": self.notes,
-            "stats": self.stats,
-        }
+    def pii(self, text: str) -> list[Any]:
+        return self._find_pii(text)
 
 
 def _consent_asker(ws: Workspace, purpose: str) -> Callable[[str, str, str], ConsentAnswer]:
