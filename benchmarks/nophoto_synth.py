@@ -15,7 +15,7 @@ benchmarks/out/nophoto-synth, ignored by git); score it with
 
     .venv/bin/python benchmarks/nophoto_synth.py [--faces DIR] [--out DIR] [--images N] [--seed S]
 
-:func:`render_tag` is also used by the tests (tests/test_nophoto_hands.py).
+:func:`render_tag` is also used by the tests (tests/detect/test_nophoto_hands.py).
 """
 
 from __future__ import annotations

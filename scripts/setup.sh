@@ -30,7 +30,7 @@ else
 fi
 "$venv/bin/safepost" doctor
 if [ "${1:-}" = "--test" ]; then
-  # hand-writing and non-Latin fonts: tests/test_nophoto_hands.py, benchmarks/nophoto_synth.py and text_scripts.py
+  # hand-writing and non-Latin fonts: tests/detect/test_nophoto_hands.py, benchmarks/nophoto_synth.py and text_scripts.py
   fonts="fonts-dancingscript fonts-breip fonts-bwht fonts-femkeklaver fonts-kristi fonts-rufscript fonts-leckerli-one
     fonts-lobster fonts-rampart fonts-league-spartan fonts-cabin fonts-ecolier-court fonts-freefont-ttf
     fonts-hosny-amiri culmus fonts-lohit-deva fonts-wqy-microhei"

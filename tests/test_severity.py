@@ -4,10 +4,10 @@ High in `safepost check` and in the archive audit (a GPS track in a video, a dat
 from __future__ import annotations
 
 import pytest
-from test_media_video import phone_video
-from test_post_check import _text_post, world  # noqa: F401 - the shared registry fixture
 
 from safepost.core import SEVERITY, Severity, severity_of
+from tests.flows.test_post_check import _text_post, world  # noqa: F401 - the shared registry fixture
+from tests.media.test_media_video import phone_video
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,6 @@ import av
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from conftest import SAMPLES
 from PIL import Image
 
 from safepost.cli import main
@@ -21,6 +20,7 @@ from safepost.post.schema import PostMeta
 from safepost.risk.model import CIVIC_SPACE_WORDS, Exposure, assess
 from safepost.risk.policy import Policy, Restrictiveness, load_policy
 from safepost.words import Phrase, _catalogue, said
+from tests.conftest import SAMPLES
 
 ROOT = Path(__file__).resolve().parents[1]
 
