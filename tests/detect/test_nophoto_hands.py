@@ -240,7 +240,8 @@ def test_turned_reading_and_weighted_cost():
 def test_a_hand_lettered_tag_seen_on_a_few_frames_masks_the_whole_track(tmp_path):
     """Video: the same recognition on the searched frames; the wearer's track is masked throughout."""
     import av
-    import test_nophoto_video as clip
+
+    from tests.detect import test_nophoto_video as clip
 
     font = _fonts()[1]
     tag = _tag("NO PHOTO", font, 200, 4, style="plain")
