@@ -1,4 +1,7 @@
-"""safepost makes no network connection and leaves no tracking files: onnxruntime's telemetry is off."""
+"""safepost makes no network connection and leaves no tracking files: onnxruntime's telemetry is off.
+
+Every model is loaded: the face models and the text reader that the build copied into safepost.vendor.
+"""
 
 import os
 import shutil
@@ -12,7 +15,9 @@ _LOAD_MODELS = """
 import safepost, os, sys
 assert os.environ["ORT_DISABLE_TELEMETRY"] == "1"
 import numpy as np
-from safepost.detect.models import centerface_session
+from safepost.detect.models import centerface_session, ocr_engine, retinaface_session
+retinaface_session(1)
+ocr_engine()  # rapidocr's reader as the build copied it into safepost.vendor
 session = centerface_session(1)
 feed = {session.get_inputs()[0].name: np.zeros((1, 3, 32, 32), np.float32)}
 session.run(None, feed)

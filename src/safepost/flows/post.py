@@ -312,6 +312,20 @@ def _finding_order(f: Finding):
     return (not f.blocks, _SEVERITY_ORDER.get(f.severity, 4), f.where, f.kind)
 
 
+#: each kind of finding that can block a post, in words (a kind not listed is said as its key)
+BLOCK_WORDS = {
+    "chatham_house_name": "a name under the Chatham House rule",
+    "chatham_house_quote": "a quote attributed under the Chatham House rule",
+    "face_without_consent": "a face without consent",
+    "identifiable_minor": "an identifiable child",
+    "name_without_consent": "a name without consent",
+    "nophoto_tag": "a NO PHOTO tag",
+    "nophoto_visible": "a NO PHOTO wearer shown",
+    "third_party_refused": "third-party material whose uploader refused",
+    "third_party_source_link": "a link to the original of third-party material",
+    "third_party_unassessed": "third-party material not assessed",
+}
+
 #: how the risk level of the most exposed person is said
 _BAND_WORDS = {"low": "low", "medium": "medium", "high": "high"}
 
@@ -323,7 +337,8 @@ def _factors(findings: list[Finding], people, live: bool, policy: Policy) -> lis
     if blocks:
         factors.append(
             Phrase(
-                "It must not go out as it is because of: {what}.", what=", ".join(k.replace("_", " ") for k in blocks)
+                "It must not go out as it is because of: {what}.",
+                what=Lines([Phrase(BLOCK_WORDS.get(k, k.replace("_", " "))) for k in blocks], ", "),
             )
         )
     if people:
