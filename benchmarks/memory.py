@@ -2,6 +2,7 @@
 """Peak memory (and wall time) of `safepost redact` / `clean` on large generated inputs, beside deface.
 
     .venv/bin/python benchmarks/memory.py [--data DIR] [--cases photo-12mp,...] [--tools safepost,deface]
+                                          [--video-seconds 2] [--timeout 1800]
 
 Inputs are made in code on first use (or read from --data DIR if it holds them already): photos of
 12 MP (4000x3000), 48 MP (8000x6000) and 16 MP square (4096x4096) with public-domain sample faces
@@ -83,13 +84,17 @@ def make_pdf(path: Path, size: tuple[int, int], pages: int = 100) -> None:
     first.save(path, save_all=True, append_images=rest, resolution=150)
 
 
-def ensure_input(data: Path, case: str) -> Path:
+def ensure_input(data: Path, case: str, video_seconds: float = 2.0) -> Path:
     name, size = CASES[case]
+    if case.startswith("video") and video_seconds != 2.0:
+        name = name.replace(".mp4", f"-{video_seconds:g}s.mp4")
     path = data / name
     if not path.exists():
         log(f"making {path} ...")
-        maker = make_video if case.startswith("video") else make_pdf if case.startswith("pdf") else make_photo
-        maker(path, size)
+        if case.startswith("video"):
+            make_video(path, size, seconds=video_seconds)
+        else:
+            (make_pdf if case.startswith("pdf") else make_photo)(path, size)
     return path
 
 
@@ -134,6 +139,8 @@ def main() -> int:
     parser.add_argument("--data", type=Path, help="folder for the generated inputs (kept between runs)")
     parser.add_argument("--cases", default=",".join(CASES), help=f"comma-separated subset of {','.join(CASES)}")
     parser.add_argument("--tools", default="safepost,deface", help="comma-separated subset of safepost,deface")
+    parser.add_argument("--video-seconds", type=float, default=2.0, help="length of the 4K clip (default 2)")
+    parser.add_argument("--timeout", type=float, default=1800, help="seconds before a run is stopped (default 1800)")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     args = parser.parse_args()
     data = args.data or Path(tempfile.gettempdir()) / "safepost-memory-bench"
@@ -141,11 +148,11 @@ def main() -> int:
     rows = []
     with tempfile.TemporaryDirectory(prefix="memory-bench-", dir=data) as tmp:
         for case in args.cases.split(","):
-            src = ensure_input(data, case)
+            src = ensure_input(data, case, args.video_seconds)
             for tool in args.tools.split(","):
                 for command, cmd in commands(tool, case, src, Path(tmp)):
                     log(f"{case}: {tool} {command} ...")
-                    result = run(cmd)
+                    result = run(cmd, args.timeout)
                     target = TARGET_GIB.get(case, DEFAULT_TARGET_GIB)
                     rows.append({"case": case, "tool": tool, "command": command, "target_gib": target, **result})
                     log(f"  exit {result['exit']}, peak {result['peak_gib']:.2f} GiB, {result['wall_s']:.1f} s")

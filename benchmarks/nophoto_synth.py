@@ -39,39 +39,52 @@ FONT_PACKAGES = (
     "fonts-freefont-ttf"
 ).split()
 _F = Path("/usr/share/fonts")
-#: (name, file, kind): kind "hand" (hand-written look), "print" or "outline" (hollow letters by design)
+#: (name, file, kind, split): kind "hand" (hand-written look), "print" or "outline" (hollow letters by
+#: design); split "tune" (look at these while tuning) or "held" (held out: only ever measured, in
+#: aggregate, with ``--split held``)
 FONTS = (
-    ("Dancing Script Bold", _F / "opentype/dancingscript/DancingScript-Bold.otf", "hand"),
-    ("Breip", _F / "truetype/breip/Breip.ttf", "hand"),
-    ("Because We Build", _F / "opentype/bwht/BecauseWeBuild-Regular.otf", "hand"),
-    ("Because We Connect", _F / "opentype/bwht/BecauseWeConnect-Regular.otf", "hand"),
-    ("Because We Create", _F / "opentype/bwht/BecauseWeCreate-Regular.otf", "hand"),
-    ("Because We Learn", _F / "opentype/bwht/BecauseWeLearn-Regular.otf", "hand"),
-    ("Because We Mentor", _F / "opentype/bwht/BecauseWeMentor-Regular.otf", "hand"),
-    ("Because We Organize", _F / "opentype/bwht/BecauseWeOrganize-Regular.otf", "hand"),
-    ("femkeklaver", _F / "truetype/femkeklaver/femkeklaver.ttf", "hand"),
-    ("Kristi", _F / "truetype/kristi/Kristi.ttf", "hand"),
-    ("Rufscript", _F / "truetype/rufscript/Rufscript010.ttf", "hand"),
-    ("Leckerli One", _F / "truetype/leckerli-one/LeckerliOne-Regular.ttf", "hand"),
-    ("Lobster Two", _F / "opentype/lobster/lobster.otf", "hand"),
-    ("Ecolier", _F / "truetype/ecolier-court/Ecolier-court.ttf", "hand"),
-    ("League Spartan Bold", _F / "opentype/league-spartan/LeagueSpartan-Bold.otf", "print"),
-    ("Cabin Bold", _F / "opentype/cabin/Cabin-Bold.otf", "print"),
-    ("FreeSans Bold", _F / "truetype/freefont/FreeSansBold.ttf", "print"),
-    ("FreeSerif Bold Italic", _F / "truetype/freefont/FreeSerifBoldItalic.ttf", "print"),
-    ("Rampart One", _F / "truetype/rampart/RampartOne-Regular.ttf", "outline"),
+    ("Dancing Script Bold", _F / "opentype/dancingscript/DancingScript-Bold.otf", "hand", "tune"),
+    ("Breip", _F / "truetype/breip/Breip.ttf", "hand", "tune"),
+    ("Because We Build", _F / "opentype/bwht/BecauseWeBuild-Regular.otf", "hand", "tune"),
+    ("Because We Connect", _F / "opentype/bwht/BecauseWeConnect-Regular.otf", "hand", "tune"),
+    ("Because We Create", _F / "opentype/bwht/BecauseWeCreate-Regular.otf", "hand", "tune"),
+    ("Because We Learn", _F / "opentype/bwht/BecauseWeLearn-Regular.otf", "hand", "tune"),
+    ("Because We Mentor", _F / "opentype/bwht/BecauseWeMentor-Regular.otf", "hand", "held"),
+    ("Because We Organize", _F / "opentype/bwht/BecauseWeOrganize-Regular.otf", "hand", "held"),
+    ("femkeklaver", _F / "truetype/femkeklaver/femkeklaver.ttf", "hand", "tune"),
+    ("Kristi", _F / "truetype/kristi/Kristi.ttf", "hand", "held"),
+    ("Rufscript", _F / "truetype/rufscript/Rufscript010.ttf", "hand", "tune"),
+    ("Leckerli One", _F / "truetype/leckerli-one/LeckerliOne-Regular.ttf", "hand", "tune"),
+    ("Lobster Two", _F / "opentype/lobster/lobster.otf", "hand", "tune"),
+    ("Ecolier", _F / "truetype/ecolier-court/Ecolier-court.ttf", "hand", "tune"),
+    ("Dancing Script", _F / "opentype/dancingscript/DancingScript-Regular.otf", "hand", "held"),
+    ("Breip font", _F / "truetype/breip/breipfont.ttf", "hand", "held"),
+    ("League Spartan Bold", _F / "opentype/league-spartan/LeagueSpartan-Bold.otf", "print", "tune"),
+    ("Cabin Bold", _F / "opentype/cabin/Cabin-Bold.otf", "print", "tune"),
+    ("FreeSans Bold", _F / "truetype/freefont/FreeSansBold.ttf", "print", "tune"),
+    ("FreeSerif Bold Italic", _F / "truetype/freefont/FreeSerifBoldItalic.ttf", "print", "tune"),
+    ("Liberation Serif Bold Italic", _F / "truetype/liberation/LiberationSerif-BoldItalic.ttf", "print", "tune"),
+    ("Amiri Bold", _F / "opentype/fonts-hosny-amiri/Amiri-Bold.ttf", "print", "tune"),
+    ("Simple CLM Bold", _F / "truetype/culmus/SimpleCLM-Bold.ttf", "print", "tune"),
+    ("Liberation Sans Narrow Bold", _F / "truetype/liberation/LiberationSansNarrow-Bold.ttf", "print", "held"),
+    ("FreeMono Bold", _F / "truetype/freefont/FreeMonoBold.ttf", "print", "held"),
+    ("League Spartan Black", _F / "opentype/league-spartan/LeagueSpartan-Black.otf", "print", "held"),
+    ("Cabin SemiBold Italic", _F / "opentype/cabin/Cabin-SemiBoldItalic.otf", "print", "held"),
+    ("Hadasim CLM Bold", _F / "truetype/culmus/HadasimCLM-Bold.ttf", "print", "held"),
+    ("Keter YG Bold", _F / "truetype/culmus/KeterYG-Bold.ttf", "print", "held"),
+    ("Rampart One", _F / "truetype/rampart/RampartOne-Regular.ttf", "outline", "tune"),
 )
 PHRASES = ("NO PHOTO", "NO PHOTO", "NO PHOTOS", "NO FOTO", "SIN FOTO", "PAS DE PHOTO")
 NAMES = ("Lucia", "Omar", "Ines", "Tomas", "Fatima", "Diego", "Nadia", "Pablo", "Yusuf", "Elena", "Kofi", "Rosa")
 DISTRACTOR_LINES = ("PRESS", "STAFF", "VOLUNTEER", "GUEST", "SPEAKER", "MEDIA", "ORGANISER")
 PAPERS = ((250, 250, 248), (255, 244, 170), (205, 228, 250), (255, 205, 160), (215, 245, 210), (252, 220, 235))
-INKS = ((15, 15, 15), (20, 30, 110), (130, 15, 20), (10, 90, 40), (90, 20, 120))
+INKS = ((15, 15, 15), (20, 30, 110), (130, 15, 20), (10, 90, 40), (90, 20, 120), (190, 40, 30), (60, 60, 70))
 BANDS = ((200, 30, 40), (20, 40, 110), (0, 120, 120), (230, 120, 0))
 
 
-def available_fonts(kind: str | None = None) -> list[tuple[str, Path, str]]:
-    """The fonts of :data:`FONTS` installed here (of ``kind``, if given)."""
-    return [f for f in FONTS if f[1].exists() and (kind is None or f[2] == kind)]
+def available_fonts(kind: str | None = None, split: str = "all") -> list[tuple[str, Path, str, str]]:
+    """The fonts of :data:`FONTS` installed here (of ``kind``, if given; of ``split`` unless "all")."""
+    return [f for f in FONTS if f[1].exists() and kind in (None, f[2]) and split in ("all", f[3])]
 
 
 def _fit_font(path: Path, text: str, width: int, height: int) -> ImageFont.FreeTypeFont:
@@ -111,7 +124,8 @@ def render_tag(
     width: int = 640,
 ) -> Tag:
     """One tag: ``text`` in ``font`` on a card (style plain, band, outline, sticker, bare), lettered
-    ``fill``, ``outline`` (hollow) or ``stencil`` (cut by bars), slanted by ``slant`` (shear)."""
+    ``fill``, ``outline`` (hollow), ``stencil`` (cut by bars) or ``marker`` (thick felt-tip strokes),
+    slanted by ``slant`` (shear)."""
     height = int(width * (0.62 if name else 0.5))
     paper = rng.choice(PAPERS)
     ink = rng.choice(INKS)
@@ -149,6 +163,12 @@ def render_tag(
         layer = Image.fromarray(
             np.clip(np.asarray(thick, np.int16) - np.asarray(inner, np.int16), 0, 255).astype(np.uint8)
         )
+    elif lettering == "marker":  # a felt-tip pen: thick, rounded strokes
+        thick = Image.new("L", card.size, 0)
+        ImageDraw.Draw(thick).text(
+            (cx, top), text, font=f, fill=255, anchor="mt", stroke_width=max(1, f.size // 18), stroke_fill=255
+        )
+        layer = thick
     elif lettering == "stencil":
         arr = np.asarray(layer).copy()
         x0, y0, x1, y1 = (int(v) for v in ldraw.textbbox((cx, top), text, font=f, anchor="mt"))
@@ -191,7 +211,7 @@ def _placement(tag: Tag, face: list[float], rng: random.Random) -> list[tuple[fl
     w, h = tag.image.width * s, tag.image.height * s
     cx = fx + fw / 2 + rng.uniform(-0.3, 0.3) * fw
     cy = fy + fh + rng.uniform(0.45, 0.85) * fh + h / 2
-    a = math.radians(rng.uniform(-20, 20))
+    a = math.radians(rng.uniform(-20, 20) if rng.random() < 0.85 else rng.choice((-1, 1)) * rng.uniform(20, 28))
     ca, sa = math.cos(a), math.sin(a)
     top, left = 1 - rng.uniform(0, 0.1), 1 - rng.uniform(0, 0.06)  # a slight perspective
     local = [(-w / 2 * top, -h / 2 * left), (w / 2 * top, -h / 2), (w / 2, h / 2), (-w / 2, h / 2 * left)]
@@ -231,9 +251,10 @@ def _overlaps(box, boxes) -> bool:
     return any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in boxes)
 
 
-def make_pack(faces_dir: Path, out: Path, images: int, seed: int) -> dict:
+def make_pack(faces_dir: Path, out: Path, images: int, seed: int, split: str = "all") -> dict:
     rng = random.Random(seed)
-    hands, prints, outlines = available_fonts("hand"), available_fonts("print"), available_fonts("outline")
+    hands, prints = available_fonts("hand", split), available_fonts("print", split)
+    outlines = available_fonts("outline", split)
     if not hands:
         raise SystemExit(f"no hand-writing fonts installed: apt-get install {' '.join(FONT_PACKAGES)}")
     annotations = json.loads((faces_dir / "annotations.json").read_text())
@@ -264,7 +285,7 @@ def make_pack(faces_dir: Path, out: Path, images: int, seed: int) -> dict:
             family = rng.choice(outlines) if (outlines and kind < 0.1) else rng.choice(hands if kind < 0.75 else prints)
             name = rng.choice(NAMES) if rng.random() < 0.45 else None
             style = rng.choice(("plain", "band", "outline", "sticker", "bare"))
-            lettering = rng.choices(("fill", "outline", "stencil"), (0.7, 0.18, 0.12))[0]
+            lettering = rng.choices(("fill", "outline", "stencil", "marker"), (0.6, 0.15, 0.1, 0.15))[0]
             text = _case(rng.choice(PHRASES), rng)
             slant = rng.uniform(-0.3, 0.3) if rng.random() < 0.4 else 0.0
             tag = render_tag(
@@ -358,6 +379,7 @@ def make_pack(faces_dir: Path, out: Path, images: int, seed: int) -> dict:
     manifest = {
         "pack": "nophoto-synth",
         "seed": seed,
+        "split": split,
         "fonts": [f[0] for f in hands + prints + outlines],
         "images": entries,
     }
@@ -371,8 +393,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default="benchmarks/out/nophoto-synth")
     ap.add_argument("--images", type=int, default=48)
     ap.add_argument("--seed", type=int, default=2020)
+    ap.add_argument(
+        "--split", choices=("tune", "held", "all"), default="all", help="fonts to tune on, held-out fonts, or both"
+    )
     args = ap.parse_args(argv)
-    m = make_pack((REPO / args.faces).resolve(), (REPO / args.out).resolve(), args.images, args.seed)
+    m = make_pack((REPO / args.faces).resolve(), (REPO / args.out).resolve(), args.images, args.seed, args.split)
     tags = [t for e in m["images"] for t in e["nophoto_tags"]]
     dist = sum(len(e["distractor_tags"]) for e in m["images"])
     print(f"{len(m['images'])} images, {len(tags)} NO PHOTO tags, {dist} distractor tags -> {args.out}")

@@ -65,7 +65,8 @@ def _changed(a: np.ndarray, b: np.ndarray, box) -> float:
 
 def test_second_look_reads_a_tag_too_small_for_the_first_pass(monkeypatch):
     # the first pass misreads it ("MOFHOTO"); only the strict rule here, to see the second look alone
-    monkeypatch.setattr(tags, "CONFUSION_COST", {8: 0.0, 7: 0.0, 6: 0.0})
+    monkeypatch.setattr(tags, "PHRASE_COST", {8: 0.0, 7: 0.0, 6: 0.0})
+    monkeypatch.setattr(tags, "ANCHORED_EXTRA", 0.0)
     rng = np.random.default_rng(1)
     canvas = Image.fromarray(rng.integers(50, 80, (600, 800, 3), dtype=np.uint8))
     tag = _card(35, 15, "NO PHOTO", size=5).rotate(10, Image.Resampling.BICUBIC, expand=True, fillcolor=(60, 70, 90))

@@ -196,3 +196,44 @@ def test_pdf_image_declaring_huge_pixels_is_exit_5(tmp_path):
     result = invoke_bounded("clean", path, "-o", tmp_path / "out.pdf")
     assert result.exit_code == 5 and "40,000 x 40,000" in result.stderr, result.output
     assert not (tmp_path / "out.pdf").exists()
+
+
+def test_face_search_budget_refuses_long_animations_for_redact_only(tmp_path):
+    from safepost.detect.budget import MAX_SEARCH_FRAMES
+
+    path = tmp_path / "long.gif"
+    gif(path, MAX_SEARCH_FRAMES + 50)  # under the 1,000 frames clean reads, over what redact searches
+    start = time.monotonic()
+    result = invoke_bounded("redact", path, "-o", tmp_path / "out.gif")
+    assert result.exit_code == 5, result.output
+    assert f"faces are searched in at most {MAX_SEARCH_FRAMES:,} frames" in result.stderr
+    assert "convert a long animation to a video" in result.stderr
+    assert time.monotonic() - start < 20 and not (tmp_path / "out.gif").exists()
+    assert invoke_bounded("clean", path, "-o", tmp_path / "clean.gif").exit_code == 0
+
+
+def test_face_search_budget_refuses_long_pdfs_and_says_to_split_them(tmp_path):
+    from test_media_pdf import blank_pages
+
+    from safepost.detect.budget import MAX_SEARCH_FRAMES
+    from safepost.media import pdf as pdf_mod
+
+    path = tmp_path / "long.pdf"
+    path.write_bytes(blank_pages(MAX_SEARCH_FRAMES + 1))
+    start = time.monotonic()
+    result = invoke_bounded("redact", path, "-o", tmp_path / "out.pdf")
+    assert result.exit_code == 5, result.output
+    assert f"{MAX_SEARCH_FRAMES + 1:,} pages" in result.stderr and "split the PDF" in result.stderr
+    assert time.monotonic() - start < 20 and not (tmp_path / "out.pdf").exists()
+    assert invoke_bounded("clean", path, "-o", tmp_path / "clean.pdf").exit_code == 0  # clean reads up to 300
+
+    big = tmp_path / "big.pdf"  # pages of 2,000 x 2,000 pt: 17.4 million pixels each at 150 dpi
+    big.write_bytes(blank_pages(15, b"[0 0 2000 2000]"))  # 15 of them: 260 million, over the search budget
+    result = invoke_bounded("redact", big, "-o", tmp_path / "big-out.pdf")
+    assert result.exit_code == 5 and "pixels in its 15 pages" in result.stderr, result.output
+    huge = tmp_path / "huge.pdf"  # 30 pages of 50 million pixels each (the page limit): 1.5 billion to render
+    huge.write_bytes(blank_pages(30, b"[0 0 5000 5000]"))
+    result = invoke_bounded("clean", huge, "-o", tmp_path / "huge-out.pdf")
+    assert result.exit_code == 5, result.output
+    assert f"the limit is {pdf_mod.MAX_TOTAL_PIXELS:,} pixels in all" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["big.pdf", "clean.pdf", "huge.pdf", "long.pdf"]

@@ -18,6 +18,7 @@ with warnings.catch_warnings():
     from fastapi.testclient import TestClient
 
 from conftest import SAMPLES
+from test_video_redact import _face_box, clip  # noqa: F401 - the generated clip fixture
 from test_web_support import csrf_of, make_app, make_workspace, unlock
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -141,3 +142,46 @@ def test_parallel_claims_never_pass_the_budget():
     for thread in threads:
         thread.join()
     assert most[0] <= 10_000 and refused and budget.used == 0
+
+
+def test_web_video_is_analysed_and_rendered_in_children_and_a_dying_render_keeps_the_draft(
+    tmp_path,
+    monkeypatch,
+    clip,  # noqa: F811
+):
+    import io
+    import zipfile
+
+    import av
+    import numpy as np
+
+    from safepost.web import checking
+
+    folder = tmp_path / "ws"
+    make_workspace(folder)
+    with TestClient(make_app(folder, checker=checking.PostChecker())) as client:
+        unlock(client)
+        csrf = csrf_of(client.get("/posts/new").text)
+        form = {"csrf": csrf, "platforms": "instagram", "audience": "public", "text": "Walking to the march."}
+        files = {"media": ("walk.mp4", clip.read_bytes(), "video/mp4")}
+        made = client.post("/posts", data=form, files=files, follow_redirects=False)
+        draft = made.headers["location"].split("/")[2]
+        review = client.get(f"/posts/{draft}/review")
+        assert review.status_code == 200 and 'data-region="t1"' in review.text  # tracks found in a child
+
+        real = checking.render_video
+        monkeypatch.setattr(checking, "render_video", _exit_hard)
+        failed = client.post(f"/posts/{draft}/prepare", data={"csrf": csrf})
+        assert failed.status_code == 422 and "walk.mp4 could not be processed" in failed.text
+        assert client.get(f"/posts/{draft}/bundle.zip").status_code == 400
+
+        monkeypatch.setattr(checking, "render_video", real)
+        prepared = client.post(f"/posts/{draft}/prepare", data={"csrf": csrf})
+        assert prepared.status_code == 200, prepared.text
+        archive = zipfile.ZipFile(io.BytesIO(client.get(f"/posts/{draft}/bundle.zip").content))
+    with av.open(io.BytesIO(archive.read("walk.mp4"))) as c:
+        after = next(c.decode(video=0)).to_ndarray(format="rgb24").astype(np.int16)
+    with av.open(str(clip)) as c:
+        before = next(c.decode(video=0)).to_ndarray(format="rgb24").astype(np.int16)
+    x0, y0, x1, y1 = _face_box(0)
+    assert (np.abs(before[y0:y1, x0:x1] - after[y0:y1, x0:x1]) > 24).any(axis=2).mean() > 0.6

@@ -109,13 +109,11 @@ class CardReading:
 
 def clearly_not_no_photo(text: str, score: float) -> bool:
     """A first line read surely as something far from every NO PHOTO phrase (a name, a role)."""
-    from safepost.detect.tags import NO_PHOTO_PHRASES, fold
-    from safepost.detect.tagwords import phrase_cost
+    from safepost.detect.tags import fold, phrase_distance
 
-    folded = fold(text)
-    if score < CLEAR_SCORE or sum(c.isalpha() for c in folded) < CLEAR_LETTERS:
+    if score < CLEAR_SCORE or sum(c.isalpha() for c in fold(text)) < CLEAR_LETTERS:
         return False
-    return min(phrase_cost(folded, p) for p in NO_PHOTO_PHRASES) >= CLEAR_COST
+    return phrase_distance(text) >= CLEAR_COST
 
 
 #: A line whose weighted cost to a phrase is at most this gets a closer read wherever it is.
@@ -124,13 +122,11 @@ NEAR_COST = 3.0
 
 def near_phrase(text: str) -> bool:
     """A line read near a NO PHOTO phrase (within :data:`NEAR_COST`): worth a closer read."""
-    from safepost.detect.tags import NO_PHOTO_PHRASES, fold
-    from safepost.detect.tagwords import phrase_cost
+    from safepost.detect.tags import fold, phrase_distance
 
-    folded = fold(text)
-    if not 4 <= len(folded) <= 20:
+    if not 4 <= len(fold(text)) <= 20:
         return False
-    return min(phrase_cost(folded, p) for p in NO_PHOTO_PHRASES) <= NEAR_COST
+    return phrase_distance(text) <= NEAR_COST
 
 
 def read_card(rgb: np.ndarray, quad) -> CardReading:
@@ -155,7 +151,7 @@ def read_card(rgb: np.ndarray, quad) -> CardReading:
         if starts_high and (first is None or score > first[1]):
             first = (text, score)
         if first is not None and clearly_not_no_photo(*first):
-            return CardReading("clear", " / ".join(seen))
+            return CardReading("clear", " / ".join(seen), score=first[1])
     return CardReading("unread", " / ".join(seen))
 
 

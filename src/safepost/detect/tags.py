@@ -6,8 +6,8 @@ Two finders run on each photo:
   id 7, see docs/consent.md); the badge outline is rebuilt from the marker's corners;
 - **OCR**: rapidocr-onnxruntime's reader and PP-OCR models (inside safepost's wheel, no download). Every text line
   becomes a :class:`TextFinding`; lines reading "NO PHOTO", "NO FOTO", "NO PHOTOS", "SIN FOTO"
-  or "PAS DE PHOTO" (after folding case, accents and spaces, within a small edit distance)
-  become NO PHOTO tags.
+  or "PAS DE PHOTO" (after folding case, accents and spaces; every word of the phrase read
+  nearly right, starting where a word starts: :func:`match_no_photo`) become NO PHOTO tags.
 
 When the faces are known, a **second look** (:class:`SecondLook`) reads the chest area of each
 face that is too small for the first pass again, scaled up, and looks there for tag-shaped cards
@@ -23,6 +23,7 @@ import re
 import threading
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Protocol
 
 import cv2
@@ -33,10 +34,6 @@ from safepost.detect.markers import BADGE_FROM_MARKER, MARKER_DICTIONARY, NO_PHO
 
 #: Phrases that mean "do not photograph me", folded (upper case, no accents, no spaces).
 NO_PHOTO_PHRASES = ("NOPHOTO", "NOPHOTOS", "NOFOTO", "NOFOTOS", "SINFOTO", "SINFOTOS", "PASDEPHOTO", "PASDEPHOTOS")
-#: OCR slips accepted inside a phrase (substitutions, insertions, deletions); two when the
-#: window starts with the phrase's first two letters ("NO PHETE" is a small tag misread).
-MAX_EDITS = 1
-MAX_EDITS_ANCHORED = 2
 #: OCR lines read with less confidence than this are not reported.
 MIN_TEXT_SCORE = 0.5
 #: Images are scaled down (INTER_AREA) to this long side before the first OCR pass. rapidocr is
@@ -63,68 +60,119 @@ def fold(text: str) -> str:
     return re.sub(r"[^A-Z0-9]", "", plain.upper().translate(_FOLD_DIGITS))
 
 
-def _edit_distance_within(a: str, b: str, limit: int) -> int:
-    from rapidfuzz.distance import Levenshtein
+#: Each phrase as the words it is written in: every word must be there, read nearly right.
+PHRASE_WORDS = {
+    "NOPHOTO": ("NO", "PHOTO"),
+    "NOPHOTOS": ("NO", "PHOTOS"),
+    "NOFOTO": ("NO", "FOTO"),
+    "NOFOTOS": ("NO", "FOTOS"),
+    "SINFOTO": ("SIN", "FOTO"),
+    "SINFOTOS": ("SIN", "FOTOS"),
+    "PASDEPHOTO": ("PAS", "DE", "PHOTO"),
+    "PASDEPHOTOS": ("PAS", "DE", "PHOTOS"),
+}
+#: Weighted cost (safepost.detect.tagwords) a whole phrase may be read with, for phrases of at
+#: least 8 letters, of 7 (NOFOTOS, SINFOTO) and of 6 (NOFOTO): ordinary words are nearer short ones;
+#: and the extra allowed to phrases of 7 letters or more whose first word was read exactly ("No Phete").
+PHRASE_COST = {8: 1.5, 7: 1.0, 6: 0.5}
+ANCHORED_EXTRA = 0.5
+#: A line longer than a phrase by more than this many letters (a sign, a sentence) must hold it exactly.
+FUZZY_MAX_EXTRA = 12
 
-    return Levenshtein.distance(a, b, score_cutoff=limit)
+
+def _tokens(text: str) -> list[str]:
+    """The folded words of a line (:func:`fold` of each piece between spaces and punctuation)."""
+    return [t for t in (fold(w) for w in re.split(r"[^\w$|]+", text)) if t]
+
+
+def _word_starts(tokens: list[str]) -> list[int]:
+    """Where a phrase may start in the joined tokens: at a word's start, or one thin stroke after it
+    (a card's border read as I or L)."""
+    from safepost.detect.tagwords import THIN_LETTERS
+
+    starts, at = [], 0
+    for t in tokens:
+        starts.append(at)
+        if len(t) > 2 and t[0] in THIN_LETTERS:
+            starts.append(at + 1)
+        at += len(t)
+    return starts
 
 
 def match_no_photo(text: str) -> str | None:
-    """The NO PHOTO phrase ``text`` contains (folded), or None.
+    """The NO PHOTO phrase ``text`` reads (folded), or None.
 
-    A phrase must appear as a whole, within :data:`MAX_EDITS` OCR slips (:data:`MAX_EDITS_ANCHORED`
-    when the window starts like the phrase), anywhere in the folded
-    line ("NOPHOTOMARIA" matches: a name line may be read together with the phrase). Phrases
-    shorter than 7 letters ("NOFOTO", 6) must match exactly at the start of the line, so that
-    ordinary words ("PHOTOS", "FOTOS") are not taken for a tag. Failing that, a line that starts
-    with a phrase misread the way OCR misreads hand lettering (:func:`confusion_match`) matches.
+    The phrase must start where a word of the line starts (rapidocr often drops the spaces:
+    "NOPHOTO", "NOPHOTOMARIA" match; a name may follow) and be read with every one of its words
+    nearly right (:func:`safepost.detect.tagwords.words_cost`: "MO PHQTO", "SIW FOtO" match; "qasim
+    fotos", "Luis información", "Bruno Photo", "Karim Photos" do not: the phrase starts inside a
+    word, or a word is missing), within :data:`PHRASE_COST` in all. The line is also read upside
+    down (:func:`safepost.detect.tagwords.turned`: "CLOH ON" is NO PHOTO turned 180 degrees).
     """
-    folded = fold(text)
-    if not folded:
+    from rapidfuzz.distance import Levenshtein
+
+    from safepost.detect.tagwords import turned, words_cost
+
+    tokens = _tokens(text)
+    if not tokens:
         return None
-    best: tuple[int, str] | None = None
-    for phrase in sorted(NO_PHOTO_PHRASES, key=len, reverse=True):
-        n = len(phrase)
-        if phrase in folded:
-            return phrase
-        if n < 7 or len(folded) < n - MAX_EDITS:
-            continue
-        for size in (n - 1, n, n + 1):
-            for start in range(0, max(1, len(folded) - size + 1)):
-                window = folded[start : start + size]
-                if not window.startswith(phrase[0]) and not window.endswith(phrase[-1]):
-                    continue
-                limit = MAX_EDITS_ANCHORED if window.startswith(phrase[:2]) else MAX_EDITS
-                d = _edit_distance_within(window, phrase, limit)
-                if d <= limit and (best is None or d < best[0]):
-                    best = (d, phrase)
-    return best[1] if best else confusion_match(folded)
-
-
-#: Weighted cost (safepost.detect.tagwords) accepted by :func:`confusion_match`, for phrases of
-#: at least 8 letters, of 7 (NOFOTOS, SINFOTO) and of 6 (NOFOTO): ordinary words are nearer short ones.
-CONFUSION_COST = {8: 1.5, 7: 1.0, 6: 0.5}
-
-
-def confusion_match(folded: str) -> str | None:
-    """The phrase a folded line starts with, read with hand-lettering slips (O/C/D, H/N/M, P/R/F,
-    T/I/L...) or upside down (:mod:`safepost.detect.tagwords`); None if none is near enough.
-
-    The phrase must start within the line's first two letters (the NO PHOTO line comes first on a
-    tag; a name may follow), so that a word inside an ordinary line ("Karim Photos") does not match.
-    """
-    from safepost.detect.tagwords import substring_cost, turned
-
-    best: tuple[float, str] | None = None
-    for phrase in NO_PHOTO_PHRASES:
-        limit = CONFUSION_COST[min(len(phrase), 8)]
-        for reading in (folded, turned(folded)):
-            if len(reading) > len(phrase) + 12:  # a sign or a sentence, not a tag's first line
+    best: tuple[float, int, str] | None = None
+    for upright, reading in ((True, tokens), (False, [turned(t) for t in reversed(tokens)])):
+        joined = "".join(reading)
+        starts = _word_starts(reading)
+        for phrase, words in PHRASE_WORDS.items():
+            n = len(phrase)
+            if not upright and len(joined) > n + 2:
+                continue  # a line read upside down is the phrase alone (its name line is read apart)
+            fuzzy = len(joined) <= n + FUZZY_MAX_EXTRA
+            if not fuzzy:
+                if any(joined.startswith(phrase, s) for s in starts) and (best is None or (0.0, -n) < best[:2]):
+                    best = (0.0, -n, phrase)
                 continue
-            cost, start = substring_cost(reading, phrase)
-            if cost <= limit and start <= 1 and (best is None or cost < best[0]):
-                best = (cost, phrase)
-    return best[1] if best else None
+            most = PHRASE_COST[min(n, 8)] + (ANCHORED_EXTRA if n >= 7 else 0.0)
+            slips = int(2 * most)  # each slip costs at least 0.5: a quick bound before the cuts
+            for s in starts:
+                for size in range(max(len(words), n - 2), n + 3):
+                    window = joined[s : s + size]
+                    if len(window) < size:
+                        break
+                    if Levenshtein.distance(window, phrase, score_cutoff=slips) > slips:
+                        continue
+                    found = words_cost(window, words)
+                    if found is None:
+                        continue
+                    cost, first_exact = found
+                    allowed = PHRASE_COST[min(n, 8)] + (ANCHORED_EXTRA if first_exact and n >= 7 else 0.0)
+                    if cost <= allowed and (best is None or (cost, -n) < best[:2]):
+                        best = (cost, -n, phrase)
+    return best[2] if best else None
+
+
+#: What a phrase read inside a word, rather than from a word's start, adds to :func:`phrase_distance`.
+INSIDE_WORD_COST = 1.0
+
+
+@lru_cache(maxsize=4096)
+def phrase_distance(text: str) -> float:
+    """How far a line is from reading a NO PHOTO phrase: the least weighted cost
+    (:mod:`safepost.detect.tagwords`) of a phrase read from where a word starts, the right way up
+    or turned 180 degrees, or read anywhere in the line for :data:`INSIDE_WORD_COST` more
+    ("HELLO my name is" holds letters near NOFOTO only from inside its words)."""
+    from safepost.detect.tagwords import anchored_cost, substring_cost, turned
+
+    tokens = _tokens(text)
+    if not tokens:
+        return float("inf")
+    best = float("inf")
+    readings = [tokens]
+    if sum(map(len, tokens)) <= max(map(len, NO_PHOTO_PHRASES)) + 2:  # as in match_no_photo
+        readings.append([turned(t) for t in reversed(tokens)])
+    for reading in readings:
+        joined, starts = "".join(reading), tuple(_word_starts(reading))
+        best = min(best, *(anchored_cost(joined, phrase, starts) for phrase in NO_PHOTO_PHRASES))
+        if best > INSIDE_WORD_COST:
+            best = min(best, *(substring_cost(joined, p)[0] + INSIDE_WORD_COST for p in NO_PHOTO_PHRASES))
+    return best
 
 
 @dataclass
@@ -496,6 +544,8 @@ class SecondLook:
     cards_on_all: bool = True
     #: at most this many first-pass lines placed like a tag get a closer read (tagread.reread_line)
     reread_lines: int = 16
+    #: cards are also looked for in the chest area scaled so that the face is this wide (0: not)
+    card_face_width: float = 128.0
 
 
 #: ``SAFEPOST_TAG_SECOND_LOOK=0`` turns the second look off (to measure what it adds: benchmarks/nophoto.py).
@@ -515,7 +565,7 @@ CHEST_BOTTOM_FACES = 2.2
 # tags up to ~2), long side / short side, tilt, rectangularity, and share of ink inside.
 CARD_AREA_FACES = (0.15, 2.5)
 CARD_ASPECT = (1.1, 3.5)
-CARD_MAX_TILT_DEG = 25.0
+CARD_MAX_TILT_DEG = 35.0
 CARD_MIN_FILL = 0.8
 CARD_MIN_INK = 0.02
 #: the card's paper is flat: lightness std of its non-ink pixels at most this (shirts, skin, and
@@ -646,6 +696,18 @@ class _Chest:
         return [(ox + float(px) / self.scale, oy + float(py) / self.scale) for px, py in quad]
 
 
+def _chest(rgb: np.ndarray, face: Region, face_width: float) -> _Chest | None:
+    """The chest area under ``face`` cut out and scaled so that the face is ``face_width`` px wide."""
+    h, w = rgb.shape[:2]
+    x0, y0, x1, y1 = (int(round(v)) for v in chest_box(face, w, h))
+    scale = face_width / max(face.width, 1.0)
+    cw, ch = round((x1 - x0) * scale), round((y1 - y0) * scale)
+    if cw < 8 or ch < 8:
+        return None
+    shrink = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
+    return _Chest(face, cv2.resize(rgb[y0:y1, x0:x1], (cw, ch), interpolation=shrink), scale, (x0, y0))
+
+
 def _read_chests(chests: list[_Chest], texts: list[TextFinding], tags: list[NoPhotoTag]) -> None:
     """OCR of enlarged chest crops: new lines join ``texts``, NO PHOTO lines become tags.
 
@@ -670,8 +732,13 @@ def _unread_cards(
     line is not read surely as something else is an unreadable tag (fail closed)."""
     from safepost.detect.tagread import read_card
 
-    for quad in find_cards(chest.crop, look.face_width):
-        card = chest.to_image(quad)
+    found = [chest.to_image(q) for q in find_cards(chest.crop, look.face_width)]
+    if look.card_face_width and look.card_face_width != look.face_width:
+        # a small card's paper may not survive the first scale's smoothing: look again, twice as large
+        big = _chest(rgb, chest.face, look.card_face_width)
+        if big is not None:
+            found += [big.to_image(q) for q in find_cards(big.crop, look.card_face_width)]
+    for card in _distinct(found):
         box = _quad_box(card)
         if not _in_chest(box, chest.face) or any(_overlap(t.box, box) > 0.3 for t in tags):
             continue
@@ -758,18 +825,17 @@ def second_look(
     chests: list[_Chest] = []
     spent = skipped = 0
     for face in _look_candidates(faces, tags, ocr_scale, look):
-        x0, y0, x1, y1 = (int(round(v)) for v in chest_box(face, w, h))
+        x0, y0, x1, y1 = chest_box(face, w, h)
         scale = look.face_width / max(face.width, 1.0)
-        cw, ch = round((x1 - x0) * scale), round((y1 - y0) * scale)
-        if cw < 8 or ch < 8:
-            continue
-        if spent + cw * ch > look.budget:
+        pixels = round((x1 - x0) * scale) * round((y1 - y0) * scale)
+        if spent + pixels > look.budget:
             skipped += 1
             continue
-        spent += cw * ch
-        shrink = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
-        crop = cv2.resize(rgb[y0:y1, x0:x1], (cw, ch), interpolation=shrink)
-        chests.append(_Chest(face, crop, scale, (x0, y0)))
+        chest = _chest(rgb, face, look.face_width)
+        if chest is None:
+            continue
+        spent += pixels
+        chests.append(chest)
     for chest in chests:
         for quad in find_markers(chest.crop):
             marker = NoPhotoTag(chest.to_image(quad), "aruco", "", face=chest.face)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,6 +29,7 @@ from safepost.core import (
     Severity,
     UnsupportedFormatError,
 )
+from safepost.detect.budget import check_search
 from safepost.media import cleaner, sniff
 from safepost.regions import ManualEdits
 
@@ -377,6 +379,7 @@ def redact_file(
 
         detector = face_detector(mode)
     image = cleaner.ImageCleaner(path)
+    check_search(path.name, [frame.shape[1::-1] for frame in image.image.frames])
     target = plan_output(path, image.extension, Path(output) if output else None, in_place, REDACTED_TAG)
     texts: list[dict] = []
     kept: list[str] = []
@@ -463,7 +466,8 @@ def redact_pdf(
         sizes.append(pixels.shape[1::-1])
         return masked[0]
 
-    result = clean_pdf(path, target, frame_filter=mask_page)
+    check = partial(check_search, path.name, what="page")
+    result = clean_pdf(path, target, frame_filter=mask_page, check_sizes=check)
     width, height = sizes[0] if sizes else (0, 0)
     return RedactResult(
         input=path,

@@ -58,6 +58,12 @@ class MediaAnalyser:
             self.detector = face_detector("thorough")
         return analyse(name, data, folder, self.detector, names)
 
+    def render_video(self, source: Path, target: Path, kept: list[str], manual: list[dict], audio: str) -> None:
+        """Write the prepared copy of a video (``safepost.flows.prepare.mask_video``)."""
+        from safepost.flows.prepare import mask_video
+
+        mask_video(source, target, kept, manual, audio)
+
     def fresh(self) -> MediaAnalyser:
         """A new analyser of the same kind and detector, with an empty cache (the re-checks of prepare)."""
         return type(self)(self.detector)

@@ -65,10 +65,25 @@ class PrepareResult:
         }
 
 
-def _mask_video(item: AnalysedMedia, staging: Path, name: str) -> None:
+def mask_video(source: Path, target: Path, kept: list[str], manual: list[dict], audio: str) -> None:
+    """The prepared copy of one video: every face track but ``kept`` masked, and ``manual`` boxes."""
     from safepost.flows.media import redact_video
     from safepost.regions import ManualEdits
 
+    # NO PHOTO tags and name tags are searched too: a NO PHOTO wearer can never be kept, and a
+    # readable name would identify a masked face.
+    redact_video(
+        source,
+        target,
+        keep_tracks=kept,
+        audio=audio,
+        edits=ManualEdits(regions=manual),
+        find_tags=True,
+        redact_text="names",
+    )
+
+
+def _mask_video(item: AnalysedMedia, staging: Path, name: str, analyser: MediaAnalyser | None = None) -> None:
     # a short or faint track cannot be kept (safepost tracks does not offer it): it stays masked
     listed = {t.id for t in item.tracks.tracks if item.tracks.listed(t)} if item.tracks is not None else set()
     kept = [r.id for r in item.report.regions if r.kind == "track" and r.decision == "keep" and r.id in listed]
@@ -78,17 +93,8 @@ def _mask_video(item: AnalysedMedia, staging: Path, name: str) -> None:
         if r.kind == "manual"
     ]
     audio = "disguise" if item.report.audio else "keep"
-    # NO PHOTO tags and name tags are searched too: a NO PHOTO wearer can never be kept, and a
-    # readable name would identify a masked face.
-    redact_video(
-        item.path,
-        staging / name,
-        keep_tracks=kept,
-        audio=audio,
-        edits=ManualEdits(regions=manual),
-        find_tags=True,
-        redact_text="names",
-    )
+    render = analyser.render_video if analyser is not None else mask_video
+    render(item.path, staging / name, kept, manual, audio)
 
 
 def _output_name(item: AnalysedMedia) -> str:
@@ -123,10 +129,12 @@ def build_bundle(
     staging: Path,
     review: Review | None = None,
     rendered: dict[str, bytes] | None = None,
+    analyser: MediaAnalyser | None = None,
 ) -> Post:
     """Write the sanitised media into ``staging`` and return the prepared post (not yet checked).
 
     ``rendered`` holds media already made (by bundle name): they are reused as they are.
+    ``analyser`` renders the videos (``MediaAnalyser.render_video``; the web app's in a child process).
     """
     meta = post.meta
     third_party = meta.source.kind == SourceKind.THIRD_PARTY
@@ -143,7 +151,7 @@ def build_bundle(
             media[target] = masked_photo(item, third_party)
             (staging / target).write_bytes(media[target])
         else:
-            _mask_video(item, staging, target)
+            _mask_video(item, staging, target, analyser)
             media[target] = (staging / target).read_bytes()
     publish_at = meta.publish_at
     if analysis.report.safe_after and any(f.kind == "live_posting" for f in analysis.report.findings):
@@ -185,7 +193,7 @@ def converge(post: Post, analysis: Analysis, staging: Path, review, ws, policy: 
     result = Converged(post, analysis)
     reuse: dict[str, AnalysedMedia] = {}
     rendered: dict[str, bytes] = {}
-    check = partial(_render_and_check, post, analysis, staging, review, ws, policy, recheck, reuse, rendered)
+    check = partial(_render_and_check, post, analysis, staging, review, ws, policy, recheck, reuse, rendered, analyser)
     for _ in range(MAX_RECHECKS):
         result.post, result.analysis = check()
         found = {m.report.name: (m, leaks(m, analysis.third_party)) for m in result.analysis.media}
@@ -204,9 +212,11 @@ def converge(post: Post, analysis: Analysis, staging: Path, review, ws, policy: 
     return result
 
 
-def _render_and_check(post, analysis, staging, review, ws, policy, recheck, reuse, rendered) -> tuple[Post, Analysis]:
+def _render_and_check(
+    post, analysis, staging, review, ws, policy, recheck, reuse, rendered, analyser=None
+) -> tuple[Post, Analysis]:
     """One round: the bundle from the originals and every region so far, and its check."""
-    prepared = build_bundle(post, analysis, staging, review, rendered)
+    prepared = build_bundle(post, analysis, staging, review, rendered, analyser)
     masks = {_output_name(m): coverage(m, analysis.third_party) for m in analysis.media if m.rgb is not None}
     originals = {_output_name(m): m.path for m in analysis.media if m.rgb is None}
     rendered |= {_output_name(m): prepared.media[_output_name(m)] for m in analysis.media if m.rgb is None}

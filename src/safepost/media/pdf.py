@@ -21,7 +21,9 @@ at their resolution (up to ``MAX_IMAGE_DPI``), so a 200 dpi photo is not blurred
 
 Limits (decompression-bomb and run-time guards):
 
-* ``MAX_PAGES`` = 500 pages; a longer document is refused with :class:`TooLargeError`.
+* ``MAX_PAGES`` = 300 pages, ``MAX_TOTAL_PIXELS`` = 1,000,000,000 pixels rendered in all (a
+  300-page A4 document at 150 dpi is 650 million); a larger document is refused with
+  :class:`TooLargeError`, so that every accepted one is rendered in a minute or two.
 * ``MAX_PAGE_PIXELS`` = 50,000,000 pixels in one rendered page. A page that would be larger at
   the asked resolution is rendered at a lower one, down to ``MIN_DPI`` = 72; a page still too
   large there is refused with :class:`TooLargeError`.
@@ -57,8 +59,9 @@ from safepost.media.pdf_limits import check_pdf_streams
 
 from .atomic import atomic_write
 
-MAX_PAGES = 500
+MAX_PAGES = 300
 MAX_PAGE_PIXELS = 50_000_000
+MAX_TOTAL_PIXELS = 1_000_000_000
 MIN_DPI = 72
 MAX_DPI = 600
 DEFAULT_DPI = 150
@@ -104,8 +107,12 @@ def clean_pdf(
     dst: str | os.PathLike[str],
     dpi: int = DEFAULT_DPI,
     frame_filter: FrameFilter | None = None,
+    check_sizes: Callable[[list[tuple[int, int]]], None] | None = None,
 ) -> PdfResult:
     """Render every page of ``src`` and write a new PDF of those pictures only to ``dst``.
+
+    ``check_sizes`` is given the pixel size of every page before the first is rendered (the face
+    search's own limit, ``safepost.detect.budget``); it raises to refuse the file.
 
     Raises :class:`InputError` (missing, empty, damaged, not a PDF, password-protected),
     :class:`TooLargeError` (over ``MAX_PAGES`` pages, or a page over ``MAX_PAGE_PIXELS`` even at
@@ -127,13 +134,25 @@ def clean_pdf(
         if count == 0:
             raise InputError(f"{source} has no pages.")
         if count > MAX_PAGES:
-            raise TooLargeError(f"{source} has {count:,} pages; the limit is {MAX_PAGES:,} pages.")
+            raise TooLargeError(
+                f"{source} has {count:,} pages; the limit is {MAX_PAGES:,} pages. Split the PDF into parts "
+                f"of at most {MAX_PAGES:,} pages (for example `qpdf --split-pages={MAX_PAGES} IN.pdf part.pdf`)."
+            )
         sizes = [_page_size(pdf, index, source) for index in range(count)]
         picture_dpi = [_image_dpi(pdf, index) for index in range(count)]  # 0: no picture on the page
         page_dpi = [
             _page_dpi(width, height, max(dpi, picture_dpi[index]), index, source)
             for index, (width, height) in enumerate(sizes)
         ]
+        pixel_sizes = [_pixels(w, h, used) for (w, h), used in zip(sizes, page_dpi, strict=True)]
+        total = sum(w * h for w, h in pixel_sizes)
+        if total > MAX_TOTAL_PIXELS:
+            raise TooLargeError(
+                f"{source} has {total:,} pixels in its {count:,} pages at {dpi} dpi; the limit is "
+                f"{MAX_TOTAL_PIXELS:,} pixels in all. Split the PDF into smaller parts, or use a lower resolution."
+            )
+        if check_sizes is not None:
+            check_sizes(pixel_sizes)
         found_text = pdf.get_formtype() != pdfium_c.FORMTYPE_NONE  # field values become pixels too
 
         def write(stream: BinaryIO) -> None:

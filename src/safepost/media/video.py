@@ -47,7 +47,7 @@ from av.video.frame import VideoFrame
 from av.video.reformatter import ColorRange, Colorspace
 
 from safepost.core import AUDIO_CHOICES, InputError, OutputError, TooLargeError, UnsupportedFormatError
-from safepost.media import staging
+from safepost.media import heap, staging
 from safepost.media.inputs import check_input_file
 from safepost.media.mp4_limits import check_edit_lists
 from safepost.media.mp4box import strip_user_data
@@ -162,6 +162,7 @@ def transcode(
         raise ValueError("audio='disguise' goes with an audio_filter, and an audio_filter with it")
     source, target = Path(src), Path(dst)
     _check_target(source, target)
+    heap.bound()  # each decoded frame's memory goes back to the system when it is freed
     encoder = h264_encoder()
     with _open_input(source) as container:
         video, sound, dropped = _pick_streams(source, container, keep_audio=audio != "drop")

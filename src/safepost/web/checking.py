@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from pydantic import ValidationError
 
 from safepost.core import InputError, SafepostError
+from safepost.core.report import MediaReport
 from safepost.flows.post_media import MediaAnalyser
 from safepost.web.drafts import Draft
 from safepost.web.forms import safe_filename
@@ -125,6 +126,15 @@ def analyse_media(name: str, data: bytes, folder: Any, names: Any):
     return item
 
 
+def render_video(data: bytes, target: Any, kept: list[str], manual: list[dict], audio: str) -> None:
+    """In a job's child process: the prepared copy of a video, read from an in-memory copy there."""
+    from safepost.flows.post_media import AnalysedMedia, in_memory
+    from safepost.flows.prepare import mask_video
+
+    holder = in_memory(AnalysedMedia(MediaReport(name=target.name, kind="video")), data)
+    mask_video(holder.path, target, kept, manual, audio)
+
+
 class IsolatedAnalyser(MediaAnalyser):
     """The post check's analyser, running each file's analysis in a child process (safepost.web.jobs)."""
 
@@ -143,6 +153,20 @@ class IsolatedAnalyser(MediaAnalyser):
         if item.report.kind == "video" and item.path is None:
             in_memory(item, data)
         return item
+
+    def render_video(self, source: Any, target: Any, kept: list[str], manual: list[dict], audio: str) -> None:
+        data = source.read_bytes()  # this process's in-memory copy of the upload
+        run_job(
+            target.name,
+            render_video,
+            data,
+            target,
+            kept,
+            manual,
+            audio,
+            memory_bytes=self.memory_bytes,
+            timeout_s=self.timeout_s,
+        )
 
     def fresh(self) -> IsolatedAnalyser:
         return IsolatedAnalyser(self.detector, self.memory_bytes, self.timeout_s)
