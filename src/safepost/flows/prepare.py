@@ -83,7 +83,7 @@ def mask_video(source: Path, target: Path, kept: list[str], manual: list[dict], 
     )
 
 
-def _mask_video(item: AnalysedMedia, staging: Path, name: str, analyser: MediaAnalyser | None) -> None:
+def _mask_video(item: AnalysedMedia, staging: Path, name: str, analyser: MediaAnalyser | None = None) -> None:
     # a short or faint track cannot be kept (safepost tracks does not offer it): it stays masked
     listed = {t.id for t in item.tracks.tracks if item.tracks.listed(t)} if item.tracks is not None else set()
     kept = [r.id for r in item.report.regions if r.kind == "track" and r.decision == "keep" and r.id in listed]
