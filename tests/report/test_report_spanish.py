@@ -66,7 +66,12 @@ def test_markdown_and_html_reports_in_spanish(post):
     assert '<html lang="es">' in html and "<h2>Hallazgos</h2>" in html and "Por qué importa" in html
     assert "Bloqueado: no debe publicarse tal como está" in html
     assert "La cara f1 es reconocible y no está vinculada al consentimiento de nadie" in html
-    for english in ("is recognisable", "Why it matters", "Findings", "Post check"):
+    # the people and media parts too
+    assert "## Personas" in md and "| Quién | Se le reconoce por | Probabilidad |" in md
+    assert "foto, 320x320: 1 zona(s) cubierta(s), 0 visible(s)." in md
+    assert "<h2>Personas</h2>" in html and "<h2>Fotos y vídeos</h2>" in html
+    assert "foto, 320x320: 1 zona(s) cubierta(s)" in " ".join(html.split()) and "Hecho por safepost el" in html
+    for english in ("is recognisable", "Why it matters", "Findings", "Post check", "People", "region(s)", "Made by"):
         assert english not in md and english not in html
 
 

@@ -34,13 +34,8 @@ def markdown_report(report: PostReport) -> str:
             where = (Phrase("text") if f.where == "text" else f.where) + (f" {f.region}" if f.region else "")
             sev = severity_word(f.severity)
             lines.append(f"| {mark} | {sev} | {_cell(where)} | {_cell(f.title)} | {_cell(f.why)} | {_cell(f.fix)} |")
-    lines += [
-        "",
-        "## People",
-        "",
-        "| who | shown by | likelihood | impact | score | why |",
-        "| --- | --- | --- | --- | --- | --- |",
-    ]
+    heads = [Phrase(h) for h in ("Who", "Shown by", "Likelihood", "Impact", "Score", "Why")]
+    lines += ["", f"## {Phrase('People')}", "", "| " + " | ".join(heads) + " |", "|" + " --- |" * len(heads)]
     for p in report.people:
         shown = ", ".join(p.identifiers) or "-"
         lines.append(
@@ -49,11 +44,15 @@ def markdown_report(report: PostReport) -> str:
     for m in report.media:
         masked = sum(1 for r in m.regions if r.decision == "mask")
         kept = [r for r in m.regions if r.decision == "keep"]
-        lines += [
-            "",
-            f"### {m.name}",
-            "",
-            f"{m.kind}, {m.width}x{m.height}: {masked} region(s) masked, {len(kept)} kept.",
-        ]
-        lines += [f"- {r.id} ({r.kind}) kept: {r.reason}" for r in kept]
+        counts = Phrase(
+            "{kind}, {width}x{height}: {masked} region(s) masked, {kept} kept.",
+            kind=Phrase(m.kind),
+            width=m.width,
+            height=m.height,
+            masked=masked,
+            kept=len(kept),
+        )
+        lines += ["", f"### {m.name}", "", counts]
+        for r in kept:
+            lines.append(f"- {Phrase('{id} ({kind}) kept: {reason}', id=r.id, kind=Phrase(r.kind), reason=r.reason)}")
     return "\n".join(lines) + "\n"
