@@ -37,6 +37,12 @@ def _refuse(*_args):
     raise UnsupportedFormatError("that is not a photo")
 
 
+def _killed():
+    import signal
+
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
 def _faces(*args):
     from safepost.web.checking import analyse_media
 
@@ -51,6 +57,9 @@ def test_a_dying_child_is_a_clear_refusal_and_the_server_process_lives():
         run_job("bomb.jpg", _exit_hard)
     with pytest.raises(JobFailedError, match="needs more than the 1.0 GB of memory"):
         run_job("bomb.jpg", _allocate, memory_bytes=GIB)
+    with pytest.raises(JobFailedError, match="the computer stopped the work on it") as killed:
+        run_job("bomb.jpg", _killed)
+    assert "signal" not in str(killed.value)  # said in words, not as a signal number
     start = time.monotonic()
     with pytest.raises(JobFailedError, match="took longer than 1 seconds"):
         run_job("slow.pdf", time.sleep, 60, timeout_s=1)

@@ -165,5 +165,5 @@ def _memory_words(limit: int) -> str:
 
 def _death_words(exitcode: int | None, limit: int) -> str:
     if exitcode is not None and exitcode < 0:  # killed by a signal: the kernel's OOM killer, or a crash
-        return f"the work on it was stopped (signal {-exitcode}); it may need more than {limit / GIB:.1f} GB of memory"
+        return f"the computer stopped the work on it; it may need more than {limit / GIB:.1f} GB of memory"
     return "the work on it stopped unexpectedly; it may be damaged"
