@@ -189,6 +189,7 @@ def test_people_events_consents_and_badges(setup):
         },
     )
     assert granted.status_code == 200 and "Consent recorded" in granted.text and "instagram, x" in granted.text
+    assert "any purpose" in granted.text and "<td>*</td>" not in granted.text
     bad = client.post(
         f"/people/{cara}/consents", data={"csrf": csrf, "use": "smell", "explained": "x", "method": "written"}
     )
