@@ -15,10 +15,10 @@ from PIL import Image
 from safepost.cli import main
 from safepost.cli.batch import _videos_with_sound
 from safepost.core import InputError
+from safepost.decide.policy import Policy, Restrictiveness, load_policy
+from safepost.decide.risk import CIVIC_SPACE_WORDS, Exposure, assess
 from safepost.post.bundle import SCAFFOLD, load_post
 from safepost.post.schema import PostMeta
-from safepost.risk.model import CIVIC_SPACE_WORDS, Exposure, assess
-from safepost.risk.policy import Policy, Restrictiveness, load_policy
 from safepost.words import Phrase, _catalogue, said
 from tests.conftest import SAMPLES
 
