@@ -83,6 +83,7 @@ ALLOWED: dict[str, set[str]] = {
         "risk",
         "termtext",
         "web",
+        "words",
         "workspace",
     },
 }
