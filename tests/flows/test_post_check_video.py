@@ -48,16 +48,39 @@ def _source(post, tmp_path):
     return str(path)
 
 
-def test_video_from_memory_fails_closed_where_there_is_no_memory_file(video_post, monkeypatch, tmp_path):
-    """macOS and Windows have no memfd: the check stops with a way round and writes nothing to disk."""
+def _on_disk(data: bytes, *folders) -> list[str]:
+    """Files under ``folders`` holding a piece of ``data`` (a video's compressed bytes)."""
+    probes = [data[n : n + 64] for n in (len(data) // 3, len(data) // 2, 2 * len(data) // 3)]
+    return [
+        str(path)
+        for folder in folders
+        for path in folder.rglob("*")
+        if path.is_file() and any(probe in path.read_bytes() for probe in probes)
+    ]
+
+
+def test_video_from_memory_works_without_a_memory_file_and_writes_nothing(video_post, world, monkeypatch, tmp_path):  # noqa: F811
+    """macOS and Windows have no Linux memfd: the video is read and written in memory all the same,
+    masked in every frame, and no file on disk holds its bytes (the temp folder, the workspace)."""
     import os
     import tempfile
 
-    from safepost.core import UnsupportedFormatError
-    from safepost.flows.post_media import analyse_video
-
+    own_temp = tmp_path / "tmp"
+    own_temp.mkdir()
     monkeypatch.delattr(os, "memfd_create", raising=False)
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    with pytest.raises(UnsupportedFormatError, match=r"only be checked from a post folder.*safepost check FOLDER"):
-        analyse_video("walk.mp4", None, video_post.media["walk.mp4"])
-    assert not list(tmp_path.iterdir())
+    monkeypatch.setenv("TMPDIR", str(own_temp))
+    monkeypatch.setattr(tempfile, "tempdir", str(own_temp))
+    data = video_post.media["walk.mp4"]
+    report = check_post(video_post, world["ws"])
+    assert [r.kind for r in report.media[0].regions] == ["track"]
+    result = prepare_post(video_post, world["ws"])
+    assert _on_disk(data, own_temp, world["ws"].path) == [] and list(own_temp.iterdir()) == []
+    out = tmp_path / "walk.mp4"
+    out.write_bytes(result.files["walk.mp4"])
+    with av.open(str(out)) as c:
+        frames = [f.to_ndarray(format="rgb24").astype(np.int16) for f in c.decode(video=0)]
+    with av.open(_source(video_post, tmp_path)) as c:
+        originals = [f.to_ndarray(format="rgb24").astype(np.int16) for f in c.decode(video=0)]
+    for i, (a, b) in enumerate(zip(originals, frames, strict=True)):
+        x0, y0, x1, y1 = _face_box(i)
+        assert (np.abs(a[y0:y1, x0:x1] - b[y0:y1, x0:x1]) > 24).any(axis=2).mean() > 0.6, f"frame {i}"

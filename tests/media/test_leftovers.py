@@ -68,3 +68,42 @@ def test_prepare_never_stages_in_the_machine_temp_folder():
 
     source = inspect.getsource(prepare)
     assert "tempfile" not in source and "staging_folder" in source
+
+
+def test_staging_locks_with_msvcrt_where_there_is_no_fcntl(monkeypatch, tmp_path):
+    """Windows has no fcntl: the staging lock is msvcrt.locking there, with the same behaviour (here a
+    stand-in msvcrt that locks the way Windows does: held by the open file, refused to another)."""
+    import fcntl
+    import importlib
+    import os
+    import sys
+    import types
+
+    from safepost.media import staging
+
+    calls = []
+
+    def locking(fd, mode, nbytes):
+        calls.append((mode, nbytes))
+        fcntl.flock(fd, fcntl.LOCK_EX | (fcntl.LOCK_NB if mode == fake.LK_NBLCK else 0))
+
+    fake = types.ModuleType("msvcrt")
+    fake.LK_LOCK, fake.LK_NBLCK, fake.locking = 1, 2, locking
+    monkeypatch.setitem(sys.modules, "fcntl", None)  # import fcntl fails, as on Windows
+    monkeypatch.setitem(sys.modules, "msvcrt", fake)
+    try:
+        windows = importlib.reload(staging)
+        assert windows.fcntl is None
+        fd, part = windows.new_part(tmp_path)
+        assert calls == [(fake.LK_LOCK, 1)]
+        assert windows.sweep(tmp_path) == [] and part.exists()  # held: never removed
+        os.close(fd)
+        assert windows.sweep(tmp_path) == [part] and not part.exists()  # its writer is gone
+        assert (fake.LK_NBLCK, 1) in calls
+        with windows.staging_folder(tmp_path) as folder:
+            assert windows.sweep(tmp_path) == [] and folder.is_dir()
+        assert not folder.exists()
+    finally:
+        monkeypatch.undo()
+        importlib.reload(staging)
+    assert staging.fcntl is fcntl

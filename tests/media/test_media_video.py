@@ -481,3 +481,51 @@ def test_output_is_private_and_replaces_atomically(tmp_path) -> None:
     assert dst.read_bytes()[4:8] == b"ftyp"
     assert os.stat(dst).st_mode & 0o077 == 0
     assert leftovers(tmp_path) == []
+
+
+def test_a_video_in_memory_is_read_and_written_in_memory(tmp_path, monkeypatch) -> None:
+    """A MemoryFile in, a MemoryFile out (the web app, every system): the same clean MP4 as from files,
+    rotation applied, metadata gone, and nothing written to the folder or the temp folder."""
+    import tempfile
+
+    from safepost.media.memfile import MemoryFile
+    from safepost.media.video import frame_rate, iter_frames, probe_video, video_shape
+
+    src = make_video(tmp_path / "in.mp4", rotation=90, tags={"location": "+48.8584+002.2945/"})
+    data = src.read_bytes()
+    src.unlink()
+    own_temp = tmp_path / "tmp"
+    own_temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(own_temp))
+    source, out = MemoryFile("in.mp4", data), MemoryFile("out.mp4")
+    assert video_shape(source) == (64, 48, True) and frame_rate(source) == 10.0
+    assert probe_video(source)["has_gps"] and len(list(iter_frames(source))) == 10
+    result = transcode(source, out)
+    assert result.frames == 10 and out.data[4:8] == b"ftyp" and list(tmp_path.rglob("*.*")) == []
+    written = MemoryFile("out.mp4", out.data)
+    assert not probe_video(written)["has_gps"] and b"udta" not in out.data
+    (tmp_path / "in.mp4").write_bytes(data)
+    transcode(tmp_path / "in.mp4", tmp_path / "from-file.mp4")
+    assert (tmp_path / "from-file.mp4").read_bytes() == out.data  # the same file as from disk
+    frames = list(iter_frames(written))
+    assert frames[0].shape == (64, 48, 3) and red_mask(frames[0])[:8, :8].mean() < 0.5  # turned upright
+
+
+def test_a_damaged_or_huge_index_video_in_memory_is_refused_by_name() -> None:
+    from safepost.core import InputError, TooLargeError
+    from safepost.media.memfile import MemoryFile
+    from safepost.media.video import video_shape
+    from tests.media.test_resource_limits import _small_mp4, _with_edit_list
+
+    with pytest.raises(InputError, match=r"^clip\.mp4 is not a video safepost can read"):
+        video_shape(MemoryFile("clip.mp4", b"\x00\x00\x00\x08ftyp" + b"\x00" * 64))
+    with pytest.raises(InputError, match=r"clip\.mp4 is empty"):
+        video_shape(MemoryFile("clip.mp4"))
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "p.mp4"
+        _small_mp4(path)
+        bomb = _with_edit_list(path.read_bytes(), 200_000)
+    with pytest.raises(TooLargeError, match="edit list of 200,000 entries"):
+        video_shape(MemoryFile("clip.mp4", bomb))

@@ -11,7 +11,6 @@ This module renders only: it finds nothing.
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 
@@ -26,8 +25,8 @@ Progress = Callable[[str, int], None]  # (phase, frames done)
 
 
 def render(
-    src: Path,
-    dst: Path,
+    src: video_io.Source,
+    dst: video_io.Source,
     tracks,  # safepost.detect.tracking.VideoTracks, from the analysis pass
     mask: MaskSpec,
     keep_tracks: set[str] = frozenset(),
@@ -37,7 +36,7 @@ def render(
     preset: str = "veryfast",
 ) -> video_io.VideoResult:
     """Second pass: mask every tracked face (but ``keep_tracks``), the NO PHOTO tags, their wearers'
-    heads and the text sighted in the first pass, and write a clean MP4."""
+    heads and the text sighted in the first pass, and write a clean MP4 (a file, or a MemoryFile)."""
     rng = np.random.default_rng()
     heap.bound()
     heap.trim()

@@ -7,7 +7,6 @@ to the manifest. Only this process (the client) writes the manifest and talks to
 
 from __future__ import annotations
 
-import fcntl
 import os
 import time
 from collections.abc import Iterator
@@ -19,6 +18,7 @@ from safepost.batch.discovery import Item, check_folders, discover
 from safepost.batch.manifest import Entry, Manifest, now_utc, sha256_file
 from safepost.batch.worker import Job, Options
 from safepost.core import AUDIO_CHOICES, AUDIO_CHOICES_TEXT, InputError, OutputError, SafepostError
+from safepost.media.staging import lock
 
 #: exit status of a run that finished but could not anonymise every file (details in the manifest)
 BATCH_FAILED_EXIT = 15
@@ -296,7 +296,7 @@ class _exclusive:
     def __enter__(self) -> None:
         try:
             self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            lock(self.fd, wait=False)
         except BlockingIOError:
             os.close(self.fd)
             raise OutputError(f"another batch run is writing to {self.path.parent}; wait for it to finish") from None

@@ -23,7 +23,7 @@ from safepost.cli import (
     warn,
     working,
 )
-from safepost.cli.summary import photo_summary
+from safepost.cli.summary import photo_summary, unsure_summary, video_summary
 from safepost.core import AUDIO_CHOICES, SafepostError
 from safepost.detect.recipes import MODES
 
@@ -157,21 +157,11 @@ def redact(
             _fail(str(exc), exc.exit_code)
 
     def describe(file, result) -> None:
-        if hasattr(result, "tracks"):
-            found = f"{result.faces_found} face track(s) found"
-            if result.nophoto_tracks:
-                found += f", {len(result.nophoto_tracks)} wearing a NO PHOTO tag"
-        else:
-            say(f"{file}: {photo_summary(result)} -> {result.output}")
-            found = None
-        if found is not None:
-            say(f"{file}: {found}, {result.masked} masked -> {result.output}")
+        summary = video_summary(result) if hasattr(result, "tracks") else photo_summary(result)
+        say(f"{file}: {summary} -> {result.output}")
         unsure = getattr(result, "unsure", [])
         if unsure:
-            say(
-                f"{file}: unsure, may not be faces (still masked): {', '.join(unsure)}; "
-                "leave one that is not a face unmasked with --ignore ID"
-            )
+            say(f"{file}: {unsure_summary(unsure)}")
         for region in getattr(result, "regions", []):
             if region.kind in ("nophoto_area", "unread_tag"):
                 warn(f"{file}: {region.extra['note']} ({region.id})")

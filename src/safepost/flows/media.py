@@ -33,6 +33,7 @@ from safepost.decide.nophoto import REDACT_TEXT, frame_regions
 from safepost.decide.regions import ManualEdits
 from safepost.detect.budget import check_search
 from safepost.media import cleaner, sniff
+from safepost.media.memfile import MemoryFile, as_file
 
 if TYPE_CHECKING:  # the detector and masks load OpenCV and onnxruntime: only when redacting
     import numpy as np
@@ -539,8 +540,8 @@ def _video_mode(mode: str):
 
 
 def redact_video(
-    path: str | Path,
-    output: str | Path | None = None,
+    path: str | Path | MemoryFile,
+    output: str | Path | MemoryFile | None = None,
     *,
     mode: str = "thorough",
     mask: MaskSpec | None = None,
@@ -560,7 +561,8 @@ def redact_video(
     every frame (or the frame they name); ``edits.ignore`` may name track ids too.
     With ``keep_faces``, ``find_tags`` or ``redact_text``, NO PHOTO tags and text are searched on a
     schedule (docs/video.md): a NO PHOTO wearer's track is masked from its first frame to its last
-    and can never be kept; ``keep_faces`` keeps every other track.
+    and can never be kept; ``keep_faces`` keeps every other track. A video held in memory
+    (a MemoryFile) is written to a MemoryFile ``output``.
     """
     from safepost.anonymize.video import render
     from safepost.flows import video as video_flow
@@ -568,7 +570,7 @@ def redact_video(
     if redact_text not in REDACT_TEXT:
         raise RegionsFileError(f"unknown --redact-text choice '{redact_text}'; choose {', '.join(REDACT_TEXT)}")
 
-    path = Path(path)
+    path = as_file(path)
     mask = mask or MaskSpec()
     edits = edits or ManualEdits()
     if mask.style in PHOTO_ONLY_STYLES:
@@ -576,7 +578,12 @@ def redact_video(
     if audio not in AUDIO_CHOICES:
         raise UnsupportedFormatError(f"unknown audio choice '{audio}'; choose {AUDIO_CHOICES_TEXT}")
     video_mode = _video_mode(mode)
-    target = plan_output(path, ".mp4", Path(output) if output else None, in_place, REDACTED_TAG)
+    if isinstance(output, MemoryFile) or isinstance(path, MemoryFile):
+        if not isinstance(output, MemoryFile) or in_place:
+            raise OutputError("a video held in memory is written to memory only")
+        target = output
+    else:
+        target = plan_output(path, ".mp4", Path(output) if output else None, in_place, REDACTED_TAG)
     wanted = keep_faces or find_tags or redact_text != "none"
     search = video_flow.TagSearch(redact_text=redact_text, names=names) if wanted else None
     tracks = video_flow.analyse(path, video_mode, progress=progress, search=search)
@@ -673,22 +680,31 @@ def registry_names(ws) -> NameIndex:
     return NameIndex.from_people(list_people(ws))
 
 
-def video_tracks(path: str | Path, *, mode: str = "thorough"):
-    """The face tracks of a video as redact_video finds them (``VideoTracks``), and their summaries."""
+def video_tracks(path: str | Path | MemoryFile, *, mode: str = "thorough"):
+    """The face tracks of a video (a file, or one in memory) as redact_video finds them (``VideoTracks``),
+    and their summaries."""
     from safepost.flows import video as video_flow
 
-    path = Path(path)
-    if cleaner.family(path) != sniff.VIDEO:
+    path = as_file(path)
+    family = sniff.family_of(path.data[:64]) if isinstance(path, MemoryFile) else cleaner.family(path)
+    if family != sniff.VIDEO:
         raise UnsupportedFormatError(f"{path.name} is not a video")
     tracks = video_flow.analyse(path, _video_mode(mode))
     return tracks, video_flow.track_summaries(path, tracks)
 
 
-def mask_tracks(src: str | Path, dst: str | Path, tracks, track_ids: Iterable[str], *, mode: str = "thorough") -> None:
+def mask_tracks(
+    src: str | Path | MemoryFile,
+    dst: str | Path | MemoryFile,
+    tracks,
+    track_ids: Iterable[str],
+    *,
+    mode: str = "thorough",
+) -> None:
     """Mask the tracks ``track_ids`` of ``tracks`` (found in ``src`` by :func:`video_tracks`) on ``src``
     itself and write ``dst``; nothing else is masked and the sound is copied as it is."""
     from safepost.anonymize.video import render
 
     video_mode = _video_mode(mode)
     keep = {t.id for t in tracks.tracks} - set(track_ids)
-    render(Path(src), Path(dst), tracks, video_mode.masks(MaskSpec()), keep_tracks=keep, preset=video_mode.preset)
+    render(as_file(src), as_file(dst), tracks, video_mode.masks(MaskSpec()), keep_tracks=keep, preset=video_mode.preset)

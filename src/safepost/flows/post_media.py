@@ -1,16 +1,15 @@
 """The post check's analysis of one media file: faces, NO PHOTO tags, text in the picture, metadata.
 
 Photos are decoded from the bytes held in memory; nothing un-anonymised is written to disk.
-Videos are analysed as face tracks (they must be files in a bundle folder on disk).
+Videos are analysed as face tracks, from the file in a post folder or, for the web app's uploads,
+from the bytes in memory (``safepost.media.memfile``, on every system).
 """
 
 from __future__ import annotations
 
 import copy
 import hashlib
-import os
 import threading
-import weakref
 from collections import OrderedDict
 from pathlib import Path
 
@@ -19,6 +18,7 @@ import numpy as np
 from safepost.core import InputError, Region, UnsupportedFormatError
 from safepost.core.report import AnalysedMedia, MediaRegion, MediaReport
 from safepost.media import sniff
+from safepost.media.memfile import MemoryFile
 
 
 class MediaAnalyser:
@@ -58,8 +58,10 @@ class MediaAnalyser:
             self.detector = face_detector("thorough")
         return analyse(name, data, folder, self.detector, names)
 
-    def render_video(self, source: Path, target: Path, kept: list[str], manual: list[dict], audio: str) -> None:
-        """Write the prepared copy of a video (``safepost.flows.prepare.mask_video``)."""
+    def render_video(
+        self, source: Path | MemoryFile, target: MemoryFile, kept: list[str], manual: list[dict], audio: str
+    ) -> None:
+        """Write the prepared copy of a video into ``target``, in memory (``safepost.flows.prepare.mask_video``)."""
         from safepost.flows.prepare import mask_video
 
         mask_video(source, target, kept, manual, audio)
@@ -137,38 +139,18 @@ def analyse_photo(name: str, data: bytes, detector, names=None) -> AnalysedMedia
     return AnalysedMedia(report=report, rgb=rgb, format=loaded.format, faces=faces)
 
 
-def _memory_file(name: str, data: bytes) -> tuple[Path, int]:
-    """The bytes as an anonymous in-memory file (Linux memfd): readable by path, never on disk.
-
-    Elsewhere (macOS, Windows) there is no such file, and writing the video to disk in plaintext is
-    not allowed: the check fails closed with a way round (docs/install.md, Supported platforms).
-    """
-    if not hasattr(os, "memfd_create") or not Path("/proc/self/fd").is_dir():
-        raise UnsupportedFormatError(
-            f"{name}: on this system a video can only be checked from a post folder, not from the web app "
-            "(safepost never writes an un-anonymised video to disk). Put the video in a post folder and "
-            "run `safepost check FOLDER`."
-        )
-    fd = os.memfd_create("safepost-video", os.MFD_CLOEXEC)
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
-    return Path(f"/proc/self/fd/{fd}"), fd
-
-
 def in_memory(item: AnalysedMedia, data: bytes) -> AnalysedMedia:
-    """``item`` reading its video from an in-memory copy of ``data`` (closed with the item)."""
-    item.path, fd = _memory_file(item.report.name, data)
-    weakref.finalize(item, os.close, fd)
+    """``item`` reading its video from ``data`` in memory (a MemoryFile: never a file on disk)."""
+    item.path = MemoryFile(item.report.name, data)
     return item
 
 
 def from_memory(item: AnalysedMedia) -> bool:
-    """True when ``item`` reads its video from this process's in-memory copy (no file of its own)."""
-    return item.path is not None and str(item.path).startswith("/proc/self/fd/")
+    """True when ``item`` reads its video from memory (no file of its own)."""
+    return isinstance(item.path, MemoryFile)
 
 
-def analyse_video(name: str, path: Path | None, data: bytes | None = None) -> AnalysedMedia:
+def analyse_video(name: str, path: Path | MemoryFile | None, data: bytes | None = None) -> AnalysedMedia:
     """Face tracks (each kept or masked as a whole), audio presence and container metadata.
 
     Only the tracks that redaction masks are listed (a lone weak detection is a false alarm there).
@@ -177,9 +159,8 @@ def analyse_video(name: str, path: Path | None, data: bytes | None = None) -> An
     from safepost.flows.media import video_tracks
     from safepost.media.video_meta import video_findings
 
-    fd = None
-    if (path is None or not path.is_file()) and data is not None:
-        path, fd = _memory_file(name, data)
+    if (path is None or not path.is_file()) and data:
+        path = MemoryFile(name, data)
     if path is None or not path.is_file():
         raise UnsupportedFormatError(f"{name}: the video is missing")
     from safepost.media.video import video_shape
@@ -188,7 +169,7 @@ def analyse_video(name: str, path: Path | None, data: bytes | None = None) -> An
     try:  # a damaged or fake video: InputError (exit 3, HTTP 400)
         report.width, report.height, report.audio = video_shape(path)
     except InputError as exc:
-        raise InputError(str(exc).replace(str(path), name)) from None  # never a /proc/self/fd path
+        raise InputError(str(exc).replace(str(path), name)) from None  # the name, not the folder
     report.metadata = [f.to_dict() for f in video_findings(path)]
     tracks, summaries = video_tracks(path)
     rendered = {t.id for t in tracks.tracks if not tracks.settings.drop_unconfirmed or tracks.confirmed(t)}
@@ -200,10 +181,7 @@ def analyse_video(name: str, path: Path | None, data: bytes | None = None) -> An
         region = MediaRegion(track["id"], kind, _int_box(track["box"]), track["best_score"])
         region.thumbnail = thumbnail
         report.regions.append(region)
-    item = AnalysedMedia(report=report, path=path, tracks=tracks)
-    if fd is not None:
-        weakref.finalize(item, os.close, fd)
-    return item
+    return AnalysedMedia(report=report, path=path, tracks=tracks)
 
 
 def _thumbnail_masked(thumbnail: str) -> bool:

@@ -29,6 +29,7 @@ from safepost.flows.post import ISO, Analysis, analyse_post
 from safepost.flows.post_media import MediaAnalyser
 from safepost.flows.post_render import coverage, masked_photo, previews
 from safepost.flows.recheck import MAX_RECHECKS, MaskAwareAnalyser, cover, covered_finding, leaks
+from safepost.media.memfile import MemoryFile
 from safepost.media.staging import staging_folder
 from safepost.post.bundle import Post, dump_yaml
 from safepost.post.review import Drop, Keep, Review
@@ -66,8 +67,9 @@ class PrepareResult:
         }
 
 
-def mask_video(source: Path, target: Path, kept: list[str], manual: list[dict], audio: str) -> None:
-    """The prepared copy of one video: every face track but ``kept`` masked, and ``manual`` boxes."""
+def mask_video(source: Path | MemoryFile, target: MemoryFile, kept: list[str], manual: list[dict], audio: str) -> None:
+    """The prepared copy of one video, written into ``target`` in memory: every face track but ``kept``
+    masked, and ``manual`` boxes."""
     from safepost.decide.regions import ManualEdits
     from safepost.flows.media import redact_video
 
@@ -84,7 +86,7 @@ def mask_video(source: Path, target: Path, kept: list[str], manual: list[dict], 
     )
 
 
-def _mask_video(item: AnalysedMedia, staging: Path, name: str, analyser: MediaAnalyser | None = None) -> None:
+def _mask_video(item: AnalysedMedia, name: str, analyser: MediaAnalyser | None = None) -> bytes:
     # a short or faint track cannot be kept (safepost tracks does not offer it): it stays masked
     listed = {t.id for t in item.tracks.tracks if item.tracks.listed(t)} if item.tracks is not None else set()
     kept = [r.id for r in item.report.regions if r.kind == "track" and r.decision == "keep" and r.id in listed]
@@ -95,7 +97,11 @@ def _mask_video(item: AnalysedMedia, staging: Path, name: str, analyser: MediaAn
     ]
     audio = "disguise" if item.report.audio else "keep"
     render = analyser.render_video if analyser is not None else mask_video
-    render(item.path, staging / name, kept, manual, audio)
+    target = MemoryFile(name)
+    render(item.path, target, kept, manual, audio)
+    if not target.data:
+        raise OutputError(f"{name}: the prepared video was not written; nothing was kept")
+    return target.data
 
 
 def _output_name(item: AnalysedMedia) -> str:
@@ -132,7 +138,8 @@ def build_bundle(
     rendered: dict[str, bytes] | None = None,
     analyser: MediaAnalyser | None = None,
 ) -> Post:
-    """Write the sanitised media into ``staging`` and return the prepared post (not yet checked).
+    """Write the sanitised photos into ``staging`` and return the prepared post (not yet checked); the
+    videos are rendered and held in memory.
 
     ``rendered`` holds media already made (by bundle name): they are reused as they are.
     ``analyser`` renders the videos (``MediaAnalyser.render_video``; the web app's in a child process).
@@ -147,13 +154,13 @@ def build_bundle(
         target = names[item.report.name]
         if rendered and target in rendered:
             media[target] = rendered[target]
-            (staging / target).write_bytes(media[target])
+            if item.report.kind == "image":  # a video is checked from memory
+                (staging / target).write_bytes(media[target])
         elif item.report.kind == "image":
             media[target] = masked_photo(item, third_party)
             (staging / target).write_bytes(media[target])
-        else:
-            _mask_video(item, staging, target, analyser)
-            media[target] = (staging / target).read_bytes()
+        else:  # rendered in memory, and checked from there (never a file on disk)
+            media[target] = _mask_video(item, target, analyser)
     publish_at = meta.publish_at
     if analysis.report.safe_after and any(f.kind == "live_posting" for f in analysis.report.findings):
         publish_at = datetime.strptime(analysis.report.safe_after, ISO).replace(tzinfo=UTC)
@@ -203,7 +210,7 @@ def converge(post: Post, analysis: Analysis, staging: Path, review, ws, policy: 
             return result
         for target, (item, regions) in found.items():
             if regions and item.tracks is not None:
-                rendered[target] = _cover_tracks(staging / target, reuse[target], regions)
+                rendered[target] = _cover_tracks(target, rendered[target], reuse[target], regions)
             elif regions:
                 _add(by_target[target], regions, len(result.covered.get(target, [])))
             result.covered.setdefault(target, []).extend(regions)
@@ -233,18 +240,20 @@ def _add(item: AnalysedMedia, regions: list[MediaRegion], start: int) -> None:
         item.report.regions.append(found)
 
 
-def _cover_tracks(path: Path, item: AnalysedMedia, regions: list[MediaRegion]) -> bytes:
-    """Mask the tracks found on a masked video on that video itself; ``item`` (its check) marks them covered."""
+def _cover_tracks(name: str, data: bytes, item: AnalysedMedia, regions: list[MediaRegion]) -> bytes:
+    """Mask the tracks found on a masked video (``data``) on that video itself, in memory; ``item``
+    (its check) marks them covered."""
     from safepost.flows.media import mask_tracks
 
     ids = {r.id for r in regions}
-    done = path.with_name(f"{path.stem}.covered.mp4")
-    mask_tracks(path, done, item.tracks, ids)
-    os.replace(done, path)
+    done = MemoryFile(name)
+    mask_tracks(MemoryFile(name, data), done, item.tracks, ids)
+    if not done.data:
+        raise OutputError(f"{name}: the covered video was not written; nothing was kept")
     for region in item.report.regions:
         if region.id in ids:
             cover(region, "found on the masked copy and covered")
-    return path.read_bytes()
+    return done.data
 
 
 def plain(f: Finding) -> str:

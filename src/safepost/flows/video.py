@@ -23,9 +23,7 @@ import queue
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 
-import av
 import numpy as np
 from PIL import Image
 
@@ -173,17 +171,6 @@ class TagSearch:
     names: tagdet.NameFinder | None = None
 
 
-def _frame_rate(src: Path, default: float = 25.0) -> float:
-    """Frames per second of the first video stream (``default`` when the file does not say)."""
-    try:
-        with av.open(str(src)) as container:
-            stream = container.streams.video[0]
-            rate = stream.average_rate or stream.guessed_rate
-    except (av.error.FFmpegError, IndexError):
-        return default  # a broken file fails with a clear error when it is decoded
-    return float(rate) if rate else default
-
-
 def _detections(faces: list[Region]) -> np.ndarray:
     return np.array([[r.x0, r.y0, r.x1, r.y1, r.score] for r in faces], np.float32).reshape(-1, 5)
 
@@ -207,7 +194,7 @@ def _search_frame(rgb: np.ndarray, faces: list[Region], index: int, search: TagS
 
 
 def analyse(
-    src: Path, mode: VideoMode, progress: Progress | None = None, search: TagSearch | None = None
+    src: video_io.Source, mode: VideoMode, progress: Progress | None = None, search: TagSearch | None = None
 ) -> VideoTracks:
     """First pass: camera motion on every frame, faces on keyframes, tracks; with ``search``,
     NO PHOTO tags and text on a schedule, tied to the tracks (``tracks.nophoto``, ``tracks.texts``)."""
@@ -218,7 +205,7 @@ def analyse(
     sightings: list[Sighting] = []
     texts: list[dict] = []
     searched: list[int] = []
-    every = max(1, round(_frame_rate(src) * search.every_s)) if search else 0
+    every = max(1, round(video_io.frame_rate(src) * search.every_s)) if search else 0
     since_key = mode.stride
     since_search = every
     rgb = None
@@ -259,7 +246,7 @@ def analyse(
         tracks.bind(sightings)
         tracks.texts = texts
         tracks.searched = searched
-        tracks.sighting_reach = max(every, round(_frame_rate(src) * search.text_reach_s))
+        tracks.sighting_reach = max(every, round(video_io.frame_rate(src) * search.text_reach_s))
     return tracks
 
 
@@ -269,7 +256,7 @@ def best_view(track) -> tuple[int, np.ndarray]:
     return track.keyframes[i], track.boxes[i]
 
 
-def track_summaries(src: Path, tracks: VideoTracks, thumb_size: int = 96) -> list[dict]:
+def track_summaries(src: video_io.Source, tracks: VideoTracks, thumb_size: int = 96) -> list[dict]:
     """One entry per track: id, frames covered, detections, best score, whether ``safepost tracks``
     lists it (``listed``: long and clear enough to choose), whether redaction masks it unless it is
     kept (``masked``: all but lone faint sightings, taken for false alarms), the fragments joined into it, and a JPEG

@@ -8,13 +8,19 @@ from pathlib import Path
 from typing import BinaryIO
 
 from safepost.core import InputError
+from safepost.media.memfile import MemoryFile
 
 
-def check_input_file(source: Path, kind: str = "a") -> None:
+def check_input_file(source: Path | MemoryFile, kind: str = "a") -> None:
     """Refuse a missing path, a folder, anything that is not a regular file, an empty file.
 
-    ``kind`` ("an image", "a PDF", "a video") only words the folder message.
+    ``kind`` ("an image", "a PDF", "a video") only words the folder message. A file held in memory
+    needs only to be non-empty.
     """
+    if isinstance(source, MemoryFile):
+        if not source.data:
+            raise InputError(f"{source} is empty (0 bytes).")
+        return
     try:
         info = source.stat()
     except FileNotFoundError:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from safepost.core import TooLargeError
+from safepost.media.memfile import MemoryFile
 
 MAX_EDIT_LIST_ENTRIES = 1000
 MAX_INDEX_BYTES = 256 << 20
@@ -62,13 +63,15 @@ def _entries(data: bytes, start: int, end: int, found: list[int]) -> None:
         pos += length
 
 
-def check_edit_lists(source: Path) -> None:
-    """Refuse an MP4/MOV whose tracks declare more than ``MAX_EDIT_LIST_ENTRIES`` edits."""
+def check_edit_lists(source: Path | MemoryFile) -> None:
+    """Refuse an MP4/MOV (a file, or one held in memory) whose tracks declare more than
+    ``MAX_EDIT_LIST_ENTRIES`` edits."""
+    memory = isinstance(source, MemoryFile)
     try:
-        with source.open("rb") as f:
+        with source.buffer() if memory else source.open("rb") as f:
             if f.read(12)[4:8] not in (b"ftyp", b"moov", b"mdat", b"wide", b"free", b"skip"):
                 return  # not ISO-BMFF / QuickTime: other demuxers have no edit lists
-            size = source.stat().st_size
+            size = len(source.data) if memory else source.stat().st_size
             moov = _top_level_moov(f, size)
             if moov is None:
                 return

@@ -46,7 +46,12 @@ def _rebuilt(data: bytes, kind: bytes, pos: int, size: int, header: int) -> byte
 
 def strip_user_data(path: Path) -> None:
     """Rewrite the MP4 at ``path`` (index last) without any udta/meta box."""
-    data = path.read_bytes()
+    path.write_bytes(stripped(path.read_bytes()))
+
+
+def stripped(data: bytes | memoryview) -> bytes:
+    """The MP4 ``data`` (index last) without any udta/meta box; one copy of it is made."""
+    data = memoryview(data)
     top = list(_boxes(data, 0, len(data)))
     moov = [b for b in top if b[0] == b"moov"]
     if len(moov) != 1:
@@ -55,4 +60,4 @@ def strip_user_data(path: Path) -> None:
     if any(k == b"mdat" and p > pos for k, p, _, _ in top):
         raise OutputError("the MP4 index must come after the media data to be cleaned; nothing was kept")
     new = _rebuilt(data, kind, pos, size, header)
-    path.write_bytes(data[:pos] + new + data[pos + size :])
+    return b"".join((data[:pos], new, data[pos + size :]))

@@ -21,12 +21,17 @@ Limits against hostile input: at most ``MAX_VIDEO_PIXELS`` pixels in a frame
 (:class:`~safepost.core.TooLargeError`); a decoding error anywhere in the stream is an
 :class:`~safepost.core.InputError` and leaves no output behind. The output is encoded straight
 into a hidden temporary file next to the destination and renamed over it when complete.
+
+Every reader and writer also takes a :class:`~safepost.media.memfile.MemoryFile` instead of a
+path: the video is then read from memory and written to memory, nothing touching the disk (the
+web app's uploads, on every system).
 """
 
 from __future__ import annotations
 
 import contextlib
 import contextvars
+import io
 import os
 import struct
 from collections.abc import Callable, Iterator
@@ -49,8 +54,9 @@ from av.video.reformatter import ColorRange, Colorspace
 from safepost.core import AUDIO_CHOICES, InputError, OutputError, TooLargeError, UnsupportedFormatError
 from safepost.media import heap, staging
 from safepost.media.inputs import check_input_file
+from safepost.media.memfile import MemoryFile, as_file
 from safepost.media.mp4_limits import check_edit_lists
-from safepost.media.mp4box import strip_user_data
+from safepost.media.mp4box import strip_user_data, stripped
 
 #: 4K UHD (3840 x 2160) and DCI 4K (4096 x 2160) pass; 8K frames would not fit the 2 GiB budget
 MAX_VIDEO_PIXELS = 4096 * 2304
@@ -71,7 +77,9 @@ class AudioFilter(Protocol):
 
 #: Makes a fresh :class:`AudioFilter` for the output's sample rate and channel count.
 AudioFilterFactory = Callable[[int, int], AudioFilter]
-PathLike = str | os.PathLike[str]
+#: a file on disk, or one held in memory
+PathLike = str | os.PathLike[str] | MemoryFile
+Source = Path | MemoryFile
 
 SUPPORTED_VIDEO_FORMATS = ("MP4", "MOV", "M4V", "AVI", "WMV", "MKV", "WebM")
 #: H.264 encoders, best first. Hardware encoders are left out: they need a device.
@@ -160,7 +168,7 @@ def transcode(
         raise ValueError(f"audio must be one of {', '.join(AUDIO_CHOICES)}, not {audio!r}")
     if (audio == "disguise") != (audio_filter is not None):
         raise ValueError("audio='disguise' goes with an audio_filter, and an audio_filter with it")
-    source, target = Path(src), Path(dst)
+    source, target = as_file(src), as_file(dst)
     _check_target(source, target)
     heap.bound()  # each decoded frame's memory goes back to the system when it is freed
     encoder = h264_encoder()
@@ -180,7 +188,7 @@ def transcode(
 
 def iter_frames(src: PathLike) -> Iterator[np.ndarray]:
     """Upright HxWx3 uint8 RGB frames of the first video stream of ``src``, in order."""
-    source = Path(src)
+    source = as_file(src)
     with _open_input(source) as container:
         video, _, _ = _pick_streams(source, container, keep_audio=False)
         _check_pixels(source, video.codec_context.width, video.codec_context.height)
@@ -213,7 +221,7 @@ class Mp4Writer:
 
     def __init__(
         self,
-        path: Path,
+        path: Source,
         width: int,
         height: int,
         *,
@@ -229,7 +237,10 @@ class Mp4Writer:
         self.source_size = (width, height)
         self.width, self.height = width + width % 2, height + height % 2
         self.frames = 0
-        self._out = av.open(str(path), "w", format="mp4", container_options=_MUX_OPTIONS)
+        # a MemoryFile gets the finished file on close; the muxer writes into a buffer meanwhile
+        self._buffer = io.BytesIO() if isinstance(path, MemoryFile) else None
+        target = self._buffer if self._buffer is not None else str(path)
+        self._out = av.open(target, "w", format="mp4", container_options=_MUX_OPTIONS)
         try:
             self._video = self._out.add_stream(encoder, rate=rate)
             ctx = self._video.codec_context
@@ -325,12 +336,18 @@ class Mp4Writer:
                 self._queue_voice(self._voice.flush(), final=True)
             self._out.mux(self._audio.encode(None))
         self._out.close()
-        strip_user_data(Path(self.path))
+        if self._buffer is None:
+            strip_user_data(Path(self.path))
+            return
+        with self._buffer.getbuffer() as written:
+            self.path.data = stripped(written)
+        self._buffer = None
 
     def abort(self) -> None:
         """Close the output without caring whether it is complete."""
         with contextlib.suppress(Exception):
             self._out.close()
+        self._buffer = None
 
     def _mux_video(self, packets: list[av.Packet] | None) -> None:
         for packet in packets if packets is not None else [None]:
@@ -378,8 +395,8 @@ def probe_video(path: PathLike | bytes) -> dict[str, Any]:
     (None when it cannot be decoded). Flags: ``has_gps``, ``data_streams`` (telemetry,
     timecode, subtitle, cover art ... streams), ``creation_time``, ``make``, ``model``.
     """
-    source = Path("<memory>") if isinstance(path, bytes) else Path(path)
-    with open_video_bytes(path) if isinstance(path, bytes) else _open_input(source) as container:
+    source = MemoryFile("<memory>", path) if isinstance(path, bytes) else as_file(path)
+    with _open_input(source) as container:
         tags = dict(container.metadata)
         streams = []
         all_tags = [tags]
@@ -418,12 +435,13 @@ def probe_video(path: PathLike | bytes) -> dict[str, Any]:
 
 
 @contextlib.contextmanager
-def _open_input(source: Path) -> Iterator[InputContainer]:
-    """Open ``source`` with one of the allowed demuxers; InputError for anything else."""
+def _open_input(source: Source) -> Iterator[InputContainer]:
+    """Open ``source`` (a file, or one in memory) with one of the allowed demuxers; InputError for anything else."""
     _check_file(source)
     check_edit_lists(source)
+    opened = source.buffer() if isinstance(source, MemoryFile) else str(source)
     try:
-        container = av.open(str(source), "r", container_options=_INPUT_OPTIONS, metadata_errors="replace")
+        container = av.open(opened, "r", container_options=_INPUT_OPTIONS, metadata_errors="replace")
     except (av.FFmpegError, ValueError, UnicodeError) as exc:
         formats = ", ".join(SUPPORTED_VIDEO_FORMATS)
         raise InputError(f"{source} is not a video safepost can read ({formats}), or it is damaged.") from exc
@@ -437,7 +455,7 @@ def _open_input(source: Path) -> Iterator[InputContainer]:
 
 def video_shape(path: PathLike) -> tuple[int, int, bool]:
     """(width, height, has sound) of a video's main picture stream; InputError when it has none."""
-    source = Path(path)
+    source = as_file(path)
     with _open_input(source) as container:
         stream = _main_video(container)
         if stream is None or stream.codec_context is None:
@@ -445,29 +463,31 @@ def video_shape(path: PathLike) -> tuple[int, int, bool]:
         return stream.codec_context.width, stream.codec_context.height, bool(container.streams.audio)
 
 
+def frame_rate(path: PathLike, default: float = 25.0) -> float:
+    """Frames per second of the main video stream (``default`` when the file does not say or cannot be
+    read: a broken file fails with a clear error when it is decoded)."""
+    try:
+        with _open_input(as_file(path)) as container:
+            stream = _main_video(container)
+            rate = (stream.average_rate or stream.guessed_rate) if stream is not None else None
+    except (av.FFmpegError, InputError):
+        return default
+    return float(rate) if rate else default
+
+
 @contextlib.contextmanager
 def open_video_bytes(data: bytes) -> Iterator[InputContainer]:
     """Open a video held in memory with one of the allowed demuxers (nothing touches the disk)."""
-    import io
-
-    options = {k: v for k, v in _INPUT_OPTIONS.items() if k != "protocol_whitelist"}
-    try:
-        container = av.open(io.BytesIO(data), "r", container_options=options, metadata_errors="replace")
-    except (av.FFmpegError, ValueError, UnicodeError, OSError) as exc:
-        formats = ", ".join(SUPPORTED_VIDEO_FORMATS)
-        raise InputError(f"This is not a video safepost can read ({formats}), or it is damaged.") from exc
-    try:
+    with _open_input(MemoryFile("this video", data)) as container:
         yield container
-    finally:
-        container.close()
 
 
-def _check_file(source: Path) -> None:
+def _check_file(source: Source) -> None:
     check_input_file(source, "a video")
 
 
 def _pick_streams(
-    source: Path, container: InputContainer, keep_audio: bool
+    source: Source, container: InputContainer, keep_audio: bool
 ) -> tuple[av.VideoStream, av.AudioStream | None, list[str]]:
     """The first real video stream, the first audio stream (if kept), and what is left out."""
     video = _main_video(container)
@@ -488,7 +508,7 @@ def _main_video(container: InputContainer) -> av.VideoStream | None:
     return next((s for s in container.streams.video if not s.disposition & Disposition.attached_pic), None)
 
 
-def _decoded(source: Path, container: InputContainer, *streams: Any) -> Iterator[VideoFrame | AudioFrame]:
+def _decoded(source: Source, container: InputContainer, *streams: Any) -> Iterator[VideoFrame | AudioFrame]:
     """Decoded frames of ``streams`` in file order; InputError on any sign of damage."""
     packets = container.demux(*streams)
     counts = dict.fromkeys((stream.index for stream in streams), 0)
@@ -515,11 +535,11 @@ def _decoded(source: Path, container: InputContainer, *streams: Any) -> Iterator
                 raise _damaged(source, "the file ends before its last frame")
 
 
-def _damaged(source: Path, detail: str) -> InputError:
+def _damaged(source: Source, detail: str) -> InputError:
     return InputError(f"{source} is a damaged video and cannot be decoded ({detail}).")
 
 
-def _check_pixels(source: Path, width: int, height: int) -> None:
+def _check_pixels(source: Source, width: int, height: int) -> None:
     if width * height > MAX_VIDEO_PIXELS:
         raise TooLargeError(
             f"{source} is too large: its frames are {width} x {height} pixels; "
@@ -592,11 +612,11 @@ def _rate_cap(source_bit_rate: int | None, writer: Mp4Writer, rate: Fraction) ->
 
 
 def _transcode_streams(
-    source: Path,
+    source: Source,
     container: InputContainer,
     video: av.VideoStream,
     sound: av.AudioStream | None,
-    tmp: Path,
+    tmp: Source,
     encoder: str,
     frame_filter: FrameFilter | None,
     audio_filter: AudioFilterFactory | None = None,
@@ -677,17 +697,25 @@ def _seconds(frame: VideoFrame | AudioFrame) -> float:
     return float(frame.time) if frame.time is not None else 0.0
 
 
-def _check_target(source: Path, target: Path) -> None:
+def _check_target(source: Source, target: Source) -> None:
+    if isinstance(target, MemoryFile):
+        return
     if not target.parent.is_dir():
         raise OutputError(f"Cannot write {target}: the folder {target.parent} does not exist.")
     with contextlib.suppress(OSError):
-        if target.exists() and source.exists() and os.path.samefile(source, target):
+        if isinstance(source, Path) and target.exists() and source.exists() and os.path.samefile(source, target):
             raise OutputError(f"Cannot write {target}: it is the input file.")
 
 
 @contextlib.contextmanager
-def _temp_output(target: Path) -> Iterator[Path]:
-    """A hidden temporary file next to ``target``, renamed over it if the block succeeds."""
+def _temp_output(target: Source) -> Iterator[Source]:
+    """A hidden temporary file next to ``target``, renamed over it if the block succeeds
+    (for a MemoryFile: a fresh one, whose bytes ``target`` takes if the block succeeds)."""
+    if isinstance(target, MemoryFile):
+        part = MemoryFile(target.name)
+        yield part
+        target.data = part.data
+        return
     try:
         fd, tmp = staging.new_part(target.parent)  # locked until this process ends or closes it
     except OSError as exc:

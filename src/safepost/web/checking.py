@@ -15,7 +15,6 @@ from typing import Any, Protocol
 from pydantic import ValidationError
 
 from safepost.core import InputError, SafepostError
-from safepost.core.report import MediaReport
 from safepost.flows.post_media import MediaAnalyser
 from safepost.web.drafts import Draft
 from safepost.web.forms import safe_filename
@@ -117,22 +116,23 @@ def bundle_zip(files: dict[str, bytes]) -> bytes:
 
 
 def analyse_media(name: str, data: bytes, folder: Any, names: Any):
-    """In a job's child process: the detectors on one file; a video's in-memory copy stays there."""
+    """In a job's child process: the detectors on one file; a video read from memory stays there."""
     from safepost.flows.post_media import MediaAnalyser, from_memory
 
     item = MediaAnalyser().compute(name, data, folder, names)
     if from_memory(item):
-        item.path = None  # the child's own in-memory file: the parent makes its own
+        item.path = None  # the parent holds the bytes already: they do not travel back
     return item
 
 
-def render_video(data: bytes, target: Any, kept: list[str], manual: list[dict], audio: str) -> None:
-    """In a job's child process: the prepared copy of a video, read from an in-memory copy there."""
-    from safepost.flows.post_media import AnalysedMedia, in_memory
+def render_video(name: str, data: bytes, kept: list[str], manual: list[dict], audio: str) -> bytes:
+    """In a job's child process: the prepared copy of a video, read from memory and written to memory."""
     from safepost.flows.prepare import mask_video
+    from safepost.media.memfile import MemoryFile
 
-    holder = in_memory(AnalysedMedia(MediaReport(name=target.name, kind="video")), data)
-    mask_video(holder.path, target, kept, manual, audio)
+    target = MemoryFile(name)
+    mask_video(MemoryFile(name, data), target, kept, manual, audio)
+    return target.data
 
 
 class IsolatedAnalyser(MediaAnalyser):
@@ -155,18 +155,19 @@ class IsolatedAnalyser(MediaAnalyser):
         return item
 
     def render_video(self, source: Any, target: Any, kept: list[str], manual: list[dict], audio: str) -> None:
-        data = source.read_bytes()  # this process's in-memory copy of the upload
-        run_job(
+        data = source.read_bytes()  # the upload, held in memory
+        rendered = run_job(
             target.name,
             render_video,
+            target.name,
             data,
-            target,
             kept,
             manual,
             audio,
             memory_bytes=self.memory_bytes,
             timeout_s=self.timeout_s,
         )
+        target.write_bytes(rendered)
 
     def fresh(self) -> IsolatedAnalyser:
         return IsolatedAnalyser(self.detector, self.memory_bytes, self.timeout_s)
