@@ -81,6 +81,7 @@ ALLOWED: dict[str, set[str]] = {
         "report",
         "termtext",
         "web",
+        "words",
         "workspace",
     },
 }

@@ -347,7 +347,7 @@ def _factors(findings: list[Finding], people, live: bool, policy: Policy) -> lis
         band = level_for(top.score, False, policy)
         factors.append(
             Phrase(
-                "The person most at risk is {who}, and the risk to them is {band}: {why}.",
+                "Most at risk: {who}. The risk to them is {band}: {why}.",
                 who=top.who,
                 band=Phrase(_BAND_WORDS[band]),
                 why=Lines(list(top.reasons), "; "),
