@@ -5,7 +5,7 @@ Builds a synthetic registry (default 100,000 people through the CSV importer, 30
 bulk grants) in a temporary workspace with the PRODUCTION argon2id parameters, then measures:
 
 * import time of the people CSV (one transaction, audit entry per person) and of the bulk consent grants;
-* consent-check latency over random checks (``decide.consent.check``, one read transaction each): p50/p95/p99,
+* consent-check latency over random checks (``flows.consent.check_consent``, one read transaction each): p50/p95/p99,
   target p95 < 5 ms;
 * time to open (unlock) the workspace: argon2id + key unwrap + SQLCipher key check + schema check.
 
@@ -35,7 +35,7 @@ sys.path.insert(0, str(REPO / "src"))
 from safepost.consent import events, registry  # noqa: E402
 from safepost.consent.importer import import_people  # noqa: E402
 from safepost.consent.registry import AUDIENCES, USES, ConsentRequest  # noqa: E402
-from safepost.decide.consent import check  # noqa: E402
+from safepost.flows.consent import check_consent as check  # noqa: E402
 from safepost.workspace.db import Workspace  # noqa: E402
 from safepost.workspace.keys import FAST_KDF_ENV, KdfParams  # noqa: E402
 

@@ -6,7 +6,7 @@ import pytest
 
 from safepost.consent import events, people, registry
 from safepost.core import RegistryError
-from safepost.decide.consent import check
+from safepost.flows.consent import check_consent as check
 from safepost.workspace.db import Workspace
 from safepost.workspace.keys import KdfParams
 

@@ -14,7 +14,7 @@ import pytest
 from safepost.consent import events, people, registry
 from safepost.consent.importer import COLUMNS, import_people
 from safepost.core import CsvImportError
-from safepost.decide.consent import check
+from safepost.flows.consent import check_consent as check
 from safepost.workspace.db import Workspace
 from safepost.workspace.keys import KdfParams
 

@@ -170,7 +170,8 @@ def test_safepost_tracks_lists_the_choosable_tracks_and_counts_the_rest(monkeypa
 
 def test_prepare_masks_a_short_track_marked_keep(monkeypatch, tmp_path):
     import safepost.flows.media
-    from safepost.core.report import AnalysedMedia, MediaRegion, MediaReport
+    from safepost.core import Region
+    from safepost.core.report import AnalysedMedia, MediaReport
     from safepost.flows import prepare
 
     long_face = {k: np.stack([_face(20 + 4 * k)]) for k in range(0, 40, 5)}
@@ -180,7 +181,7 @@ def test_prepare_masks_a_short_track_marked_keep(monkeypatch, tmp_path):
     person, glimpse = tracks.tracks
     assert tracks.listed(person) and not tracks.listed(glimpse) and tracks.masked(glimpse)
     report = MediaReport(name="v.mp4", kind="video")
-    report.regions = [MediaRegion(t.id, "track", [0, 0, 10, 10], decision="keep") for t in tracks.tracks]
+    report.regions = [Region.of_box(t.id, "track", [0, 0, 10, 10], decision="keep") for t in tracks.tracks]
     seen = {}
     monkeypatch.setattr(
         safepost.flows.media, "redact_video", lambda *a, keep_tracks=(), **k: seen.update(kept=keep_tracks)

@@ -114,7 +114,7 @@ def test_risky_post_is_blocked_with_every_finding(checked, world):
     assert "metadata_location" in kinds  # GPS in the photo
     assert "live_posting" in kinds  # posted during the event
     kept = [r for m in checked.media for r in m.regions if r.decision == "keep"]
-    assert [r.person_id for r in kept] == [world["ana"].id]  # her consent covers instagram
+    assert [r.person for r in kept] == [world["ana"].id]  # her consent covers instagram
 
 
 def test_prepare_makes_it_low(prepared, world):

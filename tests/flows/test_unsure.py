@@ -19,7 +19,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from safepost.cli import main
 from safepost.core import Region
-from safepost.core.report import AnalysedMedia, MediaRegion, MediaReport
+from safepost.core.report import AnalysedMedia, MediaReport
 from safepost.decide.media import decide_media, drop_refusal, find_region
 from safepost.flows.post import check_post
 from safepost.flows.prepare import prepare_post
@@ -99,7 +99,7 @@ def _prepared_pixels(world, review: Review) -> tuple[np.ndarray, object]:
         return np.asarray(im.convert("RGB")).astype(np.int16), result
 
 
-def _regions(report) -> dict[str, MediaRegion]:
+def _regions(report) -> dict[str, Region]:
     return {r.id: r for r in report.media[0].regions}
 
 
@@ -154,14 +154,14 @@ def test_a_drop_on_a_nophoto_wearer_is_refused(world):
     assert changed_fraction(world.rgb, masked, FACES["wearer"][0]) > 0.9
 
 
-def _media(regions: list[MediaRegion]) -> AnalysedMedia:
+def _media(regions: list[Region]) -> AnalysedMedia:
     return AnalysedMedia(report=MediaReport("photo.png", "image", 900, 400, regions))
 
 
 def test_a_drop_overlapping_a_nophoto_tag_is_refused():
-    face = MediaRegion("f1", "face", [100, 100, 160, 170], unsure=True)
-    tag = MediaRegion("t2", "nophoto_tag", [150, 160, 260, 200], nophoto=True)
-    other = MediaRegion("f3", "face", [400, 100, 460, 170], unsure=True)
+    face = Region.of_box("f1", "face", [100, 100, 160, 170], unsure=True)
+    tag = Region.of_box("t2", "nophoto_tag", [150, 160, 260, 200], nophoto=True)
+    other = Region.of_box("f3", "face", [400, 100, 460, 170], unsure=True)
     media = _media([face, tag, other])
     assert drop_refusal(face, media.report.regions) == "it overlaps a NO PHOTO tag or wearer"
     assert drop_refusal(tag, media.report.regions)  # the tag itself can never be dropped
@@ -172,8 +172,8 @@ def test_a_drop_overlapping_a_nophoto_tag_is_refused():
 
 
 def test_a_drop_by_box_picks_the_small_false_face_not_the_real_face_around_it():
-    real = MediaRegion("f1", "face", [100, 100, 300, 320])
-    small = MediaRegion("f2", "face", [150, 150, 190, 190], unsure=True)
+    real = Region.of_box("f1", "face", [100, 100, 300, 320])
+    small = Region.of_box("f2", "face", [150, 150, 190, 190], unsure=True)
     assert find_region([real, small], Drop(media="photo.png", box=[150, 150, 190, 190]), {"face"}) is small
     assert find_region([small, real], Drop(media="photo.png", box=[100, 100, 300, 320]), {"face"}) is real
 

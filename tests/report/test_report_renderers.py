@@ -9,8 +9,8 @@ import json
 import pytest
 from rich.console import Console
 
-from safepost.core import Finding
-from safepost.core.report import MediaRegion, MediaReport, PersonRisk, PostReport
+from safepost.core import Finding, Region
+from safepost.core.report import MediaReport, PersonRisk, PostReport
 from safepost.report import LEVEL_WORDS, render_report
 from safepost.report.terminal import print_report
 
@@ -37,9 +37,9 @@ def report() -> PostReport:
             blocks=True,
         ),  # fmt: skip
     ]
-    region = MediaRegion("f1", "face", [1, 2, 30, 40], decision="keep", person_id="P-1", reason="consent covers")
+    region = Region.of_box("f1", "face", [1, 2, 30, 40], decision="keep", person="P-1", reason="consent covers")
     region.thumbnail = "SECRET-FACE-PIXELS"
-    media = [MediaReport("march.jpg", "image", 640, 480, [region, MediaRegion("f2", "face", [50, 50, 90, 90])])]
+    media = [MediaReport("march.jpg", "image", 640, 480, [region, Region.of_box("f2", "face", [50, 50, 90, 90])])]
     people = [PersonRisk("P-2", ["face"], 4, 3, ["shown without consent"])]
     return PostReport("blocked", 12, ["a speaker is named"], findings, media, people, publish_at="2026-12-01T15:00:00Z")
 

@@ -102,7 +102,8 @@ class FakeChecker:
         self.checks = 0
 
     def _analyse(self, ws, draft):
-        from safepost.core.report import AnalysedMedia, MediaRegion, MediaReport, PostReport
+        from safepost.core import Region
+        from safepost.core.report import AnalysedMedia, MediaReport, PostReport
         from safepost.decide.media import decide_media
         from safepost.media.images import load_image
         from safepost.web.checking import build_post
@@ -111,7 +112,7 @@ class FakeChecker:
         media, pixels = [], {}
         for name in post.meta.media:
             rgb = load_image(name, data=post.media[name]).frames[0]
-            regions = [MediaRegion(f"f{i}", "face", list(box)) for i, box in enumerate(self.boxes, start=1)]
+            regions = [Region.of_box(f"f{i}", "face", list(box)) for i, box in enumerate(self.boxes, start=1)]
             media.append(AnalysedMedia(MediaReport(name, "image", rgb.shape[1], rgb.shape[0], regions), rgb))
             pixels[name] = rgb
         with ws.read() as conn:  # the product's own review rules: keep, drop, add
@@ -148,7 +149,7 @@ class FakeChecker:
 
         post, _ = build_post(ws, draft)
         report.publish_at = report.publish_at or "2026-06-01T12:00:00Z"
-        kept = {r.person_id for m in report.media for r in m.regions if r.decision == "keep" and r.person_id}
+        kept = {r.person for m in report.media for r in m.regions if r.decision == "keep" and r.person}
         _record(ws, post, post.meta, [ConsentUse(p, "face") for p in sorted(kept)], result)
         return result
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import click
 
 from safepost import __version__
-from safepost.core import SafepostError
+from safepost.core import AUDIO_CHOICES, SafepostError
 from safepost.termtext import escape, escape_lines, json_text
 
 # Every printer below escapes what it prints (safepost.termtext): names of files, folders and
@@ -55,6 +55,16 @@ STYLE_HELP = (
     "How faces are covered. solid (default), noise and mosaic never use the original pixels. "
     "blur and pixelate are REVERSIBLE: published attacks recover faces from them; use only when "
     "the person consented to being shown."
+)
+
+
+#: ``--audio`` of ``redact`` and ``batch``: one option, one help text.
+audio_option = click.option(
+    "--audio",
+    type=click.Choice(AUDIO_CHOICES),
+    default="keep",
+    show_default=True,
+    help="Video: keep the sound (voices identify people), drop it, or disguise voices (docs/voice.md).",
 )
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import click
 
 from safepost.anonymize.spec import REVERSIBLE_STYLES, SHAPES, STYLES
-from safepost.cli import STYLE_HELP, _fail, _progress, echo_json, main, say, warn
-from safepost.core import AUDIO_CHOICES, SafepostError
+from safepost.cli import STYLE_HELP, _fail, _progress, audio_option, echo_json, main, say, warn
+from safepost.core import SafepostError
 from safepost.detect.recipes import MODES
 
 
@@ -50,13 +50,7 @@ class _Bar:
 @click.option("--mode", type=click.Choice(list(MODES)), default="thorough", show_default=True)
 @click.option("--style", type=click.Choice(STYLES), default="solid", show_default=True, help=STYLE_HELP)
 @click.option("--shape", type=click.Choice(SHAPES), default="ellipse", show_default=True)
-@click.option(
-    "--audio",
-    type=click.Choice(AUDIO_CHOICES),
-    default="keep",
-    show_default=True,
-    help="Videos: keep the sound (voices identify people), drop it, or disguise voices.",
-)
+@audio_option
 @click.option("--workers", type=click.IntRange(1, 512), default=1, show_default=True, help="Local worker processes.")
 @click.option(
     "--dask",

@@ -13,6 +13,7 @@ from safepost.cli import (
     STYLE_HELP,
     _fail,
     _run_each,
+    audio_option,
     echo,
     echo_json,
     error,
@@ -24,7 +25,7 @@ from safepost.cli import (
     working,
 )
 from safepost.cli.summary import photo_summary, unsure_summary, video_summary
-from safepost.core import AUDIO_CHOICES, SafepostError
+from safepost.core import SafepostError
 from safepost.detect.recipes import MODES
 
 
@@ -75,13 +76,7 @@ from safepost.detect.recipes import MODES
     metavar="ID",
     help="Video: leave face track ID unmasked (a consenting person; ids from 'safepost tracks'). Single input.",
 )
-@click.option(
-    "--audio",
-    type=click.Choice(AUDIO_CHOICES),
-    default="keep",
-    show_default=True,
-    help="Video: keep the sound (voices identify people), drop it, or disguise voices (docs/voice.md).",
-)
+@audio_option
 @click.option(
     "--keep-faces",
     is_flag=True,

@@ -3,7 +3,7 @@
 Who gets which tag, and the PDF, is the flow ``safepost.flows.badges`` (``plan_badges``, ``make_badges``).
 
 Pages are A4 portrait at 300 dpi with 2 x 4 tags of 90 x 55 mm and thin grey cut lines. A
-participant gets a NO PHOTO tag unless :func:`~safepost.decide.consent.may_photograph` allows a
+participant gets a NO PHOTO tag unless :func:`~safepost.decide.consent.may_photograph_on` allows a
 photo of them at the event (an active face consent for the event, or a standing one where the
 event is not NO PHOTO; a minor's needs the guardian's consent). A NO PHOTO tag has a red frame,
 "NO PHOTO" in large red letters and marker :data:`NO_PHOTO_MARKER_ID` of OpenCV's

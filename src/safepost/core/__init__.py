@@ -87,10 +87,14 @@ AUDIO_CHOICES_TEXT = "keep, drop or disguise"
 
 @dataclass
 class Region:
-    """An axis-aligned area of one image frame, in pixels of the upright (EXIF-rotated) image.
+    """An axis-aligned area of one image frame, in pixels of the upright (EXIF-rotated) image: the one
+    box type from detector to tracker to decide to mask to report and web canvas.
 
-    ``kind`` says what it is ("face", "manual"); ``source`` says who found it (a detector
-    name, or "user"); ``score`` is the detector confidence (1.0 for user regions).
+    ``kind`` says what it is ("face", "nophoto_tag", "text", "manual", "track"); ``source`` says who
+    found it (a detector name, or "user"); ``score`` is the detector confidence (1.0 for user
+    regions). What the decide stage made of it: ``decision`` ("mask" or "keep"), the registry
+    ``person`` a reviewer tied it to, the ``reason``, and the face ``track`` it belongs to (video).
+    ``extra`` holds what a finder or a rule adds (``nophoto``, ``text``, ``unsure``, ``wearer``...).
     """
 
     id: str
@@ -104,6 +108,23 @@ class Region:
     frame: int = 0
     label: str = ""
     extra: dict = field(default_factory=dict)
+    decision: str = "mask"
+    person: str | None = None
+    reason: str = ""
+    track: str = ""
+
+    @classmethod
+    def of_box(cls, id: str, kind: str, box, score: float = 1.0, **fields) -> Region:
+        """A region from a ``[x0, y0, x1, y1]`` box (``nophoto``, ``text``, ``unsure`` go to ``extra``)."""
+        extra = dict(fields.pop("extra", {}))
+        for key in ("nophoto", "unsure"):
+            if fields.pop(key, False):
+                extra[key] = True
+        text = fields.pop("text", None)
+        if text is not None:
+            extra["text"] = text
+        x0, y0, x1, y1 = box
+        return cls(id, kind, x0, y0, x1, y1, score, extra=extra, **fields)
 
     @property
     def width(self) -> float:
@@ -118,13 +139,85 @@ class Region:
         """Geometric mean side, the usual face-size measure."""
         return math.sqrt(max(self.width, 0.0) * max(self.height, 0.0))
 
+    @property
+    def box(self) -> list:
+        """``[x0, y0, x1, y1]``."""
+        return [self.x0, self.y0, self.x1, self.y1]
+
+    @property
+    def nophoto(self) -> bool:
+        """A NO PHOTO wearer's face, head or tag: never kept, never dropped."""
+        return bool(self.extra.get("nophoto", False))
+
+    @property
+    def unsure(self) -> bool:
+        """A weak detection that may not be a face: still masked unless a reviewer drops it."""
+        return bool(self.extra.get("unsure", False))
+
+    @unsure.setter
+    def unsure(self, value: bool) -> None:
+        self.extra["unsure"] = bool(value)
+
+    @property
+    def text(self) -> str | None:
+        """The text read in it (a text line, a tag), if any."""
+        return self.extra.get("text")
+
+    @text.setter
+    def text(self, value: str | None) -> None:
+        self.extra["text"] = value
+
+    @property
+    def thumbnail(self) -> str | None:
+        """Video tracks: a small JPEG of the face (base64) for the reviewer's screen. It shows the
+        face, so reports written to disk leave it out (``report_dict(thumbnails=False)``)."""
+        return self.extra.get("thumbnail")
+
+    @thumbnail.setter
+    def thumbnail(self, value: str | None) -> None:
+        self.extra["thumbnail"] = value
+
     def to_dict(self) -> dict:
+        """The ``safepost redact --json`` form (docs/regions.md): the decide fields only when set."""
         d = asdict(self)
         for key in ("x0", "y0", "x1", "y1", "score"):
             d[key] = round(d[key], 3)
         if not d["extra"]:
             d.pop("extra")
+        for key, unset in (("decision", "mask"), ("person", None), ("reason", ""), ("track", "")):
+            if d[key] == unset:
+                d.pop(key)
         return d
+
+    def report_dict(self, thumbnails: bool = False) -> dict:
+        """The post report's form, which the web canvas draws (``safepost check --format json``)."""
+        d = {
+            "id": self.id,
+            "kind": self.kind,
+            "box": self.box,
+            "score": self.score,
+            "decision": self.decision,
+            "person_id": self.person,
+            "reason": self.reason,
+            "nophoto": self.nophoto,
+            "text": self.text,
+            "unsure": self.unsure,
+        }
+        if thumbnails and self.thumbnail:
+            d["thumbnail_jpeg_base64"] = self.thumbnail
+        return d
+
+    @classmethod
+    def from_report_dict(cls, d: dict) -> Region:
+        """The inverse of :meth:`report_dict`."""
+        region = cls.of_box(
+            d["id"], d["kind"], d["box"], d.get("score", 1.0), nophoto=d.get("nophoto", False),
+            text=d.get("text"), unsure=d.get("unsure", False), decision=d.get("decision", "mask"),
+            person=d.get("person_id"), reason=d.get("reason", ""),
+        )  # fmt: skip
+        if d.get("thumbnail_jpeg_base64"):
+            region.thumbnail = d["thumbnail_jpeg_base64"]
+        return region
 
 
 class Severity(StrEnum):

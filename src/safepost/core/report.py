@@ -51,33 +51,6 @@ class PersonRisk:
 
 
 @dataclass
-class MediaRegion:
-    """A detected or added area of one media file and what happens to it."""
-
-    id: str
-    kind: str  # face | nophoto_tag | nophoto_head | nophoto_area | text | manual | track
-    box: list[int]
-    score: float = 1.0
-    decision: str = "mask"  # mask | keep
-    person_id: str | None = None
-    reason: str = ""
-    nophoto: bool = False
-    text: str | None = None
-    #: a weak detection that may not be a face: still masked unless a reviewer drops it
-    unsure: bool = False
-    #: Video tracks: a small JPEG of the face (base64) for the reviewer's screen. It shows the face,
-    #: so reports written to disk leave it out (``to_dict(thumbnails=False)``, the default).
-    thumbnail: str | None = field(default=None, repr=False)
-
-    def to_dict(self, thumbnails: bool = False) -> dict[str, Any]:
-        d = asdict(self)
-        thumbnail = d.pop("thumbnail")
-        if thumbnails and thumbnail:
-            d["thumbnail_jpeg_base64"] = thumbnail
-        return d
-
-
-@dataclass
 class MediaReport:
     """One media file: its kind, size, regions, and what its metadata reveals."""
 
@@ -85,14 +58,15 @@ class MediaReport:
     kind: str  # image | video
     width: int = 0
     height: int = 0
-    regions: list[MediaRegion] = field(default_factory=list)
+    #: what the check found and decided, each as ``core.Region`` (``report_dict`` in the JSON)
+    regions: list[Region] = field(default_factory=list)
     texts: list[dict] = field(default_factory=list)
     metadata: list[dict] = field(default_factory=list)
     audio: bool = False
 
     def to_dict(self, thumbnails: bool = False) -> dict[str, Any]:
         d = asdict(self)
-        d["regions"] = [r.to_dict(thumbnails) for r in self.regions]
+        d["regions"] = [r.report_dict(thumbnails) for r in self.regions]
         return d
 
 

@@ -1,6 +1,6 @@
 """THE consent question (C3) and what a consent allows in a post: the decide stage's consent rules.
 
-:func:`check` answers "may ``use`` of this person be published on this platform, to this audience,
+:func:`check_on` answers "may ``use`` of this person be published on this platform, to this audience,
 for this purpose?" from the registry's records (``safepost.consent.registry``, which stores them
 and asks nothing). Decision rules (docs/consent.md has them as a table); anything unsure is a refusal:
 
@@ -15,14 +15,14 @@ and asks nothing). Decision rules (docs/consent.md has them as a table); anythin
    expired < no guardian consent < outside its scope), or "no consent recorded".
 
 :func:`may_keep` is the one keep rule of the post check, the prepare step and the web review (a NO
-PHOTO wearer and, under the policy, a minor are never shown); :func:`may_photograph` decides a badge.
+PHOTO wearer and, under the policy, a minor are never shown); :func:`may_photograph_on` decides a badge.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from safepost.consent.dates import day_of, now_iso, time_of, to_iso
 from safepost.consent.events import find_event
@@ -32,15 +32,7 @@ from safepost.core import RegistryError
 from safepost.core.report import Decision
 
 if TYPE_CHECKING:
-    from contextlib import AbstractContextManager
-
     from safepost.post.schema import PostMeta
-
-
-class Registry(Protocol):
-    """What the rule needs of a workspace: a read transaction on its registry (``Workspace.read``)."""
-
-    def read(self) -> AbstractContextManager: ...
 
 
 #: Uses a NO PHOTO event protects: they need a consent for that very event.
@@ -48,25 +40,6 @@ VISUAL_USES = frozenset({"face", "video"})
 #: Uses the Chatham House rule forbids for anything said or seen at the event.
 CHATHAM_HOUSE_REFUSED = frozenset({"quote_attributed", "affiliation"})
 _CHATHAM_WORDS = {"quote_attributed": "attributed quotes", "affiliation": "affiliations"}
-
-
-def check(
-    ws: Registry,
-    person_id: str,
-    use: str,
-    platform: str,
-    audience: str,
-    purpose: str,
-    event_id: str | None = None,
-    at: str | date | datetime | None = None,
-) -> Decision:
-    """May ``use`` of ``person_id`` be published on ``platform`` to ``audience`` for ``purpose``?
-
-    ``event_id`` is where the material comes from (None: not from an event); ``at`` the time of
-    publication (default now). Never raises for unknown people or events: the answer is then a deny.
-    """
-    with ws.read() as conn:
-        return check_on(conn, person_id, use, platform, audience, purpose, event_id, at)
 
 
 def check_on(
@@ -79,24 +52,23 @@ def check_on(
     event_id: str | None = None,
     at: str | date | datetime | None = None,
 ) -> Decision:
-    """:func:`check` on an open connection (for callers that check many things at once)."""
+    """May ``use`` of ``person_id`` be published on ``platform`` to ``audience`` for ``purpose``?
+
+    ``conn`` is an open read of the registry (``Workspace.read``; many checks can share one);
+    ``event_id`` is where the material comes from (None: not from an event); ``at`` the time of
+    publication (default now). Never raises for unknown people or events: the answer is then a deny.
+    """
     scope = (platform.strip().lower(), audience.strip().lower(), purpose.strip().lower())
     if scope[1] not in AUDIENCES:
         return Decision(False, f"unknown audience '{audience}' (use {', '.join(AUDIENCES)})")
     return _decide(conn, person_id, use, event_id, at, scope)
 
 
-def may_photograph(ws: Registry, person_id: str, event_id: str, at: str | date | datetime | None = None) -> Decision:
+def may_photograph_on(conn, person_id: str, event_id: str, at: str | date | datetime | None = None) -> Decision:
     """May ``person_id`` be photographed at ``event_id`` at all (a face consent of any scope counts)?
 
-    This decides the badge; every publication is still checked with :func:`check`.
+    This decides the badge; every publication is still checked with :func:`check_on`.
     """
-    with ws.read() as conn:
-        return may_photograph_on(conn, person_id, event_id, at)
-
-
-def may_photograph_on(conn, person_id: str, event_id: str, at: str | date | datetime | None = None) -> Decision:
-    """:func:`may_photograph` on an open connection."""
     return _decide(conn, person_id, "face", event_id, at, None)
 
 

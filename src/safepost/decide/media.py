@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import yaml
 
-from safepost.core import Finding, severity_of
-from safepost.core.report import AnalysedMedia, MediaRegion
+from safepost.core import Finding, Region, severity_of
+from safepost.core.report import AnalysedMedia
 from safepost.decide.consent import ConsentUse, keep_use, may_keep
 from safepost.post.review import Box, Review
 from safepost.post.schema import PostMeta
@@ -37,7 +37,7 @@ def _iou(a: list[int], b: list[int]) -> float:
     return ix * iy / union if union > 0 else 0.0
 
 
-def find_region(regions: list[MediaRegion], item: Box, kinds: set[str]) -> MediaRegion | None:
+def find_region(regions: list[Region], item: Box, kinds: set[str]) -> Region | None:
     """The region a review entry points at: by id, else the one its box covers best (at least 60%).
 
     Ties (a small box inside a large one both lie fully under the entry's box) go to the closest
@@ -50,7 +50,7 @@ def find_region(regions: list[MediaRegion], item: Box, kinds: set[str]) -> Media
     return best if best is not None and _overlap(best.box, item.box) >= 0.6 else None
 
 
-def drop_refusal(region: MediaRegion, regions: list[MediaRegion]) -> str:
+def drop_refusal(region: Region, regions: list[Region]) -> str:
     """Why a reviewer may not drop ``region`` ("" when they may): NO PHOTO always wins."""
     if region.kind not in DROPPABLE:
         return "only faces and text can be dropped"
@@ -61,7 +61,7 @@ def drop_refusal(region: MediaRegion, regions: list[MediaRegion]) -> str:
     return ""
 
 
-def drop_line(media: str, region: MediaRegion) -> str:
+def drop_line(media: str, region: Region) -> str:
     """The ``review.yaml`` entry that drops ``region`` (by box: ids can change between runs)."""
     entry = {"media": media, "box": [int(v) for v in region.box]}
     return yaml.safe_dump(entry, default_flow_style=True, sort_keys=False, width=1000).strip()
@@ -93,7 +93,7 @@ def decide_media(
         use = keep_use(report.kind)
         allowed, reason, ids = may_keep(conn, item.person_id, use, meta, at, block_minors, region.nophoto)
         if allowed:
-            region.decision, region.person_id, region.reason = "keep", item.person_id, reason
+            region.decision, region.person, region.reason = "keep", item.person_id, reason
             used.append(ConsentUse(item.person_id, use, ids))
         else:
             region.reason = f"not kept: {reason}"
@@ -120,7 +120,7 @@ def decide_media(
         if item.box is None:
             findings.append(_review_problem(item.media, "an added region needs a box"))
             continue
-        report.regions.append(MediaRegion(f"m{n}", "manual", list(item.box), reason=item.label))
+        report.regions.append(Region.of_box(f"m{n}", "manual", list(item.box), reason=item.label))
     return findings, used
 
 
@@ -162,7 +162,7 @@ def media_findings(media: list[AnalysedMedia], third_party: bool) -> list[Findin
     return out
 
 
-def _unsure_finding(r, region: MediaRegion) -> list[Finding]:
+def _unsure_finding(r, region: Region) -> list[Finding]:
     """An unsure face the reviewer may drop (it stays masked until they do: fail closed)."""
     if not region.unsure or region.decision != "mask" or drop_refusal(region, r.regions):
         return []
@@ -183,11 +183,11 @@ def _unsure_finding(r, region: MediaRegion) -> list[Finding]:
     ]
 
 
-def _region_findings(r, region: MediaRegion) -> list[Finding]:
+def _region_findings(r, region: Region) -> list[Finding]:
     return _mask_findings(r, region) + _unsure_finding(r, region)
 
 
-def _mask_findings(r, region: MediaRegion) -> list[Finding]:
+def _mask_findings(r, region: Region) -> list[Finding]:
     if region.kind in FACE_KINDS and region.decision == "mask":
         if region.nophoto:
             return [

@@ -1,6 +1,6 @@
 """The registry's records asked the consent rule: ``safepost consent check`` and an event's name tags.
 
-:func:`check_consent` is THE consent question (``decide.consent.check``) on a workspace. For the
+:func:`check_consent` is THE consent question (``decide.consent.check_on``) on a workspace. For the
 name tags (C4), the registry gives the participants, ``decide.consent.may_photograph_on`` decides
 who gets a NO PHOTO tag, ``consent.badges`` draws the pages and ``media.pdf`` writes the PDF.
 """
@@ -17,7 +17,7 @@ from safepost.consent.events import Event, find_event
 from safepost.consent.people import find_person
 from safepost.core import RegistryError
 from safepost.core.report import Decision
-from safepost.decide.consent import check, may_photograph_on
+from safepost.decide.consent import check_on, may_photograph_on
 
 if TYPE_CHECKING:
     from safepost.workspace import Workspace
@@ -35,9 +35,10 @@ def check_consent(
 ) -> Decision:
     """May ``use`` of ``person_id`` be published on ``platform`` to ``audience`` for ``purpose``?
 
-    (``safepost consent check``: :func:`safepost.decide.consent.check` on the workspace's registry.)
+    (``safepost consent check``: :func:`safepost.decide.consent.check_on` in one read of the registry.)
     """
-    return check(ws, person_id, use, platform, audience, purpose, event_id=event_id, at=at)
+    with ws.read() as conn:
+        return check_on(conn, person_id, use, platform, audience, purpose, event_id, at)
 
 
 def plan_badges(ws: Workspace, event_id: str, at: str | None = None) -> tuple[Event, list[Badge]]:

@@ -155,7 +155,7 @@ def _event(conn, meta: PostMeta) -> Event | None:
 
 
 def _people_shown(media, text: TextCheck, meta: PostMeta) -> set[str]:
-    shown = {r.person_id for m in media for r in m.report.regions if r.decision == "keep" and r.person_id}
+    shown = {r.person for m in media for r in m.report.regions if r.decision == "keep" and r.person}
     return shown | set(text.named) | set(meta.people)
 
 
@@ -165,11 +165,11 @@ def _risks(media, text: TextCheck, meta, policy, live: bool, location: bool, min
         exposures[pid] = Exposure(pid, consented=True)
     for m in media:
         for region in m.report.regions:
-            if region.kind in FACE_KINDS and region.decision == "keep" and region.person_id:
-                e = exposures.setdefault(region.person_id, Exposure(region.person_id, consented=True))
+            if region.kind in FACE_KINDS and region.decision == "keep" and region.person:
+                e = exposures.setdefault(region.person, Exposure(region.person, consented=True))
                 e.identifiers.add("face")
-            if m.report.audio and region.kind == "track" and region.decision == "keep" and region.person_id:
-                exposures[region.person_id].identifiers.add("voice")
+            if m.report.audio and region.kind == "track" and region.decision == "keep" and region.person:
+                exposures[region.person].identifiers.add("voice")
     for pid, consented in text.named.items():
         e = exposures.setdefault(pid, Exposure(pid, consented=True))
         e.identifiers.add("name")
@@ -290,7 +290,7 @@ def _source_findings(meta: PostMeta) -> list[Finding]:
 def _minor_findings(minors: set[str], media, text: TextCheck, policy: Policy) -> list[Finding]:
     out = []
     for pid in sorted(minors):
-        visible = any(r.person_id == pid and r.decision == "keep" for m in media for r in m.report.regions)
+        visible = any(r.person == pid and r.decision == "keep" for m in media for r in m.report.regions)
         if (visible or text.named.get(pid)) and policy.block_identifiable_minors:
             out.append(
                 Finding(

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from safepost.core import InputError, Region, UnsupportedFormatError
-from safepost.core.report import AnalysedMedia, MediaRegion, MediaReport
+from safepost.core.report import AnalysedMedia, MediaReport
 from safepost.media import sniff
 from safepost.media.memfile import MemoryFile
 
@@ -115,7 +115,7 @@ def analyse_photo(name: str, data: bytes, detector, names=None) -> AnalysedMedia
     for face in faces:
         kind = "masked_face" if already_masked(rgb, _box_of(face)) else "face"
         report.regions.append(
-            MediaRegion(
+            Region.of_box(
                 face.id,
                 kind,
                 _box_of(face),
@@ -126,7 +126,7 @@ def analyse_photo(name: str, data: bytes, detector, names=None) -> AnalysedMedia
         )
     for region in tagged:
         report.regions.append(
-            MediaRegion(
+            Region.of_box(
                 region.id,
                 region.kind,
                 _box_of(region),
@@ -178,7 +178,7 @@ def analyse_video(name: str, path: Path | MemoryFile | None, data: bytes | None 
             continue
         thumbnail = track.get("thumbnail_jpeg_base64") or None
         kind = "masked_track" if thumbnail and _thumbnail_masked(thumbnail) else "track"
-        region = MediaRegion(track["id"], kind, _int_box(track["box"]), track["best_score"])
+        region = Region.of_box(track["id"], kind, _int_box(track["box"]), track["best_score"])
         region.thumbnail = thumbnail
         report.regions.append(region)
     return AnalysedMedia(report=report, path=path, tracks=tracks)

@@ -15,9 +15,9 @@ def mask_regions(item: AnalysedMedia, third_party: bool) -> list[Region]:
     """Every area `prepare` covers in a photo: each region not kept, whatever its kind (fail closed),
     and for third-party material the watermarks and usernames (they point to the person who filmed it).
     Scores go along: small weak faces get the smaller margins of `safepost redact` (MaskSpec)."""
-    regions = [Region(r.id, r.kind, *r.box, score=r.score) for r in item.report.regions if r.decision == "mask"]
+    regions = [r for r in item.report.regions if r.decision == "mask"]  # the decided regions themselves
     if third_party:
-        regions += [Region(f"w{n}", "text", *t["box"]) for n, t in enumerate(watermarks(item))]
+        regions += [Region.of_box(f"w{n}", "text", t["box"]) for n, t in enumerate(watermarks(item))]
     return regions
 
 

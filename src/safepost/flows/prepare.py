@@ -19,8 +19,8 @@ from functools import partial
 from pathlib import Path
 
 from safepost.anonymize.rewrite import merge_placeholders
-from safepost.core import Finding, OutputError, PostBlockedError
-from safepost.core.report import AnalysedMedia, MediaRegion, PostReport
+from safepost.core import Finding, OutputError, PostBlockedError, Region
+from safepost.core.report import AnalysedMedia, PostReport
 from safepost.decide.consent import ConsentUse
 from safepost.decide.media import DROPPABLE, FACE_KINDS
 from safepost.decide.policy import Policy
@@ -113,10 +113,10 @@ def _output_name(item: AnalysedMedia) -> str:
 
 def _keeps(analysis: Analysis, names: dict[str, str]) -> list[Keep]:
     return [
-        Keep(media=names[m.report.name], box=r.box, person_id=r.person_id)
+        Keep(media=names[m.report.name], box=r.box, person_id=r.person)
         for m in analysis.media
         for r in m.report.regions
-        if r.kind in FACE_KINDS and r.decision == "keep" and r.person_id
+        if r.kind in FACE_KINDS and r.decision == "keep" and r.person
     ]
 
 
@@ -126,7 +126,7 @@ def _drops(analysis: Analysis, names: dict[str, str]) -> list[Drop]:
         Drop(media=names[m.report.name], box=r.box)
         for m in analysis.media
         for r in m.report.regions
-        if r.kind in DROPPABLE and r.decision == "keep" and not r.person_id
+        if r.kind in DROPPABLE and r.decision == "keep" and not r.person
     ]
 
 
@@ -182,7 +182,7 @@ class Converged:
 
     post: Post
     analysis: Analysis
-    covered: dict[str, list[MediaRegion]] = field(default_factory=dict)  # by bundle media name
+    covered: dict[str, list[Region]] = field(default_factory=dict)  # by bundle media name
 
     def findings(self) -> list[Finding]:
         return [covered_finding(name, found) for name, found in self.covered.items() if found]
@@ -232,15 +232,15 @@ def _render_and_check(
     return prepared, checked
 
 
-def _add(item: AnalysedMedia, regions: list[MediaRegion], start: int) -> None:
+def _add(item: AnalysedMedia, regions: list[Region], start: int) -> None:
     """Add regions found on the masked copy to the original's (same size, same coordinates): masked."""
     for n, region in enumerate(regions, start=start + 1):
-        found = MediaRegion(f"c{n}", region.kind, list(region.box), region.score, nophoto=region.nophoto)
+        found = Region.of_box(f"c{n}", region.kind, list(region.box), region.score, nophoto=region.nophoto)
         found.text, found.reason = region.text, "found on the masked copy"
         item.report.regions.append(found)
 
 
-def _cover_tracks(name: str, data: bytes, item: AnalysedMedia, regions: list[MediaRegion]) -> bytes:
+def _cover_tracks(name: str, data: bytes, item: AnalysedMedia, regions: list[Region]) -> bytes:
     """Mask the tracks found on a masked video (``data``) on that video itself, in memory; ``item``
     (its check) marks them covered."""
     from safepost.flows.media import mask_tracks

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from safepost.core import Finding, OutputError
-from safepost.core.report import AnalysedMedia, MediaRegion
+from safepost.core import Finding, OutputError, Region
+from safepost.core.report import AnalysedMedia
 from safepost.flows.post_media import MediaAnalyser
 from safepost.flows.post_render import watermarks
 from safepost.words import Lines, Phrase
@@ -37,7 +37,7 @@ def mask_share(mask: np.ndarray, box) -> float:
     return float(mask[y0:y1, x0:x1].mean())
 
 
-def cover(region: MediaRegion, why: str) -> None:
+def cover(region: Region, why: str) -> None:
     """Mark a re-check region as lying on a mask: nothing left in it to hide."""
     region.kind = {"face": "masked_face", "track": "masked_track"}.get(region.kind, "masked_area")
     region.reason, region.unsure = why, False  # a mask has nothing to drop
@@ -117,7 +117,7 @@ class MaskAwareAnalyser:
             copy.deepcopy(earlier.report), earlier.rgb, earlier.format, earlier.path, earlier.faces, earlier.tracks
         )
         for region in item.report.regions:  # decided again, as a fresh analysis would be
-            region.decision, region.person_id = "mask", None
+            region.decision, region.person = "mask", None
         if earlier.rgb is not None:
             from safepost.media.images import load_image
 
@@ -125,13 +125,13 @@ class MaskAwareAnalyser:
         return item
 
 
-def leaks(item: AnalysedMedia, third_party: bool) -> list[MediaRegion]:
+def leaks(item: AnalysedMedia, third_party: bool) -> list[Region]:
     """What a check of masked output still finds that a mask fixes: faces, NO PHOTO tags and heads,
     readable names, and for third-party material watermarks. Kept faces and regions on masks are not."""
     found = [copy.copy(r) for r in item.report.regions if r.decision == "mask" and r.kind not in COVERED_KINDS]
     if third_party and item.rgb is not None:
         found += [
-            MediaRegion(f"w{n}", "text", [int(v) for v in t["box"]], text=t.get("text"))
+            Region.of_box(f"w{n}", "text", [int(v) for v in t["box"]], text=t.get("text"))
             for n, t in enumerate(watermarks(item))
             if not t.get("masked")
         ]
@@ -150,7 +150,7 @@ _WHAT = {
 _AREAS = ("1 more area", "{n} more areas")
 
 
-def covered_finding(media: str, regions: list[MediaRegion]) -> Finding:
+def covered_finding(media: str, regions: list[Region]) -> Finding:
     """The report's note on what the checks of the masked copy found and covered, in plain words."""
     counts = Counter(_WHAT.get(r.kind, _AREAS) for r in regions)
     parts = [Phrase(one) if n == 1 else Phrase(many, n=n) for (one, many), n in counts.most_common()]
