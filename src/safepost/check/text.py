@@ -258,7 +258,7 @@ def _check_pii(out: TextCheck, text: str, pii) -> None:
             f"pii_{pii.kind.lower()}",
             severity,
             Phrase("{what}: {value}", what=PII_TITLE.get(pii.kind, pii.kind), value=pii.text),
-            Phrase(pii.why),  # the text package's reasons, in the catalogue too
+            Phrase(pii.why_id or pii.why, **pii.why_values),  # the text package's reasons, in the catalogue too
             fix,
             span=span,
             fixed_by_prepare=True,
