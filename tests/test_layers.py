@@ -64,7 +64,7 @@ ALLOWED: dict[str, set[str]] = {
     # the archive audit's stages: read an export, score its items, render the report
     "archive": {"core", "media", "text", "workspace"},
     "batch": {"anonymize", "core", "detect", "flows", "media"},
-    "demo": {"consent", "core", "flows", "media", "post", "report", "workspace"},
+    "demo": {"consent", "core", "flows", "media", "post", "report", "words", "workspace"},
     "web": {"consent", "core", "flows", "guidance", "i18n", "media", "post", "risk", "words", "workspace"},
     "cli": {
         "anonymize",

@@ -230,3 +230,25 @@ def test_every_metadata_title_and_reason_has_a_spanish_translation():
     for module in (image_meta, pdf_meta, video_meta):
         words += [*module._WHY.values(), module.FIX]
     assert [w for w in words if w not in spanish] == []
+
+
+def test_every_name_form_and_the_demo_have_spanish_words(tmp_path, monkeypatch):
+    """`safepost demo` under a Spanish locale says every line in Spanish (English: tests/cli/test_cli.py)."""
+    from safepost.demo import run_demo
+    from safepost.words import NAME_FORM_WORDS, name_form
+
+    spanish = _catalogue("es")
+    assert [w for w in NAME_FORM_WORDS.values() if w not in spanish] == []
+    assert name_form("full").say("es") == "el nombre completo" and name_form("odd") == "odd"
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "es_ES.UTF-8")
+    said_lines: list[str] = []
+    run_demo(tmp_path / "demo", echo=lambda line: said_lines.append(str(line)))
+    text = "\n".join(said_lines)
+    assert "astronaut.jpg: 1 cara(s) encontrada(s) y enmascarada(s) -> " in text
+    assert "metadatos antes: 4 etiqueta(s) EXIF, posición GPS; después: 0 etiqueta(s) EXIF" in text
+    assert "demo-post: BLOQUEADO" in text and "`safepost prepare`: BAJO" in text
+    assert "(coincide como el nombre completo)" in text and "Posición GPS donde se tomó la foto" in text
+    for english in ("found and masked", "metadata before", "Post check of", "BLOCKED", "matched as", "safe bundle"):
+        assert english not in text

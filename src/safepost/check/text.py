@@ -15,7 +15,7 @@ from safepost.core import Finding
 from safepost.post.review import Review
 from safepost.post.schema import PostMeta, SourceKind
 from safepost.text import REVIEW_SCORE, fold, name_marks
-from safepost.words import Phrase
+from safepost.words import Phrase, name_form
 
 PLACEHOLDER = {"en": "a participant", "es": "una persona participante", "fr": "une personne participante"}
 PII_LABEL = {
@@ -118,9 +118,9 @@ def _check_name(conn, out: TextCheck, match, candidates, meta, at, chatham, plac
     verdicts = [consent_for(conn, pid, "name", meta, at) for pid in candidates]
     allowed = all(v[0] for v in verdicts)
     how = (
-        Phrase("matched as {how}, could be any of {who}", how=match.how, who=", ".join(candidates))
+        Phrase("matched as {how}, could be any of {who}", how=name_form(match.how), who=", ".join(candidates))
         if len(candidates) > 1
-        else Phrase("matched as {how}", how=match.how)
+        else Phrase("matched as {how}", how=name_form(match.how))
     )
     span = [match.start, match.end]
     if chatham:
