@@ -5,7 +5,7 @@ Builds a synthetic registry (default 100,000 people through the CSV importer, 30
 bulk grants) in a temporary workspace with the PRODUCTION argon2id parameters, then measures:
 
 * import time of the people CSV (one transaction, audit entry per person) and of the bulk consent grants;
-* consent-check latency over random checks (``registry.check``, one read transaction each): p50/p95/p99,
+* consent-check latency over random checks (``decide.consent.check``, one read transaction each): p50/p95/p99,
   target p95 < 5 ms;
 * time to open (unlock) the workspace: argon2id + key unwrap + SQLCipher key check + schema check.
 
@@ -35,6 +35,7 @@ sys.path.insert(0, str(REPO / "src"))
 from safepost.consent import events, registry  # noqa: E402
 from safepost.consent.importer import import_people  # noqa: E402
 from safepost.consent.registry import AUDIENCES, USES, ConsentRequest  # noqa: E402
+from safepost.decide.consent import check  # noqa: E402
 from safepost.workspace.db import Workspace  # noqa: E402
 from safepost.workspace.keys import FAST_KDF_ENV, KdfParams  # noqa: E402
 
@@ -203,11 +204,11 @@ def main() -> int:
                 for _ in range(args.checks)
             ]
             for query in queries[:200]:  # warm the page cache as a long-running app would be
-                registry.check(ws, *query)
+                check(ws, *query)
             times, allowed = [], 0
             for pid, use, plat, aud, purpose, event in queries:
                 start = time.perf_counter_ns()
-                decision = registry.check(ws, pid, use, plat, aud, purpose, event_id=event)
+                decision = check(ws, pid, use, plat, aud, purpose, event_id=event)
                 times.append((time.perf_counter_ns() - start) / 1e6)
                 allowed += decision.allowed
         finally:

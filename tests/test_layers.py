@@ -16,8 +16,8 @@ import pytest
 SRC = Path(__file__).resolve().parent.parent / "src" / "safepost"
 
 #: package -> the packages it may import. Read it bottom-up: core, then files and the store, then the
-#: stages (analyse: detect, text; decide: consent, risk, post, regions, check; render: anonymize;
-#: report), then the flows (api, check, archive, batch) and the entry points (cli, web, demo).
+#: stages (analyse: detect, text; the registry's records: consent; decide; render: anonymize; report),
+#: then the flows and the entry points (cli, web, batch, demo).
 ALLOWED: dict[str, set[str]] = {
     "core": set(),
     "i18n": {"core"},
@@ -31,14 +31,17 @@ ALLOWED: dict[str, set[str]] = {
     "vendor": set(),
     "detect": {"core", "vendor"},
     "text": {"core"},
-    "regions": {"core"},
     "post": {"core", "media", "words"},
-    "risk": {"core", "post", "words"},
     "report": {"core", "i18n", "words"},
-    "guidance": {"core", "i18n", "risk"},
+    "guidance": {"core", "decide", "i18n"},
     "install_check": {"core", "detect"},
-    # the badge maker prints the marker the detector looks for (detect.markers)
-    "consent": {"core", "detect", "media", "workspace"},
+    # the encrypted registry's records (storage); the badge drawing prints the marker the detector
+    # looks for (detect.markers)
+    "consent": {"core", "detect", "workspace"},
+    # every rule that turns findings into mask / keep / block: consent (asked of the registry's
+    # records), review keep / drop / add, NO PHOTO and text masking (with detect's geometry), risk and
+    # policy, timing, the archive audit's points
+    "decide": {"consent", "core", "detect", "post", "text", "words"},
     # rendering only: the video analysis pass is the redact flow's (flows.video)
     "anonymize": {"core", "media"},
     # the only modules that call more than one stage: redact a file, check and prepare a post,
@@ -46,32 +49,29 @@ ALLOWED: dict[str, set[str]] = {
     "flows": {
         "anonymize",
         "archive",
-        "check",
         "consent",
         "core",
+        "decide",
         "detect",
         "media",
         "post",
-        "regions",
         "report",
-        "risk",
         "text",
         "words",
         "workspace",
     },
-    # the post check's rules (decide): consent, review keep / drop / add, text masking, timing
-    "check": {"consent", "core", "post", "text", "words"},
-    # the archive audit's stages: read an export, score its items, render the report
-    "archive": {"core", "media", "text", "workspace"},
+    # the archive audit's stages: read an export, analyse its items (scored by decide.scoring), render
+    "archive": {"core", "decide", "media", "text", "workspace"},
     "batch": {"anonymize", "core", "detect", "flows", "media"},
     "demo": {"consent", "core", "flows", "media", "post", "report", "words", "workspace"},
-    "web": {"consent", "core", "flows", "guidance", "i18n", "media", "post", "risk", "words", "workspace"},
+    "web": {"consent", "core", "decide", "flows", "guidance", "i18n", "media", "post", "words", "workspace"},
     "cli": {
         "anonymize",
         "archive",
         "batch",
         "consent",
         "core",
+        "decide",
         "demo",
         "detect",
         "flows",
@@ -79,9 +79,7 @@ ALLOWED: dict[str, set[str]] = {
         "install_check",
         "media",
         "post",
-        "regions",
         "report",
-        "risk",
         "termtext",
         "web",
         "words",
@@ -90,13 +88,14 @@ ALLOWED: dict[str, set[str]] = {
 }
 
 
-#: The entry points reach the detectors, the renderers and the post check's rules through a flow: of
-#: those stages they may import only the option lists and types of their arguments (modes, mask styles).
+#: The entry points reach the detectors, the renderers and the decide rules through a flow: of those
+#: stages they may import only the option lists and loaders of their arguments (modes, mask styles,
+#: ``policy.yaml``, a regions file).
 ENTRY_POINTS = {"cli", "web", "batch", "demo"}
 OPTIONS_ONLY = {
     "detect": {"safepost.detect.recipes"},
     "anonymize": {"safepost.anonymize.spec"},
-    "check": set(),
+    "decide": {"safepost.decide.policy", "safepost.decide.regions"},
     "text": set(),
 }
 

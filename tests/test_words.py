@@ -15,10 +15,10 @@ from PIL import Image
 from safepost.cli import main
 from safepost.cli.batch import _videos_with_sound
 from safepost.core import InputError
+from safepost.decide.policy import Policy, Restrictiveness, load_policy
+from safepost.decide.risk import CIVIC_SPACE_WORDS, Exposure, assess
 from safepost.post.bundle import SCAFFOLD, load_post
 from safepost.post.schema import PostMeta
-from safepost.risk.model import CIVIC_SPACE_WORDS, Exposure, assess
-from safepost.risk.policy import Policy, Restrictiveness, load_policy
 from safepost.words import Phrase, _catalogue, said
 from tests.conftest import SAMPLES
 
@@ -104,15 +104,15 @@ def test_risk_reasons_are_words_and_the_figures_are_only_in_the_details(tmp_path
     factors = _factors([], [risk], live=True, policy=policy)
     top = factors[0]
     assert "likelihood" not in top and "thresholds" not in top and "civic space:" not in top
-    assert "they can be recognised by their face and their name" in top
+    assert top.startswith("Most at risk: P-1. ") and "they can be recognised by their face and their name" in top
     assert "the authorities often get in the way of protests, organising and speaking out" in top
-    assert (risk.likelihood, risk.impact) == (4, 3) and "the risk to them is high" in top
+    assert (risk.likelihood, risk.impact) == (4, 3) and "The risk to them is high" in top
     details = " ".join(_details([risk], policy))
     assert (
         "likelihood 4 of 5 x impact 3 of 5 = 12 of 25" in details and "6 or more Medium and 12 or more High" in details
     )
     spanish = said(top, "es")
-    assert "su riesgo es alto" in spanish and "su cara y su nombre" in spanish and "ponen trabas" in spanish
+    assert "Su riesgo es alto" in spanish and "su cara y su nombre" in spanish and "ponen trabas" in spanish
 
 
 def test_every_step_of_the_civic_space_scale_is_explained_in_both_languages():

@@ -197,6 +197,35 @@ def key_lines(text: str) -> dict[tuple[str | int, ...], int]:
 
 
 #: the example a date or a time is written as, by the kind of value the field holds
+#: What each audit-log entry records (the ``action`` of ``Workspace.audit``), in words.
+AUDIT_ACTIONS = {
+    "workspace.create": "Workspace created",
+    "schema.migrate": "Workspace format updated",
+    "passphrase.change": "Passphrase changed",
+    "workspace.backup": "Backup made",
+    "workspace.restore": "Restored from a backup",
+    "person.add": "Person added",
+    "person.update": "Person's details changed",
+    "event.add": "Event added",
+    "event.update": "Event changed",
+    "event.participants": "People added to an event",
+    "consent.grant": "Consent recorded",
+    "consent.refuse": "Refusal recorded",
+    "consent.withdraw": "Consent withdrawn",
+    "vault.put": "Original file stored, encrypted",
+    "vault.delete": "Original file deleted",
+    "post.prepare": "Post prepared",
+    "publication.url": "Address of a published post saved",
+    "publication.taken_down": "Published post marked as taken down",
+    "web.unlock_failures": "Wrong passphrase typed in the web app",
+}
+
+
+def audit_action(action: str, lang: str | None = None) -> str:
+    """An audit entry's action in words (the action name itself when it has none)."""
+    return say(AUDIT_ACTIONS[action], lang) if action in AUDIT_ACTIONS else action
+
+
 _DATE_EXAMPLES = {"datetime": "2026-12-01T18:00:00Z", "date": "2026-12-01"}
 
 

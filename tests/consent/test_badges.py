@@ -8,8 +8,9 @@ import pypdfium2 as pdfium
 import pytest
 
 from safepost.consent import badges, events, people, registry
-from safepost.consent.badges import NO_PHOTO_MARKER_ID, Badge, make_badges, plan_badges, render_badge
+from safepost.consent.badges import NO_PHOTO_MARKER_ID, Badge, render_badge
 from safepost.core import RegistryError
+from safepost.flows.consent import make_badges, plan_badges
 from safepost.workspace.db import Workspace
 from safepost.workspace.keys import KdfParams
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from safepost.consent import events, people, registry
-from safepost.consent.registry import check
 from safepost.core import RegistryError
+from safepost.decide.consent import check
 from safepost.workspace.db import Workspace
 from safepost.workspace.keys import KdfParams
 

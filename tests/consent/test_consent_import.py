@@ -14,6 +14,7 @@ import pytest
 from safepost.consent import events, people, registry
 from safepost.consent.importer import COLUMNS, import_people
 from safepost.core import CsvImportError
+from safepost.decide.consent import check
 from safepost.workspace.db import Workspace
 from safepost.workspace.keys import KdfParams
 
@@ -150,14 +151,14 @@ def test_event_and_photo_columns_record_consent_and_refusal(ws, tmp_path):
     assert events.participants(ws, "E-np") == [ids["Dina"]]
 
     def allowed(name, event, use="face"):
-        return registry.check(ws, ids[name], use, "instagram", "public", "advocacy", event_id=event).allowed
+        return check(ws, ids[name], use, "instagram", "public", "advocacy", event_id=event).allowed
 
     assert allowed("Ana", "E-forum") and not allowed("Ana", None) and not allowed("Ana", "E-forum", "video")
     assert allowed("Dina", "E-np")
     # Ben said no for the forum: even a standing consent given later does not cover it.
     registry.grant(ws, ids["Ben"], "face", recorded_by="Staff", method="verbal", explained="photos")
     assert allowed("Ben", None) and not allowed("Ben", "E-forum")
-    assert "refused" in registry.check(ws, ids["Ben"], "video", "x", "public", "y", event_id="E-forum").reason
+    assert "refused" in check(ws, ids["Ben"], "video", "x", "public", "y", event_id="E-forum").reason
     assert not allowed("Cara", "E-forum")
     _, records = registry.show(ws, ids["Ana"])
     assert records[0].method == "electronic" and "photo=yes" in records[0].explained

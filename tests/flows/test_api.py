@@ -8,10 +8,10 @@ from PIL import Image
 
 from safepost.anonymize.masks import MaskSpec
 from safepost.core import DetectionError, OutputError, RegionsFileError
+from safepost.decide.regions import ManualEdits, parse_edits
 from safepost.detect import faces
 from safepost.flows.media import redact_file
 from safepost.media.images import ensure_heif_support
-from safepost.regions import ManualEdits, parse_edits
 from tests.conftest import ASTRONAUT_FACE, changed_fraction, rgb
 
 

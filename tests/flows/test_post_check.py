@@ -171,7 +171,7 @@ def test_keep_refused_without_covering_consent(world, tmp_path):
 
 
 def test_high_needs_a_second_reviewer(world, tmp_path):
-    from safepost.risk.policy import Policy, Thresholds
+    from safepost.decide.policy import Policy, Thresholds
 
     strict = Policy(thresholds=Thresholds(medium=1, high=1))
     with pytest.raises(PostBlockedError, match="approve"):

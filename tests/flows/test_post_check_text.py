@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from safepost.check.rewrite import merge_placeholders
+from safepost.anonymize.rewrite import merge_placeholders
 from safepost.consent import people, registry
+from safepost.decide.policy import Policy
 from safepost.flows.post import check_post
 from safepost.flows.prepare import prepare_post
 from safepost.post import Post, PostMeta
-from safepost.risk.policy import Policy
 from safepost.workspace.db import Workspace
 from safepost.workspace.keys import KdfParams
 

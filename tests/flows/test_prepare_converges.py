@@ -142,7 +142,7 @@ def _refusal(*args, **kwargs) -> str:
 
 
 def test_the_refusals_left_are_decisions_in_plain_words_without_region_ids(crowd, ws, detector, tmp_path):
-    from safepost.risk.policy import Policy, Thresholds
+    from safepost.decide.policy import Policy, Thresholds
 
     analyser = MediaAnalyser(detector)
     post = _post(tmp_path / "post", "photo.jpg", _jpeg(crowd[0]))

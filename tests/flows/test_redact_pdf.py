@@ -8,8 +8,8 @@ import pytest
 from PIL import Image
 
 from safepost.core import InputError, RegionsFileError
+from safepost.decide.regions import ManualEdits
 from safepost.flows.media import redact_file
-from safepost.regions import ManualEdits
 from tests.conftest import ASTRONAUT_FACE, SAMPLES, changed_fraction
 
 

@@ -17,10 +17,10 @@ import yaml
 from click.testing import CliRunner
 from PIL import Image, ImageDraw, ImageFont
 
-from safepost.check.decide import decide_media, drop_refusal, find_region
 from safepost.cli import main
 from safepost.core import Region
 from safepost.core.report import AnalysedMedia, MediaRegion, MediaReport
+from safepost.decide.media import decide_media, drop_refusal, find_region
 from safepost.flows.post import check_post
 from safepost.flows.prepare import prepare_post
 from safepost.post import load_post, new_post

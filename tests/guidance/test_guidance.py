@@ -12,11 +12,11 @@ import yaml
 
 from safepost import guidance
 from safepost.core import InputError
+from safepost.decide.policy import Restrictiveness, Thresholds, load_policy
 from safepost.guidance import answers as answers_mod
 from safepost.guidance import i18n, kb
 from safepost.guidance.doc import Doc, Items, Para, escape
 from safepost.guidance.render import to_html, to_markdown
-from safepost.risk.policy import Restrictiveness, Thresholds, load_policy
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "safepost"
 SERVICES = {

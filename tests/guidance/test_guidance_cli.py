@@ -12,8 +12,8 @@ import yaml
 from click.testing import CliRunner
 
 from safepost.cli import main
+from safepost.decide.policy import load_policy
 from safepost.guidance.plan import REVIEW_MONTHS, add_months
-from safepost.risk.policy import load_policy
 
 ANSWERS = {
     "scope": "organisation",

@@ -114,8 +114,8 @@ def test_web_report_page_in_spanish(tmp_path, crowd):
     pytest.importorskip("fastapi.testclient")
     from fastapi.testclient import TestClient
 
-    from safepost.check.decide import media_findings
     from safepost.core.report import AnalysedMedia
+    from safepost.decide.media import media_findings
     from tests.web.test_web_screens import new_post as web_post
     from tests.web.test_web_support import FakeChecker, csrf_of, make_app, make_workspace, unlock
 

@@ -189,7 +189,7 @@ def test_bad_input():
 
 def test_the_tracking_link_reason_is_said_in_spanish_with_its_parameter_names():
     """The check words the reason from its catalogue id and values (issue 23): Spanish, names kept."""
-    from safepost.check.text import TextCheck, _check_pii
+    from safepost.decide.text import TextCheck, _check_pii
 
     text = "Mira https://www.instagram.com/p/abc/?igshid=XYZ123&utm_source=ig"
     (link,) = [m for m in find_pii(text) if m.kind == "TRACKING_URL"]

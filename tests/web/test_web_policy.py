@@ -35,7 +35,7 @@ def policy_file(tmp_path):
 
 
 def test_serve_reads_policy_yaml_with_the_clis_loader(tmp_path, policy_file):
-    from safepost.risk.policy import load_policy
+    from safepost.decide.policy import load_policy
     from safepost.web import create_app
     from safepost.web.server import make_config
 
@@ -62,9 +62,9 @@ def test_serve_has_the_policy_option():
 def test_web_check_and_prepare_apply_the_policy_like_the_cli(tmp_path, policy_file):
     """Same post, same policy: the web app's check rates it as `safepost check --policy` does."""
     from safepost.core import PostBlockedError
+    from safepost.decide.policy import load_policy
     from safepost.flows.post import analyse_post
     from safepost.flows.prepare import prepare_post
-    from safepost.risk.policy import load_policy
     from safepost.web.checking import PostChecker, build_post
     from safepost.web.drafts import Draft
 
@@ -138,7 +138,7 @@ def test_web_keep_refuses_a_minor_as_the_check_does(minor_site, crowd):
 
 def test_web_keep_of_a_minor_follows_the_policy(minor_site, crowd, tmp_path):
     """With ``block_identifiable_minors: false`` the guardian's consent counts, in the web app as in the check."""
-    from safepost.risk.policy import Policy
+    from safepost.decide.policy import Policy
 
     folder, ids, boxes = minor_site
     policy = Policy(block_identifiable_minors=False)

@@ -189,6 +189,7 @@ def test_people_events_consents_and_badges(setup):
         },
     )
     assert granted.status_code == 200 and "Consent recorded" in granted.text and "instagram, x" in granted.text
+    assert "any purpose" in granted.text and "<td>*</td>" not in granted.text
     bad = client.post(
         f"/people/{cara}/consents", data={"csrf": csrf, "use": "smell", "explained": "x", "method": "written"}
     )
@@ -232,6 +233,9 @@ def test_audit_page_lists_and_verifies(setup, crowd):
     page = client.get("/audit")
     assert page.status_code == 200 and "The log is intact" in page.text
     assert "vault.put" in page.text and "consent.grant" in page.text
+    assert "Original file stored, encrypted" in page.text and "Consent recorded" in page.text
+    client.cookies.set("safepost_lang", "es")
+    assert "Consentimiento registrado" in client.get("/audit").text
 
 
 def test_pages_in_spanish(setup, crowd):

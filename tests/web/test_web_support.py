@@ -1,7 +1,7 @@
 """Shared helpers of the web app tests: a workspace with people, a running server, a fast fake check.
 
 The fake post check follows the contract of ``safepost.check`` (same report classes, the product's
-own review rules from ``safepost.check.decide``, real masks) but takes its face boxes from the test
+own review rules from ``safepost.decide.media``, real masks) but takes its face boxes from the test
 instead of running the detectors, so the route tests stay fast. The browser test uses the real check.
 """
 
@@ -102,8 +102,8 @@ class FakeChecker:
         self.checks = 0
 
     def _analyse(self, ws, draft):
-        from safepost.check.decide import decide_media
         from safepost.core.report import AnalysedMedia, MediaRegion, MediaReport, PostReport
+        from safepost.decide.media import decide_media
         from safepost.media.images import load_image
         from safepost.web.checking import build_post
 
@@ -142,7 +142,7 @@ class FakeChecker:
         files["post.txt"] = draft.text.encode()
         result = PrepareResult(before=report, after=report, files=files, approved_by=approve_by)
         # the publication record, as the real prepare writes it (the people shown: the faces kept)
-        from safepost.check.decide import ConsentUse
+        from safepost.decide.consent import ConsentUse
         from safepost.flows.prepare import _record
         from safepost.web.checking import build_post
 

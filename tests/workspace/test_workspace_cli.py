@@ -41,6 +41,7 @@ def test_init_verify_log(env):
     assert json.loads(result.stdout)[0]["actor"] == "cli-test"
     result = invoke("audit", "log")
     assert "workspace.create" in result.stdout and "schema.migrate" in result.stdout
+    assert "Workspace created (workspace.create)" in result.stdout
 
 
 def test_init_at_explicit_path_and_group_option(env):

@@ -8,7 +8,7 @@ The flow that runs them is ``safepost.flows.archive`` (``audit_archive``):
     write_report(report, "audit.html")                             # or .json / .csv
 
 Layers: ``source`` (zip or folder, read in memory within limits) -> ``formats`` (one reader per
-platform layout, picked by content) -> ``analyse`` (text phase, then media phase) -> ``scoring``
+platform layout, picked by content) -> ``analyse`` (text phase, then media phase) -> ``decide.scoring``
 (points, levels, what to do) -> ``summary`` -> ``render``. Progress is saved encrypted in the
 workspace (``state``) so an interrupted audit resumes. docs/archive.md has the details.
 """

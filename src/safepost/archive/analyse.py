@@ -14,7 +14,8 @@ from typing import Any, Protocol
 from safepost.archive.affiliation import AffiliationMatcher
 from safepost.archive.items import ArchiveItem
 from safepost.archive.media import LARGE_FACE, UNSUPPORTED, MediaResult
-from safepost.archive.scoring import (
+from safepost.core import ARCHIVE_KEYS, Finding
+from safepost.decide.scoring import (
     CHECK,
     DELETE,
     PII_POINTS,
@@ -24,7 +25,6 @@ from safepost.archive.scoring import (
     edit_or_delete,
     level_of,
 )
-from safepost.core import ARCHIVE_KEYS, Finding
 
 CHAT_PLATFORMS = ("whatsapp", "telegram")
 EXCERPT = 280

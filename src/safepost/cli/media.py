@@ -134,9 +134,9 @@ def redact(
     badge markers and the words NO PHOTO, NO FOTO, SIN FOTO, PAS DE PHOTO); the tags and their
     wearers are masked.
     """
+    from safepost.decide.regions import ManualEdits, load_edits
     from safepost.flows.media import redact_file
     from safepost.media import sniff
-    from safepost.regions import ManualEdits, load_edits
 
     if (ignore_ids or keep_tracks) and len(files) > 1:
         _fail("--ignore and --keep-track need a single input (use 'ignore' in a --regions file per image)", 2)

@@ -104,11 +104,11 @@ def check_command(post_folder: Path, policy_path: Path | None, fmt: str, output:
 
 def _check(post_folder: Path, policy_path: Path | None, fmt: str, reveal: bool):
     from safepost.cli.workspace import open_workspace
+    from safepost.decide.policy import load_policy
     from safepost.flows.post import analyse_post
     from safepost.flows.post_render import previews
     from safepost.post import load_post
     from safepost.report import render_report
-    from safepost.risk.policy import load_policy
 
     post = load_post(post_folder)
     policy = load_policy(policy_path)
@@ -136,9 +136,9 @@ def prepare_command(post_folder: Path, output: Path, policy_path: Path | None, a
 
     from safepost.cli.workspace import open_workspace
     from safepost.core import SafepostError
+    from safepost.decide.policy import load_policy
     from safepost.flows.prepare import prepare_post
     from safepost.post import load_post
-    from safepost.risk.policy import load_policy
 
     try:
         post = load_post(post_folder)

@@ -370,7 +370,7 @@ def consent_withdraw(person_id, use, event_id, recorded_by, yes, as_json) -> Non
 
 def takedown_table(publications, status: bool = False) -> None:
     """Publications as people recognise them: number, the post's first words, when, where, its address."""
-    from safepost.consent.registry import day_of, time_of
+    from safepost.consent.dates import day_of, time_of
 
     columns = ["number", "post", "published", "platform", "address"] + (["status"] if status else [])
     rows = []
@@ -426,11 +426,11 @@ def consent_show(person_id: str, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the decision as JSON.")
 def consent_check(person_id, use, platform, audience, purpose, event_id, at, as_json) -> None:
     """May USE of PERSON be published? Exit 0 when allowed, 20 when not (usable as a gate in scripts)."""
-    from safepost.consent import registry
+    from safepost.flows.consent import check_consent
 
     with _registry(as_json) as ws:
         person_id = _person(ws, person_id)
-        decision = registry.check(ws, person_id, use, platform, audience, purpose, event_id=event_id, at=at)
+        decision = check_consent(ws, person_id, use, platform, audience, purpose, event_id=event_id, at=at)
     if as_json:
         echo_json(decision.to_dict())
     else:
@@ -445,7 +445,7 @@ def consent_check(person_id, use, platform, audience, purpose, event_id, at, as_
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def badges_command(event_id: str, output: Path, as_json: bool) -> None:
     """Print name tags for EVENT's participants as an A4 PDF; NO PHOTO tags carry a marker safepost detects."""
-    from safepost.consent.badges import make_badges
+    from safepost.flows.consent import make_badges
 
     with _registry(as_json) as ws:
         sheet = make_badges(ws, event_id, output)

@@ -11,6 +11,7 @@ import click
 
 from safepost.cli import _fail, echo, echo_json, escape, main, say, warn
 from safepost.core import SafepostError
+from safepost.words import audit_action
 
 
 def _workspace_path() -> Path:
@@ -217,7 +218,8 @@ def audit_log(limit: int, as_json: bool) -> None:
         return
     for row in rows:
         details = json.dumps(row["details"], ensure_ascii=False, sort_keys=True)
-        echo(f"{row['seq']:>6}  {row['at']}  {row['actor']}  {row['action']}  {details}")
+        what = f"{audit_action(row['action'])} ({row['action']})"
+        echo(f"{row['seq']:>6}  {row['at']}  {row['actor']}  {what}  {details}")
 
 
 # -- people, events, consent, badges (issue #4) ----------------------------------------------------

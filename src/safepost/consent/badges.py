@@ -1,7 +1,9 @@
-"""Printable name tags for an event; NO PHOTO tags carry a large ArUco marker (C4).
+"""Printable name tags for an event; NO PHOTO tags carry a large ArUco marker (C4): their drawing.
+
+Who gets which tag, and the PDF, is the flow ``safepost.flows.badges`` (``plan_badges``, ``make_badges``).
 
 Pages are A4 portrait at 300 dpi with 2 x 4 tags of 90 x 55 mm and thin grey cut lines. A
-participant gets a NO PHOTO tag unless :func:`~safepost.consent.registry.may_photograph` allows a
+participant gets a NO PHOTO tag unless :func:`~safepost.decide.consent.may_photograph` allows a
 photo of them at the event (an active face consent for the event, or a standing one where the
 event is not NO PHOTO; a minor's needs the guardian's consent). A NO PHOTO tag has a red frame,
 "NO PHOTO" in large red letters and marker :data:`NO_PHOTO_MARKER_ID` of OpenCV's
@@ -20,14 +22,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from safepost.consent.events import Event, find_event
-from safepost.consent.people import find_person
-from safepost.consent.registry import may_photograph_on
-from safepost.core import RegistryError
+from safepost.consent.events import Event
 from safepost.detect.markers import BADGE_MM, MARKER_DICTIONARY, MARKER_MM, NO_PHOTO_MARKER_ID
 
 if TYPE_CHECKING:
-    from safepost.workspace import Workspace
+    pass
 
 DPI = 300
 PAGE_MM = (210.0, 297.0)
@@ -191,38 +190,3 @@ def render_pages(badges: Sequence[Badge], event: Event) -> Iterator[np.ndarray]:
             page.paste(render_badge(badge, event), (x, y))
             draw.rectangle((x, y, x + bw, y + bh), outline=CUT, width=1)
         yield np.asarray(page)
-
-
-def plan_badges(ws: Workspace, event_id: str, at: str | None = None) -> tuple[Event, list[Badge]]:
-    """The event and one :class:`Badge` per registered participant, by display name."""
-    with ws.read() as conn:
-        event = find_event(conn, event_id)
-        if event is None:
-            raise RegistryError(f"No event with id {event_id} in this workspace.")
-        ids = [r[0] for r in conn.execute("SELECT person_id FROM event_people WHERE event_id = ?", (event_id,))]
-        badges = []
-        for pid in ids:
-            person = find_person(conn, pid)
-            if person is None:  # pragma: no cover - foreign key
-                continue
-            decision = may_photograph_on(conn, pid, event_id, at)
-            badges.append(Badge(pid, person.display_name, not decision.allowed, decision.reason))
-    badges.sort(key=lambda b: (b.display_name.casefold(), b.person_id))
-    return event, badges
-
-
-def make_badges(ws: Workspace, event_id: str, output: str | os.PathLike[str], at: str | None = None) -> BadgeSheet:
-    """Write the name tags of ``event_id``'s participants to the PDF ``output`` (atomically)."""
-    from safepost.media.pdf import write_image_pdf
-
-    event, badges = plan_badges(ws, event_id, at)
-    if not badges:
-        raise RegistryError(
-            f"Event {event_id} has no participants: import them with an 'event' column, "
-            f"or add them with 'safepost events register {event_id} PERSON...'."
-        )
-    cols, rows = GRID
-    pages = -(-len(badges) // (cols * rows))
-    target = Path(output)
-    write_image_pdf(render_pages(badges, event), target, DPI, count=pages)
-    return BadgeSheet(event_id=event.id, output=target, pages=pages, badges=badges)

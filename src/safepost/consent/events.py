@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from safepost.consent._common import now_iso, to_day
+from safepost.consent.dates import now_iso, to_day
 from safepost.core import RegistryError
 
 if TYPE_CHECKING:

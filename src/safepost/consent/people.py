@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from safepost.consent._common import now_iso
+from safepost.consent.dates import now_iso
 from safepost.core import RegistryError
 
 if TYPE_CHECKING:

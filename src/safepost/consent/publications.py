@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from safepost.consent._common import now_iso
+from safepost.consent.dates import now_iso
 from safepost.consent.registry import Publication
 from safepost.core import RegistryError
 

@@ -1,4 +1,4 @@
-"""Consent per person, event and use, and THE consent question: :func:`check` (C3).
+"""The consent records per person, event and use (C3): grant, refuse, withdraw, the takedown list.
 
 A consent record says that a person allows one *use* (their face, voice, name, an attributed
 quote...) for some platforms, audiences and purposes, either for one event or standing (any
@@ -6,17 +6,8 @@ event). A *refusal* is stored as a record that is withdrawn from the moment it w
 a "no" for one event is kept and beats a standing consent there. Withdrawal marks records
 withdrawn and returns the takedown list: the publications that showed the person and are still up.
 
-Decision rules (docs/consent.md has them as a table); anything unsure is a refusal:
-
-1. unknown person, event, use or audience: deny;
-2. a Chatham House event refuses ``quote_attributed`` and ``affiliation``, whatever was consented;
-3. when the event has records of its own for this person and use, only those count; otherwise the
-   standing records count, except for face and video at a ``no_photo`` event, which need a record
-   for that event;
-4. a record counts when it is active, already given, not expired, covers the platform, audience
-   and purpose ("*" covers any platform or purpose), and, for a minor, records the guardian's consent;
-5. otherwise deny with the reason of the record that came closest (withdrawn < not yet given <
-   expired < no guardian consent < outside its scope), or "no consent recorded".
+THE consent question (may this use be published here?) is asked of these records by
+:mod:`safepost.decide.consent` (``check``); its rules are listed there and in docs/consent.md.
 """
 
 from __future__ import annotations
@@ -28,11 +19,10 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from safepost.consent._common import day_of, now_iso, time_of, to_iso
+from safepost.consent.dates import now_iso, time_of, to_iso
 from safepost.consent.events import Event, find_event
 from safepost.consent.people import Person, find_person
 from safepost.core import RegistryError
-from safepost.core.report import Decision
 
 if TYPE_CHECKING:
     from safepost.workspace import Workspace
@@ -40,12 +30,7 @@ if TYPE_CHECKING:
 USES = ("face", "video", "voice", "name", "quote_attributed", "quote_unattributed", "affiliation", "location")
 AUDIENCES = ("public", "closed", "internal")
 METHODS = ("written", "verbal", "audio", "electronic")
-#: Uses a NO PHOTO event protects: they need a consent for that very event.
-VISUAL_USES = frozenset({"face", "video"})
-#: Uses the Chatham House rule forbids for anything said or seen at the event.
-CHATHAM_HOUSE_REFUSED = frozenset({"quote_attributed", "affiliation"})
 MAX_ATTACHMENT = 50 * 1024 * 1024
-_CHATHAM_WORDS = {"quote_attributed": "attributed quotes", "affiliation": "affiliations"}
 
 _COLUMNS = (
     "id, person_id, event_id, use, platforms, audiences, purposes, explained, language, recorded_by, method,"
@@ -503,147 +488,14 @@ def show(ws: Workspace, person_id: str) -> tuple[Person, list[Consent]]:
 
 
 # ---------------------------------------------------------------------------------------------
-# The consent question
+# What the consent rule reads (the rule itself is safepost.decide.consent)
 
 
-def check(
-    ws: Workspace,
-    person_id: str,
-    use: str,
-    platform: str,
-    audience: str,
-    purpose: str,
-    event_id: str | None = None,
-    at: str | date | datetime | None = None,
-) -> Decision:
-    """May ``use`` of ``person_id`` be published on ``platform`` to ``audience`` for ``purpose``?
-
-    ``event_id`` is where the material comes from (None: not from an event); ``at`` the time of
-    publication (default now). Never raises for unknown people or events: the answer is then a deny.
-    """
-    with ws.read() as conn:
-        return check_on(conn, person_id, use, platform, audience, purpose, event_id, at)
-
-
-def check_on(
-    conn,
-    person_id: str,
-    use: str,
-    platform: str,
-    audience: str,
-    purpose: str,
-    event_id: str | None = None,
-    at: str | date | datetime | None = None,
-) -> Decision:
-    """:func:`check` on an open connection (for callers that check many things at once)."""
-    scope = (platform.strip().lower(), audience.strip().lower(), purpose.strip().lower())
-    if scope[1] not in AUDIENCES:
-        return Decision(False, f"unknown audience '{audience}' (use {', '.join(AUDIENCES)})")
-    return _decide(conn, person_id, use, event_id, at, scope)
-
-
-def may_photograph(ws: Workspace, person_id: str, event_id: str, at: str | date | datetime | None = None) -> Decision:
-    """May ``person_id`` be photographed at ``event_id`` at all (a face consent of any scope counts)?
-
-    This decides the badge; every publication is still checked with :func:`check`.
-    """
-    with ws.read() as conn:
-        return may_photograph_on(conn, person_id, event_id, at)
-
-
-def may_photograph_on(conn, person_id: str, event_id: str, at: str | date | datetime | None = None) -> Decision:
-    """:func:`may_photograph` on an open connection."""
-    return _decide(conn, person_id, "face", event_id, at, None)
-
-
-def publication_moment(at) -> str:
-    """When a publication planned for ``at`` (default now) happens: never before now, since nothing is
-    published in the past. The one rule for `consent check` and the post check: a consent covers a
-    publication when it was given before this moment (to the second), whatever the day."""
-    now = now_iso()
-    planned = to_iso(at, "check time") or now
-    return max(planned, now)
-
-
-def _decide(conn, person_id: str, use: str, event_id: str | None, at, scope: tuple[str, str, str] | None) -> Decision:
-    try:
-        moment = publication_moment(at)
-    except RegistryError as exc:
-        return Decision(False, str(exc))
-    if use not in USES:
-        return Decision(False, f"unknown use '{use}' (use one of {', '.join(USES)})")
-    person = find_person(conn, person_id)
-    if person is None:
-        return Decision(False, f"no person with id {person_id}")
-    event = None
-    if event_id is not None:
-        event = find_event(conn, event_id)
-        if event is None:
-            return Decision(False, f"no event with id {event_id}")
-        if event.chatham_house and use in CHATHAM_HOUSE_REFUSED:
-            return Decision(
-                False,
-                f"event {event.id} is held under the Chatham House rule: no {_CHATHAM_WORDS[use]} "
-                "from it, even with consent",
-            )
-    rows = [
-        _row_to_consent(row)
-        for row in conn.execute(
-            f"SELECT {_COLUMNS} FROM consents WHERE person_id = ? AND use = ? AND (event_id IS NULL OR event_id = ?)"
-            " ORDER BY id DESC",
-            (person_id, use, event_id),
-        ).fetchall()
-    ]
-    event_rows = [r for r in rows if event is not None and r.event_id == event.id]
-    standing = [r for r in rows if r.event_id is None]
-    where = ""
-    if event_rows:
-        candidates, where = event_rows, f" for event {event_id}"
-    elif event is not None and event.default_documentation == "no_photo" and use in VISUAL_USES:
-        note = " (a standing consent does not count there)" if standing else ""
-        return Decision(False, f"event {event.id} is NO PHOTO and there is no {use} consent for this event{note}")
-    else:
-        candidates = standing
-    if not candidates:
-        return Decision(False, "no consent recorded")
-    closest: tuple[int, str] | None = None
-    for record in candidates:
-        problem = _problem(record, person, moment, scope)
-        if problem is None:
-            basis = f"for event {record.event_id}" if record.event_id else "standing"
-            until = f", until {day_of(record.expires_at)}" if record.expires_at else ""
-            return Decision(
-                True,
-                f"consent {record.id} ({basis}, {record.method}, given {time_of(record.given_at)}{until})",
-                record.id,
-            )
-        if closest is None or problem[0] > closest[0]:
-            closest = problem
-    assert closest is not None
-    return Decision(False, closest[1] + where)
-
-
-def _problem(record: Consent, person: Person, at: str, scope: tuple[str, str, str] | None) -> tuple[int, str] | None:
-    """Why ``record`` does not allow the use (rank, reason), or None when it does."""
-    if record.status != "active":
-        verb = "refused" if record.refusal else "withdrawn"
-        return 0, f"{verb} on {day_of(record.withdrawn_at)}"
-    if record.given_at > at:
-        return 1, f"consent {record.id} only starts at {time_of(record.given_at)}"
-    if record.expires_at is not None and record.expires_at <= at:
-        return 2, f"expired on {day_of(record.expires_at)}"
-    if person.is_minor and not record.guardian_consent:
-        return 3, f"{person.id} is a minor and consent {record.id} does not record their guardian's consent"
-    if scope is None:
-        return None
-    platform, audience, purpose = scope
-    misses = []
-    if "*" not in record.platforms and platform not in record.platforms:
-        misses.append(f"platform '{platform}' (it covers {', '.join(record.platforms)})")
-    if audience not in record.audiences:
-        misses.append(f"audience '{audience}' (it covers {', '.join(record.audiences)})")
-    if "*" not in record.purposes and purpose not in record.purposes:
-        misses.append(f"purpose '{purpose}' (it covers {', '.join(record.purposes)})")
-    if misses:
-        return 4, f"consent {record.id} does not cover " + " or ".join(misses)
-    return None
+def consents_for(conn, person_id: str, use: str, event_id: str | None) -> list[Consent]:
+    """The records of ``person_id`` for ``use``, standing or for ``event_id``, newest first."""
+    rows = conn.execute(
+        f"SELECT {_COLUMNS} FROM consents WHERE person_id = ? AND use = ? AND (event_id IS NULL OR event_id = ?)"
+        " ORDER BY id DESC",
+        (person_id, use, event_id),
+    ).fetchall()
+    return [_row_to_consent(row) for row in rows]

@@ -34,7 +34,7 @@ class Decision:
 
 @dataclass
 class PersonRisk:
-    """Likelihood x impact for one person (or group) the post could expose (``safepost.risk.model``)."""
+    """Likelihood x impact for one person (or group) the post could expose (``safepost.decide.risk``)."""
 
     who: str  # a registry id, or a description such as "people at the event"
     identifiers: list[str]

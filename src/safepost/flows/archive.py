@@ -6,7 +6,7 @@
     write_report(report, "audit.html")                             # or .json / .csv
 
 The stages it calls: ``archive.source`` and ``archive.formats`` (read), ``safepost.text`` and
-``flows.archive_media`` (analyse), the consent registry and ``archive.analyse`` / ``archive.scoring``
+``flows.archive_media`` (analyse), the consent registry and ``archive.analyse`` / ``decide.scoring``
 (decide), ``archive.summary``; ``archive.render`` writes the report. docs/archive.md has the details.
 """
 
@@ -60,7 +60,7 @@ class RegistryTextCheck:
 
 
 def _consent_asker(ws: Workspace, purpose: str) -> Callable[[str, str, str], ConsentAnswer]:
-    from safepost.consent.registry import check_on
+    from safepost.decide.consent import check_on
 
     def ask(person_id: str, platform: str, audience: str) -> ConsentAnswer:
         with ws.read() as conn:

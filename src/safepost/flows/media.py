@@ -29,10 +29,11 @@ from safepost.core import (
     Severity,
     UnsupportedFormatError,
 )
+from safepost.decide.nophoto import REDACT_TEXT, frame_regions
+from safepost.decide.regions import ManualEdits
 from safepost.detect.budget import check_search
 from safepost.media import cleaner, sniff
 from safepost.media.memfile import MemoryFile, as_file
-from safepost.regions import ManualEdits
 
 if TYPE_CHECKING:  # the detector and masks load OpenCV and onnxruntime: only when redacting
     import numpy as np
@@ -152,23 +153,6 @@ def fit_name(stem: str, tail: str) -> str:
     return raw[:room].decode("utf-8", "ignore") + tail
 
 
-REDACT_TEXT = ("none", "names", "all")
-
-
-def read_lines(lines: list, faces: list[Region], redact_text: str, names: NameIndex | None = None) -> list[tuple]:
-    """Each text line read in a frame (photo or video), classified beside the ``faces``, and whether it
-    is masked under ``redact_text`` (none, names, all; with ``names``, lines naming a registry person)."""
-    from safepost.detect import tags as tagdet
-
-    out = []
-    for line in lines:
-        if line.kind != "no_photo":
-            line.kind = tagdet.classify(line, faces)
-        registry_name = bool(tagdet.registry_people(line, names))
-        out.append((line, tagdet.text_masked(line, redact_text, registry_name=registry_name)))
-    return out
-
-
 def tag_regions(
     rgb: np.ndarray,
     faces: list[Region],
@@ -178,7 +162,8 @@ def tag_regions(
     search: bool,
     names: NameIndex | None = None,
 ) -> tuple[list[Region], list[dict]]:
-    """NO PHOTO tags, their wearers' faces (marked in place) and text regions of one frame.
+    """NO PHOTO tags, their wearers' faces (marked in place) and text regions of one frame: the tag
+    search (``detect.tags.scan``), then the NO PHOTO and text masking rules (``decide.nophoto``).
 
     With ``names`` (the registry's :class:`safepost.text.NameIndex`), lines naming a registry
     person are masked under ``--redact-text names`` too.
@@ -189,59 +174,7 @@ def tag_regions(
         return [], []
     found = tagdet.scan(rgb, ocr=True, faces=faces)
     h, w = rgb.shape[:2]
-    regions: list[Region] = []
-    n = first_id
-    for tag in found.tags:
-        box = tagdet.clip_box(tag.box, w, h)
-        wearer = tagdet.bind_box(tag.box, faces) or tag.face
-        extra = {"nophoto": True, "tag_text": tag.text, "found_by": tag.source}
-        if not tag.readable:  # fail closed: a tag we could not read may say NO PHOTO
-            extra["note"] = "a tag we could not read: check it; its wearer is masked in case it says NO PHOTO"
-        if wearer is not None:
-            wearer.extra.update(nophoto=True, tag_text=tag.text, **({} if tag.readable else {"unread_tag": True}))
-            extra["wearer"] = wearer.id
-        kind = "nophoto_tag" if tag.readable else "unread_tag"
-        regions.append(Region(f"t{n}", kind, *box, source=tag.source, frame=frame, extra=extra))
-        n += 1
-        if wearer is not None:  # a loose or offset face box must not leave part of a NO PHOTO head visible
-            head = tagdet.clip_box(tagdet.wearer_head(wearer, faces, tag.box), w, h)
-            regions.append(
-                Region(
-                    f"t{n}",
-                    "nophoto_head",
-                    *head,
-                    source="nophoto-geometry",
-                    frame=frame,
-                    extra={"nophoto": True, "tag_text": tag.text, "wearer": wearer.id},
-                )
-            )
-            n += 1
-        if wearer is None:  # nobody to tie it to: mask generously where the wearer's head must be
-            area = tagdet.unbound_area(tag.box, w, h)
-            note = "no face found above this NO PHOTO tag; the area above it is masked"
-            regions.append(
-                Region(
-                    f"t{n}",
-                    "nophoto_area",
-                    *area,
-                    source="nophoto-geometry",
-                    frame=frame,
-                    extra={"nophoto": True, "tag_text": tag.text, "note": note},
-                )
-            )
-            n += 1
-    texts = []
-    for t, masked in read_lines(found.texts, faces, redact_text, names):
-        entry = t.to_dict() | {"frame": frame, "masked": masked}
-        if masked and t.kind != "no_photo":  # NO PHOTO lines are covered by their tag region
-            box = tagdet.clip_box(t.box, w, h)
-            regions.append(
-                Region(f"t{n}", "text", *box, source="ocr", frame=frame, extra={"text": t.text, "text_kind": t.kind})
-            )
-            entry["region"] = f"t{n}"
-            n += 1
-        texts.append(entry)
-    return regions, texts
+    return frame_regions(found.tags, found.texts, faces, frame, first_id, w, h, redact_text, names)
 
 
 def redact_frames(

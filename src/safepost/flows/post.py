@@ -6,20 +6,21 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from safepost.check.decide import FACE_KINDS, ConsentUse, decide_media, media_findings
-from safepost.check.live_words import live_word_findings
-from safepost.check.text import TextCheck, TextFound, check_text, text_lang
-from safepost.check.timing import event_window, is_live
 from safepost.consent.events import Event, find_event
 from safepost.consent.people import find_person, list_people
 from safepost.core import Finding, InputError
 from safepost.core.report import LEVELS, AnalysedMedia, PostReport
+from safepost.decide.consent import ConsentUse
+from safepost.decide.live_words import live_word_findings
+from safepost.decide.media import FACE_KINDS, decide_media, media_findings
+from safepost.decide.policy import Policy
+from safepost.decide.risk import Exposure, assess, level_for
+from safepost.decide.text import TextCheck, TextFound, check_text, text_lang
+from safepost.decide.timing import event_window, is_live
 from safepost.flows.post_media import MediaAnalyser
 from safepost.post.bundle import Post
 from safepost.post.review import Review
 from safepost.post.schema import Account, PostMeta, Sensitivity, SourceConsent, SourceKind
-from safepost.risk.model import Exposure, assess, level_for
-from safepost.risk.policy import Policy
 from safepost.words import Lines, Phrase
 
 ISO = "%Y-%m-%dT%H:%M:%SZ"
@@ -346,7 +347,7 @@ def _factors(findings: list[Finding], people, live: bool, policy: Policy) -> lis
         band = level_for(top.score, False, policy)
         factors.append(
             Phrase(
-                "The person most at risk is {who}, and the risk to them is {band}: {why}.",
+                "Most at risk: {who}. The risk to them is {band}: {why}.",
                 who=top.who,
                 band=Phrase(_BAND_WORDS[band]),
                 why=Lines(list(top.reasons), "; "),

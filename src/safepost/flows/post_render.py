@@ -6,9 +6,9 @@ import io
 
 import numpy as np
 
-from safepost.check.decide import is_watermark
 from safepost.core import Region
 from safepost.core.report import AnalysedMedia
+from safepost.decide.media import is_watermark
 
 
 def mask_regions(item: AnalysedMedia, third_party: bool) -> list[Region]:

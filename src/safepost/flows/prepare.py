@@ -18,11 +18,13 @@ from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
-from safepost.check.decide import DROPPABLE, FACE_KINDS, ConsentUse
-from safepost.check.rewrite import merge_placeholders
-from safepost.check.text import apply_edits, text_lang
+from safepost.anonymize.rewrite import merge_placeholders
 from safepost.core import Finding, OutputError, PostBlockedError
 from safepost.core.report import AnalysedMedia, MediaRegion, PostReport
+from safepost.decide.consent import ConsentUse
+from safepost.decide.media import DROPPABLE, FACE_KINDS
+from safepost.decide.policy import Policy
+from safepost.decide.text import apply_edits, text_lang
 from safepost.flows.post import ISO, Analysis, analyse_post
 from safepost.flows.post_media import MediaAnalyser
 from safepost.flows.post_render import coverage, masked_photo, previews
@@ -32,7 +34,6 @@ from safepost.media.staging import staging_folder
 from safepost.post.bundle import Post, dump_yaml
 from safepost.post.review import Drop, Keep, Review
 from safepost.post.schema import SourceKind
-from safepost.risk.policy import Policy
 
 TEXT_FILE = "post.txt"
 
@@ -69,8 +70,8 @@ class PrepareResult:
 def mask_video(source: Path | MemoryFile, target: MemoryFile, kept: list[str], manual: list[dict], audio: str) -> None:
     """The prepared copy of one video, written into ``target`` in memory: every face track but ``kept``
     masked, and ``manual`` boxes."""
+    from safepost.decide.regions import ManualEdits
     from safepost.flows.media import redact_video
-    from safepost.regions import ManualEdits
 
     # NO PHOTO tags and name tags are searched too: a NO PHOTO wearer can never be kept, and a
     # readable name would identify a masked face.

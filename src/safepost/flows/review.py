@@ -9,8 +9,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from safepost.check.decide import FACE_KINDS, drop_refusal, keep_use, may_keep
 from safepost.core import InputError
+from safepost.decide.consent import keep_use, may_keep
+from safepost.decide.media import FACE_KINDS, drop_refusal
 
 
 def is_face(kind: str) -> bool:

@@ -183,7 +183,7 @@ def _search_frame(rgb: np.ndarray, faces: list[Region], index: int, search: TagS
         hint = (tag.face.x0, tag.face.y0, tag.face.x1, tag.face.y1) if tag.face is not None else None
         kind = "nophoto_tag" if tag.readable else "unread_tag"
         sightings.append(Sighting(index, kind, tag.box, tag.text, tag.source, face_hint=hint))
-    from safepost.flows.media import read_lines
+    from safepost.decide.nophoto import read_lines
 
     texts = []
     for line, masked in read_lines(found.texts, faces, search.redact_text, search.names):

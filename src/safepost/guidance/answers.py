@@ -10,9 +10,9 @@ import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
 from safepost.core import InputError
+from safepost.decide.policy import Restrictiveness
 from safepost.guidance.questions import PROTECT_OPTIONS, QUESTIONS, SERVICE_OPTIONS
 from safepost.guidance.schema import LevelName
-from safepost.risk.policy import Restrictiveness
 
 MAX_ANSWERS_BYTES = 256 * 1024
 PROTECT_KEYS = tuple(o.value for o in PROTECT_OPTIONS)

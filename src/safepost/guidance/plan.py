@@ -15,13 +15,13 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from safepost.decide.policy import Policy, Restrictiveness, ThreatActor, Thresholds
 from safepost.guidance.answers import Answers, parse_answers
 from safepost.guidance.doc import Doc, Heading, Items, Para, Table, escape
 from safepost.guidance.i18n import check_lang, translator
 from safepost.guidance.kb import load_kb
 from safepost.guidance.questions import ACTOR_OPTIONS, PLATFORM_OPTIONS, PROTECT_OPTIONS
 from safepost.guidance.schema import LEVEL_ORDER, Condition, LevelName
-from safepost.risk.policy import Policy, Restrictiveness, ThreatActor, Thresholds
 
 REVIEW_MONTHS = {"high": 3, "medium": 6, "low": 12}
 #: Steps per bucket ("this week", "this month") by capacity.

@@ -65,7 +65,7 @@ class PostChecker:
     def __init__(
         self, policy: Any = None, memory_bytes: int = DEFAULT_MEMORY_BYTES, timeout_s: float = DEFAULT_TIMEOUT_S
     ) -> None:
-        from safepost.risk.policy import Policy
+        from safepost.decide.policy import Policy
 
         self.policy = policy if policy is not None else Policy()
         self.memory_bytes, self.timeout_s = memory_bytes, timeout_s

@@ -9,8 +9,9 @@ def badges_pdf(ws, event_id: str) -> tuple[bytes, int]:
     """The name tags of ``event_id`` as PDF bytes made in memory, and how many badges."""
     import numpy as np
 
-    from safepost.consent.badges import DPI, GRID, plan_badges, render_pages
+    from safepost.consent.badges import DPI, GRID, render_pages
     from safepost.core import RegistryError
+    from safepost.flows.consent import plan_badges
     from safepost.media.pdf import PdfWriter  # the writer behind write_image_pdf, given a memory stream
 
     event, badges = plan_badges(ws, event_id)

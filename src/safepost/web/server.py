@@ -62,7 +62,7 @@ def make_config(
     policy_path: Path | None = None,
 ) -> WebConfig:
     """The app's settings; ``policy_path`` is read by the same ``load_policy`` as ``safepost check``."""
-    from safepost.risk.policy import load_policy
+    from safepost.decide.policy import load_policy
 
     return WebConfig(
         workspace=workspace,

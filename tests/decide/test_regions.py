@@ -3,7 +3,7 @@ import json
 import pytest
 
 from safepost.core import RegionsFileError
-from safepost.regions import load_edits, parse_edits
+from safepost.decide.regions import load_edits, parse_edits
 
 
 def test_valid_file_with_file_and_frame_filters(tmp_path):

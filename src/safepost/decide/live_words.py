@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from safepost.check.timing import event_window
 from safepost.consent.events import Event
 from safepost.core import Finding
+from safepost.decide.timing import event_window
 from safepost.words import Phrase
 
 LIVE_WORDS = re.compile(

@@ -8,10 +8,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from safepost.check.decide import ConsentUse, consent_for
-from safepost.check.source_links import source_links
 from safepost.consent.events import Event
 from safepost.core import Finding
+from safepost.decide.consent import ConsentUse, consent_for
+from safepost.decide.source_links import source_links
 from safepost.post.review import Review
 from safepost.post.schema import PostMeta, SourceKind
 from safepost.text import REVIEW_SCORE, fold, name_marks

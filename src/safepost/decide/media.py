@@ -1,17 +1,15 @@
-"""Consent decisions for media (M3): a face stays visible only when a reviewer links it to a person
-whose consent covers this use (platform, audience, purpose, date); everything else is masked.
+"""What a post's photos and videos become (M3): the review's keep / drop / add applied to their regions,
+and what the media still reveal as findings. A face stays visible only when a reviewer links it to a
+person whose consent covers this use (``decide.consent.may_keep``); everything else is masked.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import yaml
 
-from safepost.consent.people import find_person
-from safepost.consent.registry import check_on
 from safepost.core import Finding, severity_of
 from safepost.core.report import AnalysedMedia, MediaRegion
+from safepost.decide.consent import ConsentUse, keep_use, may_keep
 from safepost.post.review import Box, Review
 from safepost.post.schema import PostMeta
 from safepost.words import Phrase
@@ -22,15 +20,6 @@ FACE_KINDS = frozenset({"face", "track"})
 DROPPABLE = FACE_KINDS | {"text"}
 #: Regions that protect a NO PHOTO wearer: nothing that overlaps one may be dropped.
 NOPHOTO_KINDS = {"nophoto_tag", "nophoto_head", "nophoto_area", "unread_tag"}
-
-
-@dataclass
-class ConsentUse:
-    """A consent the post relies on, for the publication record."""
-
-    person_id: str
-    use: str
-    consent_ids: list[int] = field(default_factory=list)
 
 
 def _overlap(a: list[int], b: list[int]) -> float:
@@ -76,18 +65,6 @@ def drop_line(media: str, region: MediaRegion) -> str:
     """The ``review.yaml`` entry that drops ``region`` (by box: ids can change between runs)."""
     entry = {"media": media, "box": [int(v) for v in region.box]}
     return yaml.safe_dump(entry, default_flow_style=True, sort_keys=False, width=1000).strip()
-
-
-def consent_for(conn, person_id: str, use: str, meta: PostMeta, at: str) -> tuple[bool, str, list[int]]:
-    """Does ``person_id``'s consent cover ``use`` on every platform of the post? (allowed, reason, consent ids)."""
-    ids = []
-    for platform in meta.platforms:
-        decision = check_on(conn, person_id, use, platform, meta.audience.value, meta.purpose, meta.event, at)
-        if not decision.allowed:
-            return False, f"{platform}: {decision.reason}", []
-        if decision.consent_id is not None:
-            ids.append(decision.consent_id)
-    return True, "consent covers this use", sorted(set(ids))
 
 
 def decide_media(
@@ -145,29 +122,6 @@ def decide_media(
             continue
         report.regions.append(MediaRegion(f"m{n}", "manual", list(item.box), reason=item.label))
     return findings, used
-
-
-def may_keep(
-    conn, person_id: str, use: str, meta: PostMeta, at: str, block_minors: bool, nophoto: bool = False
-) -> tuple[bool, str, list[int]]:
-    """May the face of ``person_id`` stay visible for ``use`` ("face" or "video")? (allowed, reason, consent ids).
-
-    The one keep rule of the check, the prepare step and the web app's review: a NO PHOTO wearer and,
-    under the policy, a minor are never shown; anyone else only as far as their consent covers the post.
-    """
-    if nophoto:
-        return False, "this person wears a NO PHOTO tag", []
-    person = find_person(conn, person_id)
-    if person is None:
-        return False, f"{person_id} is not in the registry", []
-    if person.is_minor and block_minors:
-        return False, f"{person_id} is a minor; the policy never shows minors", []
-    return consent_for(conn, person_id, use, meta, at)
-
-
-def keep_use(kind: str) -> str:
-    """The consent a kept face needs: "face" for a picture, "video" for a video."""
-    return "face" if kind == "image" else "video"
 
 
 def _review_problem(media: str, message: str) -> Finding:

@@ -18,8 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from safepost.core.report import PersonRisk
+from safepost.decide.policy import Policy
 from safepost.post.schema import Audience, PostMeta, Sensitivity
-from safepost.risk.policy import Policy
 from safepost.words import Lines, Phrase
 
 _AUDIENCE_SHIFT = {Audience.PUBLIC: 0, Audience.CLOSED: -1, Audience.INTERNAL: -2}

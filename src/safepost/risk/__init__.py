@@ -1,1 +1,0 @@
-"""The risk model and the organisation policy that tunes it."""
