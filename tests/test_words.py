@@ -252,3 +252,19 @@ def test_every_name_form_and_the_demo_have_spanish_words(tmp_path, monkeypatch):
     assert "(coincide como el nombre completo)" in text and "Posición GPS donde se tomó la foto" in text
     for english in ("found and masked", "metadata before", "Post check of", "BLOCKED", "matched as", "safe bundle"):
         assert english not in text
+
+
+def test_a_metadata_finding_of_the_post_check_is_said_again_in_spanish(tmp_path):
+    """The web app says a report again in the page's language: the check's metadata findings keep the
+    inspect phrases (title, value, reason) instead of freezing them into English text."""
+    from safepost.decide.media import _metadata_finding
+    from safepost.media.image_meta import inspect_image
+    from tests.media.test_clean_inspect import _exif_with_everything
+
+    photo = tmp_path / "gps.jpg"
+    Image.new("RGB", (64, 48), "green").save(photo, exif=_exif_with_everything().tobytes())
+    found = {f.kind: f.to_dict() for f in inspect_image(photo.name, photo.read_bytes())}
+    finding = _metadata_finding("gps.jpg", found["location"])
+    assert finding.title == "GPS position where the photo was taken: -33.450000, -70.666667"
+    assert said(finding.title, "es") == "Posición GPS donde se tomó la foto: -33.450000, -70.666667"
+    assert said(finding.why, "es").startswith("Quien reciba el archivo puede ver dónde se tomó")
