@@ -77,3 +77,29 @@ def test_the_wheel_installs_without_errors_and_runs_the_demo(wheel, tmp_path):
     assert np.abs(after[face] - before[face]).mean() > 40  # the face is covered
     assert np.abs(after[corner] - before[corner]).mean() < 8  # the rest is the photo, re-encoded
     assert (tmp_path / "demo" / "demo-post-safe").is_dir()
+
+
+def test_pipx_installs_the_wheel_and_runs_the_demo(wheel, tmp_path):
+    """pipx (when it is installed: skipped otherwise, to keep CI short) installs the wheel into its own
+    environment, with this Python, and `safepost demo` runs from the command it puts on the PATH."""
+    pipx = shutil.which("pipx")
+    if pipx is None:
+        pytest.skip("pipx is not installed")
+    env = {**ENV, "PIPX_HOME": str(tmp_path / "pipx"), "PIPX_BIN_DIR": str(tmp_path / "bin")}
+    env["PIPX_MAN_DIR"] = str(tmp_path / "man")
+    installed = subprocess.run(
+        [pipx, "install", "--python", sys.executable, str(wheel)], env=env, capture_output=True, text=True, timeout=900
+    )
+    said = installed.stdout + installed.stderr
+    assert installed.returncode == 0 and "ERROR" not in said and "dependency resolver" not in said, said[-3000:]
+    demo = subprocess.run(
+        [str(tmp_path / "bin" / "safepost"), "demo", "-o", "demo"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert demo.returncode == 0, demo.stderr[-3000:]
+    assert re.search(r"^astronaut\.jpg: 1 face\(s\) found and masked -> ", demo.stdout, re.M), demo.stdout
+    assert (tmp_path / "demo" / "demo-post-safe").is_dir()

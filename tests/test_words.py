@@ -190,3 +190,81 @@ def test_a_phrase_is_a_plain_string_for_json_and_joins():
     assert json.loads(json.dumps({"why": phrase})) == {"why": "they are a child"}
     assert "; ".join([phrase, "x"]) == "they are a child; x"
     assert isinstance(io.StringIO(phrase).read(), str)
+
+
+def test_inspect_speaks_spanish_and_its_json_keeps_english_kinds(tmp_path):
+    """`safepost inspect` of a photo with GPS and a video: titles, reasons, fix and labels follow the
+    locale; the JSON keys and kinds stay English (issue 23)."""
+    import json
+
+    from tests.media.test_clean_inspect import _exif_with_everything, _phone_video
+
+    photo = tmp_path / "gps.jpg"
+    Image.new("RGB", (64, 48), "green").save(photo, exif=_exif_with_everything().tobytes(), comment=b"meet at 6")
+    video = tmp_path / "clip.mp4"
+    _phone_video(video)
+    spanish = {"LANG": "es_ES.UTF-8", "LC_ALL": None, "LANGUAGE": None, "LC_MESSAGES": None}
+    result = CliRunner().invoke(main, ["inspect", str(photo), str(video)], env=spanish)
+    text = result.output
+    assert result.exit_code == 0, text
+    assert "(foto) revela:" in text and "(vídeo) revela:" in text
+    assert "ALTO   Posición GPS donde se tomó la foto: -33.450000, -70.666667" in text
+    assert "MEDIO  Marca de la cámara o del teléfono: Acme" in text and "Número de serie de la cámara" in text
+    assert "Lugar donde se grabó el vídeo: +48.8584+002.2945/" in text and "Nombre en la etiqueta 'artist'" in text
+    assert "Solución: Ejecute `safepost clean`" in text
+    for english in ("reveals", "GPS position", "Camera or phone", "Fix:", "HIGH", "Location where", "Name in tag"):
+        assert english not in text
+    found = json.loads(CliRunner().invoke(main, ["inspect", "--json", str(photo)], env=spanish).stdout)
+    (item,) = found if isinstance(found, list) else [found]
+    gps = next(f for f in item["findings"] if f["kind"] == "location")
+    assert gps["severity"] == "high" and gps["title"] == "Posición GPS donde se tomó la foto"
+    assert "Quien reciba el archivo puede ver dónde se tomó" in gps["why"]
+
+
+def test_every_metadata_title_and_reason_has_a_spanish_translation():
+    from safepost.media import image_meta, pdf_meta, video_meta
+
+    spanish = _catalogue("es")
+    words = [t for _, _, t in image_meta._TAGS] + [t for _, _, t in image_meta._XMP_PATTERNS]
+    words += [t for _, t in pdf_meta._INFO.values()]
+    for module in (image_meta, pdf_meta, video_meta):
+        words += [*module._WHY.values(), module.FIX]
+    assert [w for w in words if w not in spanish] == []
+
+
+def test_every_name_form_and_the_demo_have_spanish_words(tmp_path, monkeypatch):
+    """`safepost demo` under a Spanish locale says every line in Spanish (English: tests/cli/test_cli.py)."""
+    from safepost.demo import run_demo
+    from safepost.words import NAME_FORM_WORDS, name_form
+
+    spanish = _catalogue("es")
+    assert [w for w in NAME_FORM_WORDS.values() if w not in spanish] == []
+    assert name_form("full").say("es") == "el nombre completo" and name_form("odd") == "odd"
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "es_ES.UTF-8")
+    said_lines: list[str] = []
+    run_demo(tmp_path / "demo", echo=lambda line: said_lines.append(str(line)))
+    text = "\n".join(said_lines)
+    assert "astronaut.jpg: 1 cara(s) encontrada(s) y enmascarada(s) -> " in text
+    assert "metadatos antes: 4 etiqueta(s) EXIF, posición GPS; después: 0 etiqueta(s) EXIF" in text
+    assert "demo-post: BLOQUEADO" in text and "`safepost prepare`: BAJO" in text
+    assert "(coincide como el nombre completo)" in text and "Posición GPS donde se tomó la foto" in text
+    for english in ("found and masked", "metadata before", "Post check of", "BLOCKED", "matched as", "safe bundle"):
+        assert english not in text
+
+
+def test_a_metadata_finding_of_the_post_check_is_said_again_in_spanish(tmp_path):
+    """The web app says a report again in the page's language: the check's metadata findings keep the
+    inspect phrases (title, value, reason) instead of freezing them into English text."""
+    from safepost.decide.media import _metadata_finding
+    from safepost.media.image_meta import inspect_image
+    from tests.media.test_clean_inspect import _exif_with_everything
+
+    photo = tmp_path / "gps.jpg"
+    Image.new("RGB", (64, 48), "green").save(photo, exif=_exif_with_everything().tobytes())
+    found = {f.kind: f.to_dict() for f in inspect_image(photo.name, photo.read_bytes())}
+    finding = _metadata_finding("gps.jpg", found["location"])
+    assert finding.title == "GPS position where the photo was taken: -33.450000, -70.666667"
+    assert said(finding.title, "es") == "Posición GPS donde se tomó la foto: -33.450000, -70.666667"
+    assert said(finding.why, "es").startswith("Quien reciba el archivo puede ver dónde se tomó")

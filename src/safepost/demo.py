@@ -10,6 +10,7 @@ from PIL import Image
 
 from safepost.core import OutputError
 from safepost.flows.media import redact_file
+from safepost.words import Phrase
 
 
 def sample_paths() -> list[Path]:
@@ -22,7 +23,15 @@ def _metadata_summary(path: Path) -> str:
     with Image.open(path) as im:
         exif = im.getexif()
         gps = bool(exif.get_ifd(0x8825))
-        return f"{len(exif)} EXIF tag(s){', GPS position' if gps else ''}"
+        tags = Phrase("{n} EXIF tag(s)", n=len(exif))
+        return Phrase("{tags}, GPS position", tags=tags) if gps else tags
+
+
+def _level(level: str) -> str:
+    """'BLOCKED', 'LOW' ... in the locale's language."""
+    from safepost.report import LEVEL_NAMES
+
+    return Phrase(LEVEL_NAMES[level]).upper()
 
 
 def run_demo(output: Path, echo: Callable[[str], None] = print) -> list:
@@ -35,9 +44,11 @@ def run_demo(output: Path, echo: Callable[[str], None] = print) -> list:
     for sample in sample_paths():
         result = redact_file(sample, output)  # the one shared detector of the mode (detect.faces.face_detector)
         results.append(result)
-        echo(f"{sample.name}: {result.faces_found} face(s) found and masked -> {result.output}")
-        echo(f"  metadata before: {_metadata_summary(sample)}; after: {_metadata_summary(result.output)}")
-    echo(f"Open the files in {output} to see the result. The originals were not changed.")
+        found = Phrase("{n} face(s) found and masked", n=result.faces_found)
+        echo(f"{sample.name}: {found} -> {result.output}")
+        before, after = _metadata_summary(sample), _metadata_summary(result.output)
+        echo("  " + Phrase("metadata before: {before}; after: {after}", before=before, after=after))
+    echo(Phrase("Open the files in {output} to see the result. The originals were not changed.", output=output))
     _post_demo(output, echo)
     return results
 
@@ -89,7 +100,7 @@ def _post_demo(output: Path, echo: Callable[[str], None]) -> None:
         atomic_write_bytes(
             output / "demo-post-report.html", render_report(analysis.report, "html", before, after).encode()
         )
-        echo(f"\nPost check of {bundle}: {analysis.report.level.upper()}")
+        echo("\n" + Phrase("Post check of {bundle}: {level}", bundle=bundle, level=_level(analysis.report.level)))
         for finding in analysis.report.findings:
             if finding.severity in ("high", "medium"):
                 echo(f"  - {finding.title}: {finding.fix}")
@@ -97,7 +108,9 @@ def _post_demo(output: Path, echo: Callable[[str], None]) -> None:
         review = {"keep": [{"media": "astronaut.jpg", "region": face.id, "person_id": eileen.id}]}
         (bundle / "review.yaml").write_text(yaml.safe_dump(review), encoding="utf-8")
         result = prepare_post(load_post(bundle), ws, output=output / "demo-post-safe")
-        echo(f"After linking Eileen Collins's consent and `safepost prepare`: {result.after.level.upper()}")
-        echo(f"  safe bundle: {output / 'demo-post-safe'}; report: {output / 'demo-post-report.html'}")
+        level = _level(result.after.level)
+        echo(Phrase("After linking Eileen Collins's consent and `safepost prepare`: {level}", level=level))
+        safe, report = output / "demo-post-safe", output / "demo-post-report.html"
+        echo("  " + Phrase("safe bundle: {safe}; report: {report}", safe=safe, report=report))
     finally:
         ws.close()

@@ -91,6 +91,25 @@ def closest(word: str, names: list[str]) -> str | None:
     return next(n for n in names if n.lower() == found[0])
 
 
+#: how a registry name was written in a post (the forms of ``safepost.text.name_forms``), in words
+NAME_FORM_WORDS = {
+    "full": "the full name",
+    "alias": "an alias",
+    "given+surname": "first name and surname",
+    "nickname+surname": "nickname and surname",
+    "initials": "initials",
+    "initial+surname": "initial and surname",
+    "nickname": "a nickname",
+    "first_name_only": "the first name only",
+    "surname_only": "the surname only",
+}
+
+
+def name_form(how: str) -> Phrase:
+    """'the full name', 'initials' ... for a name match's form (the form itself when it has no words)."""
+    return Phrase(NAME_FORM_WORDS.get(how, how))
+
+
 # ---- YAML files edited by hand -------------------------------------------------------------------
 
 

@@ -341,3 +341,28 @@ def test_a_consent_given_today_covers_a_post_planned_earlier_today_in_both_check
     future = consent(ws, person.id, "quote_attributed", given_at=later.isoformat(), **kw)
     decision = check(ws, person.id, "quote_attributed", "x", "public", "advocacy")
     assert not decision.allowed and f"consent {future.id} only starts at {later:%Y-%m-%d %H:%M} UTC" in decision.reason
+
+
+# the same rule's reasons in Spanish, as a finding shows them in a Spanish report (issue 23)
+SPANISH_CASES = [
+    ("ana", "face", "instagram", "public", "advocacy", None, AT, "(permanente, written, dado el 2026-01-01 00:00 UTC"),
+    ("ana", "face", "x", "closed", "fundraising", None, AT, "no cubre la plataforma 'x' (cubre instagram, website) o "),
+    ("ana", "face", "instagram", "public", "advocacy", None, "2027-02-01", "caducó el 2027-01-01"),
+    ("ana", "voice", "instagram", "public", "advocacy", None, AT, "no hay ningún consentimiento registrado"),
+    ("ana", "face", "website", "public", "advocacy", "E-np", AT, "el evento E-np es NO PHOTO y no hay consentimiento"),
+    ("ana", "video", "website", "public", "advocacy", "E-open", AT, "rechazado el "),
+    ("ana", "affiliation", "website", "public", "advocacy", "E-ch", AT, "regla de Chatham House: nada de afiliaciones"),
+    ("dan", "voice", "website", "public", "advocacy", None, AT, "es menor de edad y el consentimiento"),
+    ("dan", "name", "website", "public", "advocacy", None, AT, "retirado el "),
+    ("P-NOBODY", "face", "website", "public", "advocacy", None, AT, "no hay ninguna persona con el identificador"),
+]
+
+
+@pytest.mark.parametrize("who, use, platform, audience, purpose, event, at, words", SPANISH_CASES)
+def test_check_reasons_in_spanish(reg, who, use, platform, audience, purpose, event, at, words):
+    ws, who_ids, _ = reg
+    decision = check(ws, who_ids.get(who, who), use, platform, audience, purpose, event_id=event, at=at)
+    spanish = decision.reason.say("es")
+    assert words in spanish, spanish
+    for english in ("consent ", "covers", "expired", "no person", "withdrawn", "refused", "standing", " or "):
+        assert english not in spanish, spanish

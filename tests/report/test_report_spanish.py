@@ -140,3 +140,13 @@ def test_web_report_page_in_spanish(tmp_path, crowd):
     assert "Una cara reconocible sin consentimiento puede hacer que una persona sea identificada" in page
     assert "prepare la enmascara." in page and "prepare la enmascara." in review
     assert "is recognisable" not in page and "is recognisable" not in review
+
+
+def test_the_people_rows_name_groups_and_identifiers_in_spanish(post):
+    """Who a risk is about ("people not linked to a consent") and what shows them ("face") are words too."""
+    md = _check(post, SPANISH, "--format", "md")
+    assert "| personas sin vínculo con un consentimiento | cara |" in md
+    assert "Quién corre más riesgo: personas sin vínculo con un consentimiento." in md
+    html = " ".join(_check(post, SPANISH, "--format", "html").split())
+    assert "<td>personas sin vínculo con un consentimiento</td><td>cara</td>" in html
+    assert "people not linked" not in md and "people not linked" not in html

@@ -185,3 +185,18 @@ def test_bad_input():
     started = time.monotonic()
     assert find_pii(hostile) == []  # no e-mail, phone or address in it, and no runaway pattern
     assert time.monotonic() - started < 30
+
+
+def test_the_tracking_link_reason_is_said_in_spanish_with_its_parameter_names():
+    """The check words the reason from its catalogue id and values (issue 23): Spanish, names kept."""
+    from safepost.decide.text import TextCheck, _check_pii
+
+    text = "Mira https://www.instagram.com/p/abc/?igshid=XYZ123&utm_source=ig"
+    (link,) = [m for m in find_pii(text) if m.kind == "TRACKING_URL"]
+    out = TextCheck()
+    _check_pii(out, text, link)
+    (finding,) = out.findings
+    assert finding.why == link.why and "igshid, utm_source" in finding.why
+    spanish = finding.why.say("es")
+    assert spanish.startswith("Este enlace lleva parámetros de seguimiento (igshid, utm_source).")
+    assert "Quite los parámetros" in spanish and "tracking" not in spanish

@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from safepost.core import InputError, OutputError
 from safepost.media.atomic import atomic_write
+from safepost.media.inputs import BINARY
 
 MANIFEST_NAME = "manifest.jsonl"
 Status = Literal["done", "failed", "skipped"]
@@ -93,7 +94,7 @@ class Manifest:
         manifest = cls(out_dir / MANIFEST_NAME)
         manifest._load()
         try:
-            manifest._fd = os.open(manifest.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            manifest._fd = os.open(manifest.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | BINARY, 0o600)
         except OSError as exc:
             raise OutputError(f"cannot write {manifest.path}: {exc.strerror or exc}") from exc
         return manifest

@@ -27,6 +27,7 @@ from safepost.cli import (
 from safepost.cli.summary import photo_summary, unsure_summary, video_summary
 from safepost.core import SafepostError
 from safepost.detect.recipes import MODES
+from safepost.words import Phrase
 
 
 @main.command()
@@ -309,14 +310,16 @@ def inspect(files, as_json) -> None:
 
     def describe(file, result) -> None:
         if not result.findings:
-            echo(": nothing identifying found in its metadata.", click.style(escape(file), bold=True))
+            echo(Phrase(": nothing identifying found in its metadata."), click.style(escape(file), bold=True))
             return
-        echo(f" ({result.family}) reveals:", click.style(escape(file), bold=True))
+        family = Phrase({"image": "photo", "video": "video", "pdf": "PDF"}.get(result.family, result.family))
+        echo(Phrase(" ({family}) reveals:", family=family), click.style(escape(file), bold=True))
         for f in result.findings:
             value = f": {f.value}" if f.value else ""
-            label = click.style(f"{f.severity.value.upper():6}", fg=_SEVERITY_COLOUR[f.severity.value], bold=True)
+            word = Phrase(f.severity.value).upper()
+            label = click.style(f"{word:6}", fg=_SEVERITY_COLOUR[f.severity.value], bold=True)
             echo(f" {f.title}{value}", f"  {label}")
-        echo(f"  Fix: {result.findings[0].fix}")
+        echo("  " + Phrase("Fix: {fix}", fix=result.findings[0].fix))
 
     _run_each(files, as_json, inspect_file, describe)
 

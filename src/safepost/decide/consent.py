@@ -30,6 +30,7 @@ from safepost.consent.people import Person, find_person
 from safepost.consent.registry import AUDIENCES, USES, Consent, consents_for
 from safepost.core import RegistryError
 from safepost.core.report import Decision
+from safepost.words import Phrase
 
 if TYPE_CHECKING:
     from safepost.post.schema import PostMeta
@@ -40,6 +41,7 @@ VISUAL_USES = frozenset({"face", "video"})
 #: Uses the Chatham House rule forbids for anything said or seen at the event.
 CHATHAM_HOUSE_REFUSED = frozenset({"quote_attributed", "affiliation"})
 _CHATHAM_WORDS = {"quote_attributed": "attributed quotes", "affiliation": "affiliations"}
+# every reason below is a Phrase: said in the report's language where it shows in a finding
 
 
 def check_on(
@@ -60,7 +62,10 @@ def check_on(
     """
     scope = (platform.strip().lower(), audience.strip().lower(), purpose.strip().lower())
     if scope[1] not in AUDIENCES:
-        return Decision(False, f"unknown audience '{audience}' (use {', '.join(AUDIENCES)})")
+        return Decision(
+            False,
+            Phrase("unknown audience '{audience}' (use {choices})", audience=audience, choices=", ".join(AUDIENCES)),
+        )
     return _decide(conn, person_id, use, event_id, at, scope)
 
 
@@ -87,75 +92,103 @@ def _decide(conn, person_id: str, use: str, event_id: str | None, at, scope: tup
     except RegistryError as exc:
         return Decision(False, str(exc))
     if use not in USES:
-        return Decision(False, f"unknown use '{use}' (use one of {', '.join(USES)})")
+        return Decision(False, Phrase("unknown use '{use}' (use one of {choices})", use=use, choices=", ".join(USES)))
     person = find_person(conn, person_id)
     if person is None:
-        return Decision(False, f"no person with id {person_id}")
+        return Decision(False, Phrase("no person with id {id}", id=person_id))
     event = None
     if event_id is not None:
         event = find_event(conn, event_id)
         if event is None:
-            return Decision(False, f"no event with id {event_id}")
+            return Decision(False, Phrase("no event with id {id}", id=event_id))
         if event.chatham_house and use in CHATHAM_HOUSE_REFUSED:
             return Decision(
                 False,
-                f"event {event.id} is held under the Chatham House rule: no {_CHATHAM_WORDS[use]} "
-                "from it, even with consent",
+                Phrase(
+                    "event {event} is held under the Chatham House rule: no {what} from it, even with consent",
+                    event=event.id,
+                    what=Phrase(_CHATHAM_WORDS[use]),
+                ),
             )
     rows = consents_for(conn, person_id, use, event_id)
     event_rows = [r for r in rows if event is not None and r.event_id == event.id]
     standing = [r for r in rows if r.event_id is None]
-    where = ""
+    where = None
     if event_rows:
-        candidates, where = event_rows, f" for event {event_id}"
+        candidates, where = event_rows, event_id
     elif event is not None and event.default_documentation == "no_photo" and use in VISUAL_USES:
-        note = " (a standing consent does not count there)" if standing else ""
-        return Decision(False, f"event {event.id} is NO PHOTO and there is no {use} consent for this event{note}")
+        said = (
+            "event {event} is NO PHOTO and there is no {use} consent for this event (a standing consent does not "
+            "count there)"
+            if standing
+            else "event {event} is NO PHOTO and there is no {use} consent for this event"
+        )
+        return Decision(False, Phrase(said, event=event.id, use=use))
     else:
         candidates = standing
     if not candidates:
-        return Decision(False, "no consent recorded")
+        return Decision(False, Phrase("no consent recorded"))
     closest: tuple[int, str] | None = None
     for record in candidates:
         problem = _problem(record, person, moment, scope)
         if problem is None:
-            basis = f"for event {record.event_id}" if record.event_id else "standing"
-            until = f", until {day_of(record.expires_at)}" if record.expires_at else ""
-            return Decision(
-                True,
-                f"consent {record.id} ({basis}, {record.method}, given {time_of(record.given_at)}{until})",
-                record.id,
+            basis = Phrase("for event {event}", event=record.event_id) if record.event_id else Phrase("standing")
+            values = {"id": record.id, "basis": basis, "method": record.method, "given": time_of(record.given_at)}
+            said = (
+                Phrase(
+                    "consent {id} ({basis}, {method}, given {given}, until {until})",
+                    **values,
+                    until=day_of(record.expires_at),
+                )
+                if record.expires_at
+                else Phrase("consent {id} ({basis}, {method}, given {given})", **values)
             )
+            return Decision(True, said, record.id)
         if closest is None or problem[0] > closest[0]:
             closest = problem
     assert closest is not None
-    return Decision(False, closest[1] + where)
+    if where is None:
+        return Decision(False, closest[1])
+    return Decision(False, Phrase("{reason} for event {event}", reason=closest[1], event=where))
 
 
 def _problem(record: Consent, person: Person, at: str, scope: tuple[str, str, str] | None) -> tuple[int, str] | None:
     """Why ``record`` does not allow the use (rank, reason), or None when it does."""
     if record.status != "active":
-        verb = "refused" if record.refusal else "withdrawn"
-        return 0, f"{verb} on {day_of(record.withdrawn_at)}"
+        said = "refused on {day}" if record.refusal else "withdrawn on {day}"
+        return 0, Phrase(said, day=day_of(record.withdrawn_at))
     if record.given_at > at:
-        return 1, f"consent {record.id} only starts at {time_of(record.given_at)}"
+        return 1, Phrase("consent {id} only starts at {given}", id=record.id, given=time_of(record.given_at))
     if record.expires_at is not None and record.expires_at <= at:
-        return 2, f"expired on {day_of(record.expires_at)}"
+        return 2, Phrase("expired on {day}", day=day_of(record.expires_at))
     if person.is_minor and not record.guardian_consent:
-        return 3, f"{person.id} is a minor and consent {record.id} does not record their guardian's consent"
+        return 3, Phrase(
+            "{person} is a minor and consent {id} does not record their guardian's consent",
+            person=person.id,
+            id=record.id,
+        )
     if scope is None:
         return None
     platform, audience, purpose = scope
     misses = []
     if "*" not in record.platforms and platform not in record.platforms:
-        misses.append(f"platform '{platform}' (it covers {', '.join(record.platforms)})")
+        misses.append(
+            Phrase("platform '{value}' (it covers {covers})", value=platform, covers=", ".join(record.platforms))
+        )
     if audience not in record.audiences:
-        misses.append(f"audience '{audience}' (it covers {', '.join(record.audiences)})")
+        misses.append(
+            Phrase("audience '{value}' (it covers {covers})", value=audience, covers=", ".join(record.audiences))
+        )
     if "*" not in record.purposes and purpose not in record.purposes:
-        misses.append(f"purpose '{purpose}' (it covers {', '.join(record.purposes)})")
-    if misses:
-        return 4, f"consent {record.id} does not cover " + " or ".join(misses)
-    return None
+        misses.append(
+            Phrase("purpose '{value}' (it covers {covers})", value=purpose, covers=", ".join(record.purposes))
+        )
+    if not misses:
+        return None
+    what = misses[0]
+    for more in misses[1:]:
+        what = Phrase("{first} or {second}", first=what, second=more)
+    return 4, Phrase("consent {id} does not cover {what}", id=record.id, what=what)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -177,10 +210,10 @@ def consent_for(conn, person_id: str, use: str, meta: PostMeta, at: str) -> tupl
     for platform in meta.platforms:
         decision = check_on(conn, person_id, use, platform, meta.audience.value, meta.purpose, meta.event, at)
         if not decision.allowed:
-            return False, f"{platform}: {decision.reason}", []
+            return False, Phrase("{platform}: {reason}", platform=platform, reason=decision.reason), []
         if decision.consent_id is not None:
             ids.append(decision.consent_id)
-    return True, "consent covers this use", sorted(set(ids))
+    return True, Phrase("consent covers this use"), sorted(set(ids))
 
 
 def may_keep(
@@ -192,12 +225,12 @@ def may_keep(
     under the policy, a minor are never shown; anyone else only as far as their consent covers the post.
     """
     if nophoto:
-        return False, "this person wears a NO PHOTO tag", []
+        return False, Phrase("this person wears a NO PHOTO tag"), []
     person = find_person(conn, person_id)
     if person is None:
-        return False, f"{person_id} is not in the registry", []
+        return False, Phrase("{person} is not in the registry", person=person_id), []
     if person.is_minor and block_minors:
-        return False, f"{person_id} is a minor; the policy never shows minors", []
+        return False, Phrase("{person} is a minor; the policy never shows minors", person=person_id), []
     return consent_for(conn, person_id, use, meta, at)
 
 

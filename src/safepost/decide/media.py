@@ -299,7 +299,10 @@ def _metadata_finding(name: str, meta: dict) -> Finding:
     return Finding(
         f"metadata_{kind}",
         severity_of(kind).value,  # the same severity as `safepost inspect` and the archive audit
-        f"{meta.get('title', kind)}: {meta.get('value', '')}".strip(": "),
+        # the title and a worded value stay phrases: the report says them in its own language
+        Phrase("{what}: {value}", what=meta.get("title", kind), value=meta["value"])
+        if meta.get("value")
+        else meta.get("title", kind),
         meta.get("why") or Phrase("Hidden data in the file travels with it when it is posted or forwarded."),
         Phrase("prepare writes a clean copy from the pixels only, with no metadata."),
         where=name,

@@ -15,7 +15,7 @@ from safepost.decide.source_links import source_links
 from safepost.post.review import Review
 from safepost.post.schema import PostMeta, SourceKind
 from safepost.text import REVIEW_SCORE, fold, name_marks
-from safepost.words import Phrase
+from safepost.words import Phrase, name_form
 
 PLACEHOLDER = {"en": "a participant", "es": "una persona participante", "fr": "une personne participante"}
 PII_LABEL = {
@@ -118,9 +118,9 @@ def _check_name(conn, out: TextCheck, match, candidates, meta, at, chatham, plac
     verdicts = [consent_for(conn, pid, "name", meta, at) for pid in candidates]
     allowed = all(v[0] for v in verdicts)
     how = (
-        Phrase("matched as {how}, could be any of {who}", how=match.how, who=", ".join(candidates))
+        Phrase("matched as {how}, could be any of {who}", how=name_form(match.how), who=", ".join(candidates))
         if len(candidates) > 1
-        else Phrase("matched as {how}", how=match.how)
+        else Phrase("matched as {how}", how=name_form(match.how))
     )
     span = [match.start, match.end]
     if chatham:
@@ -258,7 +258,7 @@ def _check_pii(out: TextCheck, text: str, pii) -> None:
             f"pii_{pii.kind.lower()}",
             severity,
             Phrase("{what}: {value}", what=PII_TITLE.get(pii.kind, pii.kind), value=pii.text),
-            Phrase(pii.why),  # the text package's reasons, in the catalogue too
+            Phrase(pii.why_id or pii.why, **pii.why_values),  # the text package's reasons, in the catalogue too
             fix,
             span=span,
             fixed_by_prepare=True,

@@ -348,7 +348,7 @@ def _factors(findings: list[Finding], people, live: bool, policy: Policy) -> lis
         factors.append(
             Phrase(
                 "Most at risk: {who}. The risk to them is {band}: {why}.",
-                who=top.who,
+                who=Phrase(top.who),  # a registry id says itself; a group ("people at the event") is worded
                 band=Phrase(_BAND_WORDS[band]),
                 why=Lines(list(top.reasons), "; "),
             )
@@ -365,7 +365,7 @@ def _details(people, policy: Policy) -> list[str]:
         out.append(
             Phrase(
                 "{who}: likelihood {likelihood} of 5 x impact {impact} of 5 = {score} of 25.",
-                who=p.who,
+                who=Phrase(p.who),
                 likelihood=p.likelihood,
                 impact=p.impact,
                 score=p.score,

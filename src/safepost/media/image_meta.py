@@ -1,7 +1,8 @@
 """Read what an image file reveals about the people behind it, without changing it.
 
 Pillow parses the containers (EXIF with its GPS block, XMP, IPTC, PNG text, comments, ICC,
-MPO extra images, HEIF thumbnails); this module turns them into plain-language Findings.
+MPO extra images, HEIF thumbnails); this module turns them into plain-language Findings, in
+English and Spanish (titles, reasons, fixes: ``safepost.words``; the kinds stay English).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from PIL import ExifTags, Image, IptcImagePlugin
 
 from safepost.core import Finding, InputError, severity_of
 from safepost.media.images import DECODE_ERRORS, decode_error, ensure_heif_support, pixel_bomb
+from safepost.words import Phrase
 
 _GPS_IFD, _EXIF_IFD, _IFD1 = ExifTags.IFD.GPSInfo, ExifTags.IFD.Exif, ExifTags.IFD.IFD1
 
@@ -56,15 +58,20 @@ FIX = "Run `safepost clean` (or `safepost redact`): it writes a new file with no
 
 
 def _finding(kind: str, title: str, value: object, source: str) -> Finding:
-    text = value.decode("latin-1", "replace") if isinstance(value, bytes) else str(value)
-    text = text.strip("\x00 ").strip()
+    """``title`` (a phrase of the catalogue, or an English id said in the locale's language); ``value``
+    as found in the file, or a Phrase when safepost words it."""
+    if isinstance(value, Phrase):
+        text = value
+    else:
+        text = value.decode("latin-1", "replace") if isinstance(value, bytes) else str(value)
+        text = text.strip("\x00 ").strip()[:200]
     return Finding(
         kind=kind,
         severity=severity_of(kind),
-        title=title,
-        value=text[:200],
-        why=_WHY.get(kind, ""),
-        fix=FIX,
+        title=title if isinstance(title, Phrase) else Phrase(title),
+        value=text,
+        why=Phrase(_WHY[kind]) if kind in _WHY else "",
+        fix=Phrase(FIX),
         found_by=source,
     )
 
@@ -84,9 +91,9 @@ def _gps_findings(gps: dict) -> list[Finding]:
     lat = _degrees(gps.get(2), gps.get(1, "N"))
     lon = _degrees(gps.get(4), gps.get(3, "E"))
     if lat is None or lon is None:
-        value = "GPS block present"
+        value = Phrase("GPS block present")
     elif lat == lon == 0:  # what a phone writes before it has a fix: the tags are there, no place
-        value = "GPS tags present, with no position in them (0, 0)"
+        value = Phrase("GPS tags present, with no position in them (0, 0)")
     else:
         value = f"{lat:.6f}, {lon:.6f}"
     found = [_finding("location", "GPS position where the photo was taken", value, "EXIF GPS")]
@@ -98,10 +105,10 @@ def _gps_findings(gps: dict) -> list[Finding]:
 def _stored_size(value: object) -> str:
     """How much a tag holds, whatever type it was stored as (bytes, text, numbers, one number)."""
     if isinstance(value, bytes | str):
-        return f"{len(value)} bytes"
+        return Phrase("{n} bytes", n=len(value))
     if isinstance(value, tuple | list):
-        return f"{len(value)} values"
-    return "1 value"
+        return Phrase("{n} values", n=len(value))
+    return Phrase("1 value")
 
 
 def _exif_findings(im: Image.Image) -> list[Finding]:
@@ -122,7 +129,7 @@ def _exif_findings(im: Image.Image) -> list[Finding]:
         found.append(_finding("makernotes", "Camera-maker notes", _stored_size(merged[0x927C]), "EXIF"))
     found += _gps_findings(gps)
     if ifd1 and (0x0201 in ifd1 or 0x0111 in ifd1):
-        found.append(_finding("preview", "Embedded thumbnail of the picture", "EXIF thumbnail", "EXIF"))
+        found.append(_finding("preview", "Embedded thumbnail of the picture", Phrase("EXIF thumbnail"), "EXIF"))
     return found
 
 
@@ -161,7 +168,7 @@ def _xmp_findings(im: Image.Image) -> list[Finding]:
             if values is not None and not values:
                 continue  # the field is there but empty: it reveals nothing (the XMP block is still listed)
             found.append(_finding(kind, title, ", ".join(values or []), "XMP"))
-    return found or [_finding("xmp", "XMP metadata block", f"{len(text)} characters", "XMP")]
+    return found or [_finding("xmp", "XMP metadata block", Phrase("{n} characters", n=len(text)), "XMP")]
 
 
 def _xmp_values(pattern: str, text: str) -> list[str] | None:
@@ -211,7 +218,7 @@ def _iptc_findings(im: Image.Image) -> list[Finding]:
                 continue  # an empty field reveals nothing
             found.append(_finding(kind, title, value[0] if isinstance(value, list) else value, "IPTC"))
     if iptc and not found:
-        found.append(_finding("iptc", "IPTC block", f"{len(iptc)} fields", "IPTC"))
+        found.append(_finding("iptc", "IPTC block", Phrase("{n} fields", n=len(iptc)), "IPTC"))
     return found
 
 
@@ -220,16 +227,17 @@ def _container_findings(im: Image.Image, path: Path) -> list[Finding]:
     for key, value in im.info.items():
         if key in ("comment", "Comment", "Description", "Title", "Author", "Software", "Creation Time"):
             kind = {"Author": "owner", "Software": "software", "Creation Time": "date"}.get(key, "text")
-            found.append(_finding(kind, f"{key} written into the file", value, im.format or "file"))
+            title = Phrase("{key} written into the file", key=key)
+            found.append(_finding(kind, title, value, im.format or "file"))
     if im.info.get("icc_profile"):
-        found.append(_finding("icc", "Colour profile", f"{len(im.info['icc_profile'])} bytes", "ICC"))
+        found.append(_finding("icc", "Colour profile", Phrase("{n} bytes", n=len(im.info["icc_profile"])), "ICC"))
     frames = getattr(im, "n_frames", 1)
     if im.format == "MPO" and frames > 1:
         found.append(
             _finding(
                 "preview",
                 "Extra images inside the file",
-                f"{frames - 1} more image(s) (MPO)",
+                Phrase("{n} more image(s) (MPO)", n=frames - 1),
                 "MPO",
             )
         )
@@ -252,7 +260,7 @@ def _heif_thumbnails(path: Path | io.BytesIO) -> list[Finding]:
         _finding(
             "preview",
             "Embedded thumbnail of the picture",
-            f"{count} HEIF thumbnail(s)",
+            Phrase("{n} HEIF thumbnail(s)", n=count),
             "HEIF",
         )
     ]

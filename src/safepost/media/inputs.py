@@ -10,6 +10,10 @@ from typing import BinaryIO
 from safepost.core import InputError
 from safepost.media.memfile import MemoryFile
 
+#: flags for a descriptor of bytes that exist only on some systems (0 elsewhere)
+BINARY = getattr(os, "O_BINARY", 0)
+NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+
 
 def check_input_file(source: Path | MemoryFile, kind: str = "a") -> None:
     """Refuse a missing path, a folder, anything that is not a regular file, an empty file.
@@ -41,8 +45,8 @@ def open_regular(source: Path) -> BinaryIO:
     The file is opened without blocking (a FIFO with no writer would otherwise hang forever)
     and checked on the open descriptor, so it cannot be swapped for a special file meanwhile.
     """
-    try:
-        fd = os.open(source, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    try:  # O_BINARY: Windows reads a descriptor as text without it; it has no O_NONBLOCK (and no FIFOs)
+        fd = os.open(source, os.O_RDONLY | BINARY | NONBLOCK | getattr(os, "O_NOCTTY", 0))
     except FileNotFoundError:
         raise InputError(f"{source} does not exist.") from None
     except IsADirectoryError:
@@ -56,5 +60,6 @@ def open_regular(source: Path) -> BinaryIO:
     if not stat.S_ISREG(mode):
         os.close(fd)
         raise InputError(f"{source} is not a regular file (a pipe, socket or device): refused before reading.")
-    os.set_blocking(fd, True)
+    if NONBLOCK:
+        os.set_blocking(fd, True)
     return os.fdopen(fd, "rb")

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from safepost.core import Finding, severity_of
 from safepost.media.pdf import inspect_pdf
+from safepost.words import Phrase
 
 FIX = (
     "Run `safepost clean`: it rebuilds the PDF from page images, with no document properties, "
@@ -34,13 +35,14 @@ _WHY = {
 
 
 def _finding(kind: str, title: str, value: object = "") -> Finding:
+    """``title`` said in the locale's language (words.py); ``value`` as found, or a Phrase."""
     return Finding(
         kind=kind,
         severity=severity_of(kind),
-        title=title,
-        value=str(value)[:200],
-        why=_WHY.get(kind, ""),
-        fix=FIX,
+        title=title if isinstance(title, Phrase) else Phrase(title),
+        value=value if isinstance(value, Phrase) else str(value)[:200],
+        why=Phrase(_WHY[kind]) if kind in _WHY else "",
+        fix=Phrase(FIX),
         found_by="PDF",
     )
 
@@ -54,17 +56,17 @@ def pdf_findings(path: Path) -> list[Finding]:
             kind, title = _INFO[key]
             found.append(_finding(kind, title, value))
         elif str(value).strip():
-            found.append(_finding("text", f"Custom property '{key}'", value))
+            found.append(_finding("text", Phrase("Custom property '{key}'", key=key), value))
     if info["incremental_updates"]:
         found.append(
             _finding(
                 "history",
                 "Earlier versions saved inside the file",
-                f"{info['incremental_updates']} earlier revision(s)",
+                Phrase("{n} earlier revision(s)", n=info["incremental_updates"]),
             )
         )
     if info["xmp_metadata"]:
         found.append(_finding("xmp", "XMP metadata block"))
     if info["attachments"]:
-        found.append(_finding("attachment", "Attached files", f"{info['attachments']} file(s)"))
+        found.append(_finding("attachment", "Attached files", Phrase("{n} file(s)", n=info["attachments"])))
     return sorted(found, key=lambda f: -f.severity.rank)

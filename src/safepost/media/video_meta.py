@@ -6,6 +6,7 @@ from pathlib import Path
 
 from safepost.core import Finding, severity_of
 from safepost.media.video import probe_video
+from safepost.words import Phrase
 
 FIX = "Run `safepost clean`: it writes a new MP4 with only the picture and the sound, no tags and no extra tracks."
 _WHY = {
@@ -31,13 +32,14 @@ _SKIP_TAGS = {
 
 
 def _finding(kind: str, title: str, value: object = "", source: str = "video") -> Finding:
+    """``title`` said in the locale's language (words.py); ``value`` as found in the file."""
     return Finding(
         kind=kind,
         severity=severity_of(kind),
-        title=title,
+        title=title if isinstance(title, Phrase) else Phrase(title),
         value=str(value)[:200],
-        why=_WHY.get(kind, ""),
-        fix=FIX,
+        why=Phrase(_WHY[kind]) if kind in _WHY else "",
+        fix=Phrase(FIX),
         found_by=source,
     )
 
@@ -54,9 +56,9 @@ def video_findings(path: Path | bytes) -> list[Finding]:
         found.append(_finding("telemetry", title, stream))
     if info["creation_time"]:
         found.append(_finding("date", "Date and time of filming", info["creation_time"]))
-    for key in ("make", "model"):
+    for key, title in (("make", "Camera or phone make"), ("model", "Camera or phone model")):
         if info[key]:
-            found.append(_finding("device", f"Camera or phone {key}", info[key]))
+            found.append(_finding("device", title, info[key]))
     reported = set(info["gps_tags"]) | {"creation_time"}
     for key, value in info["tags"].items():
         lowered = key.lower()
@@ -65,7 +67,7 @@ def video_findings(path: Path | bytes) -> list[Finding]:
         if not str(value).strip():
             continue
         if any(word in lowered for word in ("artist", "author", "copyright", "owner", "creator")):
-            found.append(_finding("owner", f"Name in tag '{key}'", value, "container tags"))
+            found.append(_finding("owner", Phrase("Name in tag '{key}'", key=key), value, "container tags"))
         else:
-            found.append(_finding("text", f"Tag '{key}'", value, "container tags"))
+            found.append(_finding("text", Phrase("Tag '{key}'", key=key), value, "container tags"))
     return sorted(found, key=lambda f: -f.severity.rank)

@@ -37,10 +37,9 @@ def markdown_report(report: PostReport) -> str:
     heads = [Phrase(h) for h in ("Who", "Shown by", "Likelihood", "Impact", "Score", "Why")]
     lines += ["", f"## {Phrase('People')}", "", "| " + " | ".join(heads) + " |", "|" + " --- |" * len(heads)]
     for p in report.people:
-        shown = ", ".join(p.identifiers) or "-"
-        lines.append(
-            f"| {_cell(p.who)} | {shown} | {p.likelihood} | {p.impact} | {p.score} | {_cell('; '.join(p.reasons))} |"
-        )
+        shown = ", ".join(Phrase(i) for i in p.identifiers) or "-"
+        who, why = _cell(Phrase(p.who)), _cell("; ".join(p.reasons))
+        lines.append(f"| {who} | {shown} | {p.likelihood} | {p.impact} | {p.score} | {why} |")
     for m in report.media:
         masked = sum(1 for r in m.regions if r.decision == "mask")
         kept = [r for r in m.regions if r.decision == "keep"]

@@ -13,7 +13,7 @@ hold a house number but never swallows a phone or an email next to it).
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 from safepost.text._input import checked_text
 
@@ -29,6 +29,8 @@ class PiiMatch:
 
     ``kind`` is one of :data:`PII_KINDS`; ``why`` is a plain-language reason; ``fix`` a concrete
     suggestion (for a tracking link: the same link without its tracking parameters); ``score`` 0..1.
+    A reason with values has its catalogue id in ``why_id`` and the values in ``why_values``
+    (the check says it in the post's language: ``Phrase(why_id, **why_values)``).
     """
 
     kind: str
@@ -38,6 +40,8 @@ class PiiMatch:
     why: str
     score: float = 1.0
     fix: str = ""
+    why_id: str = ""
+    why_values: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -29,6 +29,13 @@ _X_HOSTS = re.compile(r"(?:^|\.)(?:twitter\.com|x\.com)$", re.IGNORECASE)
 _X_TRACKING = frozenset({"s", "t"})
 
 
+#: the reason of a tracking link, as the catalogue holds it (words.po): the check says it in Spanish too
+TRACKING_WHY = (
+    "This link carries tracking parameters ({names}). They can tie the post to the account, device or message "
+    "it was shared from. Remove the parameters."
+)
+
+
 def _is_tracking(name: str, host: str) -> bool:
     return bool(_TRACKING.match(name)) or (name.lower() in _X_TRACKING and bool(_X_HOSTS.search(host)))
 
@@ -75,10 +82,11 @@ def find_links(text: str) -> tuple[list[PiiMatch], list[tuple[int, int]]]:
                 start,
                 end,
                 url,
-                f"This link carries tracking parameters ({shown}). They can tie the post to the account, "
-                "device or message it was shared from. Remove the parameters.",
+                TRACKING_WHY.format(names=shown),
                 0.95,
                 fix=strip_tracking(url),
+                why_id=TRACKING_WHY,
+                why_values={"names": shown},
             )
         )
     return tracking, spans

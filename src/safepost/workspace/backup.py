@@ -26,6 +26,7 @@ import sqlcipher3
 
 from safepost.core import InputError, OutputError, WorkspaceError, WrongPassphraseError
 from safepost.media.atomic import atomic_write
+from safepost.media.inputs import BINARY
 from safepost.workspace import stream
 from safepost.workspace.audit import AuditReport
 from safepost.workspace.db import DB_FILE, VAULT_DIR, Workspace
@@ -268,7 +269,7 @@ def _unpack(reader: stream.DecryptingReader, staging: Path, source: Path) -> Non
                 data = tar.extractfile(member)
                 if data is None:
                     raise damaged
-                fd = os.open(staging / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                fd = os.open(staging / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | BINARY, 0o600)
                 with os.fdopen(fd, "wb") as out:
                     shutil.copyfileobj(data, out, stream.CHUNK)
                     out.flush()

@@ -25,11 +25,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from safepost.core import OutputError, WorkspaceError, WrongPassphraseError
 from safepost.media.atomic import atomic_write
-
-try:  # POSIX; elsewhere the lock is a no-op
-    import fcntl
-except ImportError:  # pragma: no cover
-    fcntl = None  # type: ignore[assignment]
+from safepost.media.staging import lock
 
 KEY_FILE = "workspace.json"
 LOCK_FILE = ".workspace.lock"
@@ -157,13 +153,11 @@ class KeyFile:
 
     @contextlib.contextmanager
     def locked(self) -> Iterator[None]:
-        """Hold an exclusive lock on ``.workspace.lock`` so two processes never lose each other's update."""
-        if fcntl is None:  # pragma: no cover
-            yield
-            return
+        """Hold an exclusive lock on ``.workspace.lock`` so two processes never lose each other's update
+        (flock; msvcrt.locking on Windows: ``safepost.media.staging.lock``)."""
         fd = os.open(self.folder / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+            lock(fd)
             yield
         finally:
             os.close(fd)  # closing releases the lock
