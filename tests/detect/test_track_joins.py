@@ -183,8 +183,12 @@ def test_prepare_masks_a_short_track_marked_keep(monkeypatch, tmp_path):
     report = MediaReport(name="v.mp4", kind="video")
     report.regions = [Region.of_box(t.id, "track", [0, 0, 10, 10], decision="keep") for t in tracks.tracks]
     seen = {}
-    monkeypatch.setattr(
-        safepost.flows.media, "redact_video", lambda *a, keep_tracks=(), **k: seen.update(kept=keep_tracks)
-    )
-    prepare._mask_video(AnalysedMedia(report=report, path=tmp_path / "v.mp4", tracks=tracks), tmp_path, "v.mp4")
+
+    def fake_redact(source, target, keep_tracks=(), **options):
+        seen.update(kept=keep_tracks)
+        target.write_bytes(b"video")
+
+    monkeypatch.setattr(safepost.flows.media, "redact_video", fake_redact)
+    data = prepare._mask_video(AnalysedMedia(report=report, path=tmp_path / "v.mp4", tracks=tracks), "v.mp4")
+    assert data == b"video"
     assert seen["kept"] == [person.id]  # the glimpse stays masked
