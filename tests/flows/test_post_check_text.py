@@ -75,6 +75,7 @@ def test_third_party_source_links_are_blocking_and_removed(ws):
     report = check_post(p, ws["ws"])
     links = [f for f in report.findings if f.kind == "third_party_source_link"]
     assert len(links) == 2 and all(f.blocks and f.fixed_by_prepare for f in links)
+    assert "la cuenta de quien lo subió" in links[0].why.say("es")  # the reason in Spanish too
     clean = prepare_post(p, ws["ws"], approve_by="Second Reviewer").files["post.txt"].decode()
     assert "witness_cali" not in clean and "fbid" not in clean and "__cft__" not in clean
     assert "[source link removed]" in clean and "https://example.org/report" in clean

@@ -13,6 +13,7 @@ import re
 from urllib.parse import unquote, urlsplit
 
 from safepost.text.pii_links import find_links, strip_tracking
+from safepost.words import Phrase
 
 #: A path or query that opens one item on a social platform (not a home page or a campaign site).
 _ITEM = re.compile(
@@ -35,7 +36,7 @@ def _key(url: str) -> str:
     return clean.rstrip("/")
 
 
-def source_links(text: str, source_url: str | None, uploader: str | None) -> list[tuple[int, int, str]]:
+def source_links(text: str, source_url: str | None, uploader: str | None) -> list[tuple[int, int, Phrase]]:
     """(start, end, why) of every link in ``text`` that leads to the original or to its uploader."""
     _, spans = find_links(text)
     original = _key(source_url) if source_url else ""
@@ -47,15 +48,15 @@ def source_links(text: str, source_url: str | None, uploader: str | None) -> lis
             host = urlsplit(url if "://" in url else "https://" + url).hostname or ""
         except ValueError:
             host = ""
-        why = ""
+        why: Phrase | None = None
         if original and (_key(url) == original or _key(url).startswith(original + "?")):
-            why = "it is the link to the original material"
+            why = Phrase("it is the link to the original material")
         elif who and len(who) >= 3 and who in unquote(url).lower():
-            why = "it carries the uploader's account"
+            why = Phrase("it carries the uploader's account")
         elif _SOCIAL.search(host) and _ITEM.search(url):
-            why = "it opens the original post on the platform, and with it the account that posted it"
+            why = Phrase("it opens the original post on the platform, and with it the account that posted it")
         elif _TRACKING_ID.search(url):
-            why = "it carries a platform's tracking id, which can lead to the account that shared it"
+            why = Phrase("it carries a platform's tracking id, which can lead to the account that shared it")
         if why:
             out.append((start, end, why))
     return out
